@@ -1,0 +1,15 @@
+import { EStateError } from '../shared/index.ts'
+
+export type CryptoErrorCode =
+  | 'CRYPTO_DECRYPTION_FAILED'
+  | 'CRYPTO_UNKNOWN_KEY'
+  | 'CRYPTO_BAD_MASTER_KEY'
+  | 'CRYPTO_MALFORMED_CIPHERTEXT'
+
+export class CryptoError extends EStateError {
+  declare readonly code: CryptoErrorCode
+
+  constructor(code: CryptoErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, {}, options)
+  }
+}

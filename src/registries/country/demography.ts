@@ -1,0 +1,62 @@
+/**
+ * Ages, birth dates and personal codes. The age pyramid is Estonia's in five-year bands
+ * (thousands of residents, 2025, rounded); any profile may replace it.
+ */
+import { formatPersonalCode, type Random, type Sex } from '../../shared/index.ts'
+import { dayNumber, isoDay } from './calendar.ts'
+import { cumulate, pickIndex } from './geography.ts'
+
+const PYRAMID_BANDS = [
+  62, 73, 76, 69, 62, 70, 92, 95, 92, 90, 86, 83, 88, 85, 71, 52, 42, 25, 10, 3, 0.5,
+]
+
+export interface Demography {
+  /** An age in whole years within [min, max], drawn from the pyramid. */
+  sampleAge(min: number, max: number): number
+  /** A birth date giving that age on the reference date. */
+  birthDateFor(age: number): string
+  /** A fresh personal code for that birth date and sex (serials never repeat). */
+  personalCodeFor(birthDate: string, sex: Sex): string
+  ageOn(birthDate: string): number
+  readonly referenceYear: number
+}
+
+export function createDemography(
+  referenceDate: string,
+  random: Random,
+  reservedCodes: ReadonlySet<string>,
+): Demography {
+  const yearWeights = Array.from({ length: 101 }, (_, age) => PYRAMID_BANDS[Math.min(20, age / 5 | 0)])
+  const cumulative = cumulate(yearWeights)
+  const referenceDay = dayNumber(referenceDate)
+  const referenceYear = Number(referenceDate.slice(0, 4))
+  const referenceMonthDay = referenceDate.slice(5)
+  const serials = new Map<string, number>()
+
+  return {
+    referenceYear,
+    sampleAge(min, max) {
+      const low = min === 0 ? 0 : cumulative[min - 1]
+      const high = cumulative[Math.min(max, 100)]
+      return pickIndex(cumulative, low + random.next() * (high - low))
+    },
+    birthDateFor(age) {
+      const offsetDays = Math.floor(age * 365.2425 + random.next() * 365)
+      return isoDay(referenceDay - offsetDays)
+    },
+    personalCodeFor(birthDate, sex) {
+      const key = sex + birthDate
+      let code: string
+      do {
+        const serial = serials.get(key) ?? 0
+        serials.set(key, serial + 1)
+        code = formatPersonalCode({ sex, birthDate, serial })
+      } while (reservedCodes.has(code))
+      return code
+    },
+    ageOn(birthDate) {
+      const years = referenceYear - Number(birthDate.slice(0, 4))
+      return birthDate.slice(5) > referenceMonthDay ? years - 1 : years
+    },
+  }
+}

@@ -1,0 +1,6 @@
+export { openStore, engineOf, type Store, type StoreLocation } from './store.ts'
+export { StorageError, type StorageErrorCode } from './errors.ts'
+export { createDataKeyStore } from './data-key-store.ts'
+export { PERSONAL_TABLES, type Schema } from './schema.ts'
+export * as tables from './schema.ts'
+export { BULK_LOAD_POINT, APP_ROLE, DOOR_ROLE, type Engine } from './migrations/index.ts'

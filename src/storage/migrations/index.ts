@@ -1,0 +1,21 @@
+import type { Migration } from 'kysely/migration'
+import type { Engine } from './column-types.ts'
+import { foundationMigration } from './0001-foundation.ts'
+import { registriesMigration } from './0002-registries.ts'
+import { registryIndexesMigration } from './0003-registry-indexes.ts'
+import { postgresRolesMigration } from './0004-postgres-roles.ts'
+
+export type { Engine }
+export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
+
+/** Before this migration a fresh store is bulk-loaded (tables without secondary indexes). */
+export const BULK_LOAD_POINT = '0002-registries'
+
+export function listMigrations(engine: Engine): Record<string, Migration> {
+  return {
+    '0001-foundation': foundationMigration(engine),
+    '0002-registries': registriesMigration(engine),
+    '0003-registry-indexes': registryIndexesMigration(engine),
+    '0004-postgres-roles': postgresRolesMigration(engine),
+  }
+}
