@@ -6,6 +6,7 @@ export {
   type PersonalCodeParts,
   type Sex,
 } from './personal-code.ts'
+export { computeCheckDigit } from './check-digit.ts'
 export { assertRegistryCode, isRegistryCode, formatRegistryCode } from './registry-code.ts'
 export { parseClientId, formatClientId, memberOf, type ClientId } from './exchange-id.ts'
 export { systemClock, fixedClock, type Clock } from './clock.ts'

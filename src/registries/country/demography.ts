@@ -2,7 +2,7 @@
  * Ages, birth dates and personal codes. The age pyramid is Estonia's in five-year bands
  * (thousands of residents, 2025, rounded); any profile may replace it.
  */
-import { formatPersonalCode, type Random, type Sex } from '../../shared/index.ts'
+import { computeCheckDigit, formatPersonalCode, type Random, type Sex } from '../../shared/index.ts'
 import { dayNumber, isoDay } from './calendar.ts'
 import { cumulate, pickIndex } from './geography.ts'
 
@@ -31,7 +31,8 @@ export function createDemography(
   const referenceDay = dayNumber(referenceDate)
   const referenceYear = Number(referenceDate.slice(0, 4))
   const referenceMonthDay = referenceDate.slice(5)
-  const serials = new Map<string, number>()
+  // Per birth date and sex: the code's first seven digits and the next serial.
+  const serials = new Map<string, { prefix: string; next: number }>()
 
   return {
     referenceYear,
@@ -46,11 +47,17 @@ export function createDemography(
     },
     personalCodeFor(birthDate, sex) {
       const key = sex + birthDate
+      let entry = serials.get(key)
+      if (entry === undefined) {
+        const first = formatPersonalCode({ sex, birthDate, serial: 0 })
+        entry = { prefix: first.slice(0, 7), next: 0 }
+        serials.set(key, entry)
+      }
       let code: string
       do {
-        const serial = serials.get(key) ?? 0
-        serials.set(key, serial + 1)
-        code = formatPersonalCode({ sex, birthDate, serial })
+        if (entry.next > 999) throw new RangeError(`more than 1000 people born on ${birthDate}`)
+        const body = entry.prefix + String(entry.next++).padStart(3, '0')
+        code = body + String(computeCheckDigit(body))
       } while (reservedCodes.has(code))
       return code
     },

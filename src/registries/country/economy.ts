@@ -93,15 +93,16 @@ export function createEconomy(options: {
   const writePay = (personalCode: string, employerCode: string, grossCents: number, startedOn: string): void => {
     for (const year of [referenceYear - 1, referenceYear]) {
       const lastMonth = year === referenceYear ? referenceMonth - 1 : 12
-      const months: Array<[number, number] | null> = []
+      // Paid from the month the contract started (or January) to the last closed month.
+      const startYear = Number(startedOn.slice(0, 4))
+      const firstMonth = startYear < year ? 1 : startYear === year ? Number(startedOn.slice(5, 7)) : 13
+      if (firstMonth > lastMonth) continue
+      const paid = `[${grossCents},${withheldIncomeTax(grossCents)}]`
+      const months: string[] = []
       for (let month = 1; month <= 12; month++) {
-        const monthStart = `${year}-${String(month).padStart(2, '0')}-01`
-        if (month > lastMonth || monthStart < startedOn.slice(0, 8) + '01') months.push(null)
-        else months.push([grossCents, withheldIncomeTax(grossCents)])
+        months.push(month < firstMonth || month > lastMonth ? 'null' : paid)
       }
-      if (months.some((entry) => entry !== null)) {
-        sink.add('incomes', [personalCode, employerCode, year, JSON.stringify(months)])
-      }
+      sink.add('incomes', [personalCode, employerCode, year, `[${months.join(',')}]`])
     }
   }
 

@@ -31,7 +31,6 @@ const INDEXES: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['persons_residence', 'persons', ['residence_building']],
   ['persons_mother', 'persons', ['mother_code']],
   ['persons_father', 'persons', ['father_code']],
-  ['persons_household', 'persons', ['household_id']],
   ['vital_events_person', 'vital_events', ['personal_code']],
   ['companies_name', 'companies', ['name']],
   ['company_people_person', 'company_people', ['personal_code']],
