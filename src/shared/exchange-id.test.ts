@@ -44,16 +44,12 @@ describe('parseClientId', () => {
     expect(parseClientId(`EE/GOV/${part}/${part}`, 'client').subsystem).toHaveLength(255)
   })
 
-  // Documents current behaviour: dots are in the alphabet, so "." and ".." are whole valid
-  // parts. Harmless while identifiers never become file paths; anything that joins them into a
-  // path must not rely on parseClientId to stop traversal.
-  it('accepts "." and ".." as parts', () => {
-    expect(parseClientId('EE/GOV/../.', 'client')).toEqual({
-      instance: 'EE',
-      memberClass: 'GOV',
-      memberCode: '..',
-      subsystem: '.',
-    })
+  it('refuses parts made only of dots, which would mean something else in a path', () => {
+    for (const id of ['EE/GOV/../.', 'EE/GOV/70000007/..', 'EE/./70000007', '../GOV/70000007']) {
+      expect(() => parseClientId(id, 'client')).toThrow(expect.objectContaining({ code: 'INVALID_IDENTIFIER' }))
+    }
+    expect(parseClientId('EE/GOV/70000007/a.b', 'client').subsystem).toBe('a.b')
+  })
   })
 
   it.each([

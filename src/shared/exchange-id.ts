@@ -2,7 +2,8 @@
  * X-Road style identifiers: a client is `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`.
  * X-Road allows most printable characters; we accept the conservative subset its identifiers
  * use in practice (letters, digits, `-`, `_`, `.`, `:`) and at most 255 characters a part, so an
- * identifier can never smuggle a path separator, whitespace or a control character.
+ * identifier can never smuggle a path separator, whitespace or a control character; a part made
+ * only of dots (`.`, `..`) is refused too, since it would mean something else inside a path.
  */
 import { ValidationError } from './errors.ts'
 
@@ -17,7 +18,8 @@ const PART = /^[A-Za-z0-9._:-]{1,255}$/
 
 export function parseClientId(value: unknown, field: string): ClientId {
   const parts = typeof value === 'string' ? value.split('/') : []
-  if ((parts.length !== 3 && parts.length !== 4) || !parts.every((part) => PART.test(part))) {
+  const valid = (part: string): boolean => PART.test(part) && !/^\.+$/.test(part)
+  if ((parts.length !== 3 && parts.length !== 4) || !parts.every(valid)) {
     throw new ValidationError(
       'INVALID_IDENTIFIER',
       field,

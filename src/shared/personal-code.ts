@@ -53,8 +53,17 @@ export function isPersonalCode(code: unknown): code is string {
 
 /** Builds a valid code; the caller keeps serials unique per birth date and sex. */
 export function formatPersonalCode(parts: PersonalCodeParts): string {
-  const year = Number(parts.birthDate.slice(0, 4))
-  if (year < 1800 || year > 2199 || parts.serial < 0 || parts.serial > 999) {
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(parts.birthDate)
+  const year = Number(date?.[1])
+  if (
+    date === null ||
+    year < 1800 ||
+    year > 2199 ||
+    !isRealDate(year, Number(date[2]), Number(date[3])) ||
+    !Number.isInteger(parts.serial) ||
+    parts.serial < 0 ||
+    parts.serial > 999
+  ) {
     throw new TypeError(`cannot encode ${parts.birthDate} serial ${parts.serial}`)
   }
   const centuryDigit = (Math.floor(year / 100) - 18) * 2 + (parts.sex === 'male' ? 1 : 2)

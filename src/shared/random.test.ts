@@ -7,7 +7,9 @@ function draw(random: Random, count: number): number[] {
 
 describe('createRandom', () => {
   it('gives the same sequence for the same seed', () => {
-    expect(draw(createRandom('estonia-2025'), 1000)).toEqual(draw(createRandom('estonia-2025'), 1000))
+    expect(draw(createRandom('estonia-2025'), 1000)).toEqual(
+      draw(createRandom('estonia-2025'), 1000),
+    )
   })
 
   it('gives different sequences for different seeds, even one character apart', () => {
@@ -20,11 +22,12 @@ describe('createRandom', () => {
   })
 
   it('yields values in [0, 1)', () => {
-    const random = createRandom('range')
-    for (let index = 0; index < 100_000; index++) {
-      const value = random.next()
-      expect(value >= 0 && value < 1).toBe(true)
-    }
+    const values = draw(createRandom('range'), 100_000)
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0)
+    expect(Math.max(...values)).toBeLessThan(1)
+    // Spread over the whole interval, not squeezed into part of it.
+    expect(Math.min(...values)).toBeLessThan(0.001)
+    expect(Math.max(...values)).toBeGreaterThan(0.999)
   })
 
   it('does not repeat values in a long run', () => {

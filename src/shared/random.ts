@@ -35,7 +35,8 @@ export function createRandom(seed: string): Random {
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
     pick: (items) => items[Math.floor(next() * items.length)],
     chance: (probability) => next() < probability,
-    fork: (label) => createRandom(`${seed}/${label}`),
+    // NUL cannot occur in a label, so `fork('a').fork('b')` never equals `fork('a/b')`.
+    fork: (label) => createRandom(`${seed}\u0000${label}`),
   }
 }
 

@@ -110,7 +110,10 @@ describe('formatRegistryCode', () => {
       expect(assertRegistryCode(code)).toBe(code)
       const wrong = digits + String((referenceCheckDigit(digits) + 1) % 10)
       expect(isRegistryCode(wrong)).toBe(false)
-      const first = [...digits].reduce((total, digit, index) => total + Number(digit) * (index + 1), 0)
+      const first = [...digits].reduce(
+        (total, digit, index) => total + Number(digit) * (index + 1),
+        0,
+      )
       if (first % 11 === 10) secondRound++
     }
     expect(secondRound).toBeGreaterThan(100)

@@ -35,7 +35,11 @@ export interface AgencyTable {
   member_id: string
   name: string
   short_name: string
+  subsystem: string
+  /** Comma-separated registry names this agency keeps. */
   registries: string
+  /** Comma-separated registry names kept by others that this agency may read. */
+  reads: string
 }
 
 export interface MemberCredentialTable {
@@ -195,6 +199,7 @@ export interface AccessRecordTable {
   data: string
   purpose: string
   covert_until: string | null
+  salt: Uint8Array
 }
 
 export interface LedgerOutboxTable {

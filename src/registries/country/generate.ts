@@ -62,7 +62,7 @@ export async function generateCountry(options: GenerateOptions): Promise<Generat
   for (const agency of profile.agencies) {
     sink.add('agencies', [
       agency.registryCode, memberIdOf(profile, agency), agency.name, agency.shortName,
-      agency.registries.join(','),
+      agency.subsystem, agency.registries.join(','), agency.reads.join(','),
     ])
   }
   for (const demo of profile.demoPersons) addDemoHousehold(context, demo)

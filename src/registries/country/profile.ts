@@ -25,6 +25,8 @@ export interface AgencyProfile {
   readonly registries: readonly RegistryName[]
   /** Roles its officials act in. */
   readonly roles: readonly string[]
+  /** Registries kept by other agencies that this one may read (deny by default). */
+  readonly reads: readonly RegistryName[]
 }
 
 export interface DemoPerson {
@@ -69,15 +71,15 @@ export const DEFAULT_PROFILE: CountryProfile = {
   ],
   nativeLanguageShares: { et: 0.7, ru: 0.3 },
   agencies: [
-    agency('7000001', 'Ministry of the Interior', 'SIM', 'population-register', ['population'], ['registrar', 'clerk']),
-    agency('7000002', 'Land Board', 'MA', 'address-register', ['addresses'], ['registrar']),
-    agency('7000003', 'Centre of Registers and Information Systems', 'RIK', 'business-register', ['business'], ['registrar', 'notary']),
-    agency('7000004', 'Transport Administration', 'TRAM', 'vehicle-register', ['vehicles'], ['registrar', 'clerk']),
-    agency('7000005', 'Tax and Customs Board', 'EMTA', 'employment-register', ['employment'], ['tax officer', 'clerk']),
-    agency('7000006', 'Health Insurance Fund', 'TK', 'insurance-register', ['health-insurance'], ['clerk']),
-    agency('7000007', 'Police and Border Guard Board', 'PPA', 'police', [], ['police officer', 'clerk']),
-    agency('7000008', 'Social Insurance Board', 'SKA', 'benefits', [], ['clerk']),
-    agency('7000009', 'Information System Authority', 'RIA', 'state-portal', [], ['clerk']),
+    agency('7000001', 'Ministry of the Interior', 'SIM', 'population-register', ['population'], ['registrar', 'clerk'], ['addresses']),
+    agency('7000002', 'Land Board', 'MA', 'address-register', ['addresses'], ['registrar'], []),
+    agency('7000003', 'Centre of Registers and Information Systems', 'RIK', 'business-register', ['business'], ['registrar', 'notary'], ['population', 'addresses']),
+    agency('7000004', 'Transport Administration', 'TRAM', 'vehicle-register', ['vehicles'], ['registrar', 'clerk'], ['population', 'addresses', 'business']),
+    agency('7000005', 'Tax and Customs Board', 'EMTA', 'employment-register', ['employment'], ['tax officer', 'clerk'], ['population', 'addresses', 'business', 'vehicles']),
+    agency('7000006', 'Health Insurance Fund', 'TK', 'insurance-register', ['health-insurance'], ['clerk'], ['population', 'addresses', 'employment']),
+    agency('7000007', 'Police and Border Guard Board', 'PPA', 'police', [], ['police officer', 'clerk'], ['population', 'addresses', 'business', 'vehicles']),
+    agency('7000008', 'Social Insurance Board', 'SKA', 'benefits', [], ['clerk'], ['population', 'addresses', 'employment', 'health-insurance']),
+    agency('7000009', 'Information System Authority', 'RIA', 'state-portal', [], ['clerk', 'data protection officer'], ['population', 'addresses', 'business', 'vehicles', 'employment', 'health-insurance']),
   ],
   demoPersons: [
     // The holder of the public Estonian test ID card (Web eID's test vectors), so that card's
@@ -96,8 +98,9 @@ function agency(
   subsystem: string,
   registries: RegistryName[],
   roles: string[],
+  reads: RegistryName[],
 ): AgencyProfile {
-  return { registryCode: formatRegistryCode(body), name, shortName, subsystem, registries, roles }
+  return { registryCode: formatRegistryCode(body), name, shortName, subsystem, registries, roles, reads }
 }
 
 export function memberIdOf(profile: CountryProfile, agencyProfile: AgencyProfile): string {

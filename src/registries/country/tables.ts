@@ -9,7 +9,7 @@ export const SEED_TABLES = {
   settlements: ['code', 'municipality_code', 'name', 'kind'],
   streets: ['code', 'settlement_code', 'name'],
   buildings: ['code', 'settlement_code', 'street_code', 'house_number', 'postal_code', 'dwellings'],
-  agencies: ['registry_code', 'member_id', 'name', 'short_name', 'registries'],
+  agencies: ['registry_code', 'member_id', 'name', 'short_name', 'subsystem', 'registries', 'reads'],
   persons: [
     'personal_code', 'first_name', 'last_name', 'sex', 'birth_date', 'citizenship',
     'native_language', 'status', 'death_date', 'residence_building', 'residence_apartment',

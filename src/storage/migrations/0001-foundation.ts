@@ -34,7 +34,9 @@ export function foundationMigration(engine: Engine) {
         .addColumn('member_id', 'text', (c) => c.notNull().unique())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('short_name', 'text', (c) => c.notNull())
+        .addColumn('subsystem', 'text', (c) => c.notNull())
         .addColumn('registries', 'text', (c) => c.notNull())
+        .addColumn('reads', 'text', (c) => c.notNull())
         .execute()
       await db.schema
         .createTable('member_credentials')

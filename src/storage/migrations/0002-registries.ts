@@ -133,7 +133,9 @@ export function registriesMigration(engine: Engine) {
         .addColumn('registry', 'text', (c) => c.notNull())
         .addColumn('data', 'text', (c) => c.notNull())
         .addColumn('purpose', 'text', (c) => c.notNull())
-        .addColumn('covert_until', 'text'),
+        .addColumn('covert_until', 'text')
+        // Salt of the record's public commitment (the ledger shows only the salted hash).
+        .addColumn('salt', binary(engine), (c) => c.notNull()),
   }
   return {
     async up(db: Kysely<unknown>): Promise<void> {

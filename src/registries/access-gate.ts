@@ -1,0 +1,265 @@
+/**
+ * The personal-data door (ARCHITECTURE invariant 1). Every read of a personal table goes through
+ * `AccessGate.read`, which needs an actor (who, for which agency, through which system) and a
+ * purpose (why), and in the same transaction as the read writes one access record per person
+ * whose data was returned, plus its ledger-outbox entry. The reply leaves only after that
+ * transaction has committed (durable: SQLite `synchronous=FULL`, PostgreSQL commit).
+ *
+ * Group commit: reads that arrive while a batch is running wait for the next batch, and a batch
+ * runs all its reads and writes all their records in one transaction, so concurrent readers
+ * share one fsync instead of paying one each.
+ *
+ * Fail closed (invariant 4): when the outbox holds more entries, or an older entry, than the
+ * configured bounds — the ledger is not keeping up or is down — every read is refused.
+ *
+ * On PostgreSQL the batch switches to the `estate_door` role for its transaction: no other
+ * role can read a personal table.
+ */
+import { randomBytes } from 'node:crypto'
+import { sql, type Kysely, type Transaction } from 'kysely'
+import { sha256 } from '../crypto/index.ts'
+import { parsePersonalCode, type Clock } from '../shared/index.ts'
+import { DOOR_ROLE, type Schema, type Store } from '../storage/index.ts'
+import { RegistryError } from './errors.ts'
+
+export interface Actor {
+  /** The calling information system, `INSTANCE/CLASS/MEMBER/SUBSYSTEM`. */
+  readonly clientId: string
+  /** Registry code of the agency the actor acts for. */
+  readonly agencyCode: string
+  /** Personal code of the official, or of the person acting for themself. */
+  readonly personalCode: string
+}
+
+export interface Purpose {
+  /** Legal basis or case reference (`X-Road-Issue`). */
+  readonly reason: string
+  /** Covert police queries stay hidden from the person until this date (ISO). */
+  readonly covertUntil?: string
+}
+
+export interface PersonalRead<T> {
+  readonly registry: string
+  /** Which data, as the person will see it in their data tracker (`population.person`). */
+  readonly data: string
+  run(db: Kysely<Schema>): Promise<{ readonly value: T; readonly subjects: readonly string[] }>
+}
+
+export interface AccessGateBounds {
+  readonly maxOutboxEntries: number
+  readonly maxOutboxAgeSeconds: number
+}
+
+export interface AccessGateMetrics {
+  onBatch(size: number, records: number): void
+  onRefused(reason: 'backlog' | 'invalid'): void
+}
+
+export interface AccessGate {
+  read<T>(actor: Actor, purpose: Purpose, read: PersonalRead<T>): Promise<T>
+}
+
+interface Pending {
+  readonly actor: Actor
+  readonly purpose: Purpose
+  readonly read: PersonalRead<unknown>
+  readonly resolve: (value: unknown) => void
+  readonly reject: (error: unknown) => void
+}
+
+const MAX_BATCH = 256
+const MAX_PURPOSE_LENGTH = 500
+
+export function createAccessGate(options: {
+  store: Store
+  clock: Clock
+  bounds: AccessGateBounds
+  metrics?: AccessGateMetrics
+}): AccessGate {
+  const { store, clock, bounds, metrics } = options
+  // SQLite has one writer; PostgreSQL commits batches side by side on the pool.
+  const maxConcurrent = store.engine === 'sqlite' ? 1 : 4
+  const queue: Pending[] = []
+  let running = 0
+
+  const schedule = (): void => {
+    while (running < maxConcurrent && queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH)
+      running++
+      void runBatch(batch).finally(() => {
+        running--
+        schedule()
+      })
+    }
+  }
+
+  const runBatch = async (batch: Pending[]): Promise<void> => {
+    const outcomes: Array<{ value?: unknown; error?: unknown }> = []
+    try {
+      let records = 0
+      await store.admin.transaction().execute(async (trx) => {
+        if (store.engine === 'postgres') await sql`SET LOCAL ROLE ${sql.raw(DOOR_ROLE)}`.execute(trx)
+        await refuseOnBacklog(trx, clock, bounds)
+        const accessRows: AccessRow[] = []
+        for (const pending of batch) {
+          try {
+            const { value, subjects } = await pending.read.run(trx)
+            outcomes.push({ value })
+            for (const subject of new Set(subjects)) accessRows.push(accessRow(pending, subject))
+          } catch (error) {
+            outcomes.push({ error })
+          }
+        }
+        records = accessRows.length
+        await writeAccessRecords(trx, accessRows, clock.now().toISOString())
+      })
+      metrics?.onBatch(batch.length, records)
+    } catch (error) {
+      if (error instanceof RegistryError && error.code === 'ACCESS_LOG_BACKLOG') metrics?.onRefused('backlog')
+      for (const pending of batch) pending.reject(error)
+      return
+    }
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index]
+      if ('error' in outcome) pending.reject(outcome.error)
+      else pending.resolve(outcome.value)
+    })
+  }
+
+  return {
+    read<T>(actor: Actor, purpose: Purpose, read: PersonalRead<T>): Promise<T> {
+      try {
+        assertActor(actor)
+        assertPurpose(purpose)
+      } catch (error) {
+        metrics?.onRefused('invalid')
+        return Promise.reject(error)
+      }
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ actor, purpose, read, resolve: resolve as (value: unknown) => void, reject })
+        // Wait one turn of the event loop so reads arriving together share a batch.
+        if (queue.length === 1) setImmediate(schedule)
+      })
+    },
+  }
+}
+
+interface AccessRow {
+  readonly subject: string
+  readonly actor: Actor
+  readonly purpose: Purpose
+  readonly registry: string
+  readonly data: string
+}
+
+function accessRow(pending: Pending, subject: string): AccessRow {
+  return { subject, actor: pending.actor, purpose: pending.purpose, registry: pending.read.registry, data: pending.read.data }
+}
+
+async function refuseOnBacklog(db: Transaction<Schema>, clock: Clock, bounds: AccessGateBounds): Promise<void> {
+  const backlog = await db
+    .selectFrom('ledger_outbox')
+    .select((eb) => [eb.fn.min('id').as('first'), eb.fn.max('id').as('last'), eb.fn.min('recorded_at').as('oldest')])
+    .executeTakeFirst()
+  if (backlog?.first === null || backlog?.first === undefined) return
+  const entries = Number(backlog.last) - Number(backlog.first) + 1
+  const ageSeconds = (clock.now().getTime() - Date.parse(String(backlog.oldest))) / 1000
+  if (entries > bounds.maxOutboxEntries || ageSeconds > bounds.maxOutboxAgeSeconds) {
+    throw new RegistryError(
+      'ACCESS_LOG_BACKLOG',
+      'personal data cannot be read now: access records are not reaching the ledger',
+      { outboxEntries: entries, oldestSeconds: Math.round(ageSeconds) },
+    )
+  }
+}
+
+async function writeAccessRecords(db: Transaction<Schema>, rows: readonly AccessRow[], recordedAt: string): Promise<void> {
+  if (rows.length === 0) return
+  const names = await actorNames(db, rows)
+  for (let start = 0; start < rows.length; start += 500) {
+    const chunk = rows.slice(start, start + 500).map((row) => ({
+      recorded_at: recordedAt,
+      subject_code: row.subject,
+      actor_code: row.actor.personalCode,
+      actor_name: names.get(row.actor.personalCode) ?? '',
+      client_id: row.actor.clientId,
+      agency_code: row.actor.agencyCode,
+      registry: row.registry,
+      data: row.data,
+      purpose: row.purpose.reason,
+      covert_until: row.purpose.covertUntil ?? null,
+      salt: randomBytes(16),
+    }))
+    const ids = await db.insertInto('access_records').values(chunk).returning('id').execute()
+    await db
+      .insertInto('ledger_outbox')
+      .values(
+        chunk.map((record, index) => ({
+          kind: 'access' as const,
+          ref_id: Number(ids[index].id),
+          recorded_at: recordedAt,
+          entry: Buffer.from(JSON.stringify({ kind: 'access', commitment: commitAccessRecord(record), at: recordedAt })),
+        })),
+      )
+      .execute()
+  }
+}
+
+/**
+ * The public log holds only this salted hash of the access record, never whose data was read;
+ * the readable record stays in the database, and the hash ties the two together for an audit.
+ */
+export function commitAccessRecord(record: {
+  salt: Uint8Array
+  recorded_at: string
+  subject_code: string
+  actor_code: string
+  client_id: string
+  agency_code: string
+  registry: string
+  data: string
+  purpose: string
+  covert_until: string | null
+}): string {
+  const canonical = JSON.stringify([
+    record.recorded_at, record.subject_code, record.actor_code, record.client_id, record.agency_code,
+    record.registry, record.data, record.purpose, record.covert_until,
+  ])
+  return sha256(Buffer.concat([record.salt, Buffer.from(canonical)])).toString('hex')
+}
+
+async function actorNames(db: Transaction<Schema>, rows: readonly AccessRow[]): Promise<Map<string, string>> {
+  const codes = [...new Set(rows.map((row) => row.actor.personalCode))]
+  const found = await db
+    .selectFrom('persons')
+    .select(['personal_code', 'first_name', 'last_name'])
+    .where('personal_code', 'in', codes)
+    .execute()
+  return new Map(found.map((person) => [person.personal_code, `${person.first_name} ${person.last_name}`]))
+}
+
+function assertActor(actor: Actor): void {
+  if (typeof actor?.clientId !== 'string' || actor.clientId === '' || typeof actor.agencyCode !== 'string') {
+    throw new RegistryError('ACCESS_ACTOR_REQUIRED', 'a personal-data read needs the calling system and agency')
+  }
+  try {
+    parsePersonalCode(actor.personalCode, 'X-Road-UserId')
+  } catch {
+    throw new RegistryError(
+      'ACCESS_ACTOR_REQUIRED',
+      'a personal-data read needs the acting person: X-Road-UserId with a valid personal code (EE…)',
+      { field: 'X-Road-UserId' },
+    )
+  }
+}
+
+function assertPurpose(purpose: Purpose): void {
+  const reason = purpose?.reason
+  if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_PURPOSE_LENGTH) {
+    throw new RegistryError(
+      'ACCESS_PURPOSE_REQUIRED',
+      `a personal-data read needs a purpose (X-Road-Issue, 1-${MAX_PURPOSE_LENGTH} characters)`,
+      { field: 'X-Road-Issue' },
+    )
+  }
+}
