@@ -50,7 +50,6 @@ describe('parseClientId', () => {
     }
     expect(parseClientId('EE/GOV/70000007/a.b', 'client').subsystem).toBe('a.b')
   })
-  })
 
   it.each([
     ['one part', 'EE'],
