@@ -1,0 +1,73 @@
+/**
+ * The `e-state` command. Each subcommand is a small function over the composition root; exit
+ * codes: 0 done, 1 failed, 2 bad usage.
+ */
+import { parseArgs } from 'node:util'
+import { EStateError } from '../shared/index.ts'
+import { runAgencies } from './agencies-command.ts'
+import { runMigrate } from './migrate-command.ts'
+import { runSeed } from './seed-command.ts'
+import { runStart } from './start-command.ts'
+
+export interface Command {
+  readonly summary: string
+  readonly usage: string
+  run(args: string[]): Promise<number>
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  start: { summary: 'Start the platform (seeds the default country on first start)', usage: 'e-state start', run: runStart },
+  seed: {
+    summary: 'Build a synthetic country deterministically',
+    usage: 'e-state seed [--population N] [--seed S] [--replace]',
+    run: runSeed,
+  },
+  migrate: { summary: 'Bring the store to the latest schema', usage: 'e-state migrate', run: runMigrate },
+  agencies: {
+    summary: 'List the agencies (exchange members); issue a member API key',
+    usage: 'e-state agencies [list] | e-state agencies credential MEMBER_ID',
+    run: runAgencies,
+  },
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(helpText())
+    return name === undefined ? 2 : 0
+  }
+  if (name === '--version') {
+    process.stdout.write('e-state 0.1.0\n')
+    return 0
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+  if (command === undefined) {
+    process.stderr.write(`e-state: unknown command "${name}"\n\n${helpText()}`)
+    return 2
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.summary}\n\nusage: ${command.usage}\n`)
+    return 0
+  }
+  try {
+    return await command.run(rest)
+  } catch (error) {
+    if (error instanceof EStateError) {
+      process.stderr.write(`e-state ${name}: ${error.message} [${error.code}]\n`)
+      return 1
+    }
+    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`e-state ${name}: ${error.message}\nusage: ${command.usage}\n`)
+      return 2
+    }
+    throw error
+  }
+}
+
+function helpText(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`)
+  return `e-state: a small country in the cloud\n\nusage: e-state <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "e-state <command> --help" for a command's options. Configuration comes from the environment (see README).\n`
+}
+
+export { parseArgs }

@@ -1,0 +1,28 @@
+import { createApp } from '../main/app.ts'
+import { readConfig } from '../main/config.ts'
+
+export async function runStart(args: string[]): Promise<number> {
+  if (args.length > 0) {
+    process.stderr.write('e-state start takes no arguments; configure it with HOST, PORT, E_STATE_* variables\n')
+    return 2
+  }
+  const config = readConfig()
+  const app = await createApp(config)
+  await app.server.listen({ host: config.host, port: config.port })
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    app.server.log.info({ signal }, 'stopping')
+    void app.close().then(() => process.exit(0))
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  const started = performance.now()
+  await app.start()
+  app.server.log.info(
+    { url: `http://${config.host}:${config.port}`, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) },
+    'e-state is ready',
+  )
+  return new Promise<number>(() => {})
+}

@@ -1,0 +1,7 @@
+export {
+  issueMemberCredential,
+  verifyMemberCredential,
+  revokeMemberCredential,
+  MemberAuthError,
+  type MemberAuthErrorCode,
+} from './member-credentials.ts'

@@ -1,0 +1,119 @@
+/**
+ * The composition root's HTTP half: `createApp(config)` builds the Fastify application without
+ * listening (tests inject requests; `main.ts` listens). The platform behind it opens in
+ * `start()`, so the server can answer `/health/live` (and `/health/ready` with 503) while a
+ * first start is still seeding the country.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { randomUUID } from 'node:crypto'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { EStateError, createLogger, systemClock, type Clock, type Logger } from '../shared/index.ts'
+import type { Config } from './config.ts'
+import { createMetrics } from './metrics.ts'
+import { openPlatform, type Platform } from './platform.ts'
+import { installProblemHandlers } from './problem.ts'
+import { registerDataApi } from './routes/data-api.ts'
+import { registerOperations } from './routes/operations.ts'
+
+export interface EStateApp {
+  readonly server: FastifyInstance
+  /** Opens the store (seeding on first start) and marks the app ready. */
+  start(): Promise<void>
+  readonly isReady: () => boolean
+  /** The platform, once started (tests and the CLI reach the domain through it). */
+  platform(): Platform
+  close(): Promise<void>
+}
+
+export interface AppOptions {
+  readonly clock?: Clock
+  readonly logger?: Logger
+  /** Interval of the ledger outbox drain; 0 leaves it to the caller (fail-closed tests). */
+  readonly drainIntervalMs?: number
+}
+
+const X_ROAD_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<EStateApp> {
+  const clock = options.clock ?? systemClock
+  const logger = options.logger ?? createLogger(config.logLevel)
+  const metrics = createMetrics()
+  let platform: Platform | undefined
+  let closing = false
+
+  const server: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimitBytes,
+    requestTimeout: config.http.requestTimeoutMs,
+    // Slow clients are cut off: header and request deadlines, checked every second.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          headersTimeout: config.http.headersTimeoutMs,
+          requestTimeout: config.http.requestTimeoutMs,
+          keepAliveTimeout: config.http.keepAliveTimeoutMs,
+          connectionsCheckingInterval: 1000,
+          maxHeaderSize: 16_384,
+        },
+        handler as (request: IncomingMessage, response: ServerResponse) => void,
+      ),
+    // An X-Road message id is the request id when the client sends one.
+    genReqId: (request) => {
+      const given = request.headers['x-road-id']
+      return typeof given === 'string' && X_ROAD_ID.test(given) ? given : randomUUID()
+    },
+    requestIdLogLabel: 'requestId',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    return503OnClosing: true,
+  })
+  server.addHook('onSend', async (request, reply) => {
+    reply.header('x-road-id', request.id)
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('cache-control', 'no-store')
+  })
+  server.addHook('onResponse', async (request, reply) => {
+    metrics.http.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+  })
+  installProblemHandlers(server)
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'e-state',
+        version: '0.1.0',
+        description:
+          'The digital state: base registries (GovStack Digital Registries Data API 1.3.0), health and metrics. Errors are RFC 9457 problem documents with a stable `code`.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', name: 'Authorization', in: 'header', description: 'Bearer esm_… (a member API key)' } } },
+    },
+  })
+  await server.register(swaggerUi, { routePrefix: '/docs' })
+
+  const requirePlatform = (): Platform => {
+    if (platform === undefined) throw new EStateError('NOT_READY', 'e-state is starting (seeding the country on first start); try again shortly')
+    return platform
+  }
+  registerOperations(server, { metrics, isReady: () => platform !== undefined && !closing })
+  registerDataApi(server, requirePlatform)
+  server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
+
+  return {
+    server,
+    isReady: () => platform !== undefined && !closing,
+    platform: requirePlatform,
+    async start() {
+      await server.ready()
+      platform = await openPlatform({ config, clock, logger, metrics, drainIntervalMs: options.drainIntervalMs })
+    },
+    async close() {
+      closing = true
+      await server.close()
+      await platform?.close()
+    },
+  }
+}

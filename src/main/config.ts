@@ -1,0 +1,133 @@
+/**
+ * Configuration, read once from the environment (`readConfig`), with defaults that make
+ * `npm start` work with no settings at all and that refuse to run production without real
+ * secrets. Nothing else in e-state reads `process.env`.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { generateMasterKey, KEY_BYTES, type MasterKey, type MasterKeyRing } from '../crypto/index.ts'
+import { EStateError } from '../shared/index.ts'
+
+export type Environment = 'development' | 'production'
+
+export interface Config {
+  readonly environment: Environment
+  readonly host: string
+  readonly port: number
+  readonly dataDir: string
+  /** `postgres://…` or a SQLite file path. */
+  readonly databaseUrl: string
+  readonly masterKeys: MasterKeyRing
+  readonly logLevel: string
+  readonly country: { readonly population: number; readonly seed: string }
+  readonly accessLog: { readonly maxOutboxEntries: number; readonly maxOutboxAgeSeconds: number }
+  readonly http: {
+    readonly bodyLimitBytes: number
+    readonly headersTimeoutMs: number
+    readonly requestTimeoutMs: number
+    readonly keepAliveTimeoutMs: number
+  }
+  /** Development only: write member credentials for the seeded agencies to the data folder. */
+  readonly writeDevCredentials: boolean
+}
+
+export class ConfigError extends EStateError {
+  constructor(message: string, variable: string) {
+    super('CONFIG_INVALID', message, { variable })
+  }
+}
+
+const DEV_KEY_MARKER = 'development-only'
+
+export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const environment: Environment =
+    (env.E_STATE_ENV ?? (env.NODE_ENV === 'production' ? 'production' : 'development')) === 'production'
+      ? 'production'
+      : 'development'
+  const dataDir = resolve(env.E_STATE_DATA_DIR ?? 'data')
+  const databaseUrl = env.E_STATE_DATABASE_URL ?? join(dataDir, 'estate.db')
+  return {
+    environment,
+    host: env.HOST ?? '127.0.0.1',
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    dataDir,
+    databaseUrl,
+    masterKeys: readMasterKeys(env, environment, dataDir),
+    logLevel: env.E_STATE_LOG_LEVEL ?? (environment === 'production' ? 'info' : 'info'),
+    country: {
+      population: integer(env, 'E_STATE_POPULATION', 100_000, 10, 20_000_000),
+      seed: env.E_STATE_SEED ?? 'e-state',
+    },
+    accessLog: {
+      maxOutboxEntries: integer(env, 'E_STATE_ACCESS_OUTBOX_MAX', 100_000, 1, 100_000_000),
+      maxOutboxAgeSeconds: integer(env, 'E_STATE_ACCESS_OUTBOX_MAX_AGE', 60, 1, 86_400),
+    },
+    http: {
+      bodyLimitBytes: integer(env, 'E_STATE_BODY_LIMIT', 1_048_576, 1024, 100 * 1_048_576),
+      headersTimeoutMs: integer(env, 'E_STATE_HEADERS_TIMEOUT_MS', 10_000, 100, 120_000),
+      requestTimeoutMs: integer(env, 'E_STATE_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+      keepAliveTimeoutMs: integer(env, 'E_STATE_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    },
+    writeDevCredentials: environment === 'development',
+  }
+}
+
+/**
+ * Master keys: `E_STATE_MASTER_KEY` (or `E_STATE_MASTER_KEY_FILE`) as `id:base64` of 32 bytes;
+ * `E_STATE_MASTER_KEYS_PREVIOUS` lists older keys (comma-separated) still needed to unwrap data
+ * keys during a rotation. In development a key is generated once into `<data>/../keys/`, beside
+ * the data folder rather than in it, and marked so production refuses it.
+ */
+function readMasterKeys(env: Readonly<Record<string, string | undefined>>, environment: Environment, dataDir: string): MasterKeyRing {
+  const previous = (env.E_STATE_MASTER_KEYS_PREVIOUS ?? '')
+    .split(',')
+    .filter((item) => item.trim() !== '')
+    .map((item) => parseMasterKey(item.trim(), 'E_STATE_MASTER_KEYS_PREVIOUS'))
+  let text = env.E_STATE_MASTER_KEY
+  if (text === undefined && env.E_STATE_MASTER_KEY_FILE !== undefined) {
+    text = readFileSync(env.E_STATE_MASTER_KEY_FILE, 'utf8').trim()
+  }
+  if (text === undefined) {
+    if (environment === 'production') {
+      throw new ConfigError('production needs a master key: set E_STATE_MASTER_KEY or E_STATE_MASTER_KEY_FILE', 'E_STATE_MASTER_KEY')
+    }
+    text = developmentMasterKey(join(dirname(dataDir), 'keys', `${basename(dataDir)}-master.key`))
+  }
+  if (environment === 'production' && text.startsWith(DEV_KEY_MARKER)) {
+    throw new ConfigError('production refuses a development master key', 'E_STATE_MASTER_KEY')
+  }
+  return { current: parseMasterKey(text.replace(`${DEV_KEY_MARKER}:`, ''), 'E_STATE_MASTER_KEY'), previous }
+}
+
+function developmentMasterKey(path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim()
+  const key = generateMasterKey(`dev-${Date.now().toString(36)}`)
+  const text = `${DEV_KEY_MARKER}:${key.id}:${Buffer.from(key.key).toString('base64')}`
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  writeFileSync(path, text + '\n', { mode: 0o600, flag: 'wx' })
+  return text
+}
+
+export function parseMasterKey(text: string, variable: string): MasterKey {
+  const separator = text.lastIndexOf(':')
+  const id = text.slice(0, separator)
+  const key = Buffer.from(text.slice(separator + 1), 'base64')
+  if (separator <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(id) || key.length !== KEY_BYTES) {
+    throw new ConfigError(`${variable} must be "id:base64" of a ${KEY_BYTES}-byte key`, variable)
+  }
+  return { id, key }
+}
+
+function integer(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name]
+  if (text === undefined || text === '') return fallback
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`, name)
+  }
+  return value
+}
+
+function basename(path: string): string {
+  return path.split(/[\\/]/).filter((part) => part !== '').pop() ?? 'data'
+}

@@ -1,0 +1,49 @@
+/** Prometheus metrics: process defaults, HTTP requests, and the access gate's batches and refusals. */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { AccessGateMetrics } from '../registries/access-gate.ts'
+
+export interface Metrics {
+  readonly registry: Registry
+  readonly http: Histogram<'method' | 'route' | 'status'>
+  readonly gate: AccessGateMetrics
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'estate_' })
+  const http = new Histogram({
+    name: 'estate_http_request_duration_seconds',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
+  const reads = new Counter({ name: 'estate_personal_reads_total', help: 'Personal-data reads through the access gate', registers: [registry] })
+  const records = new Counter({ name: 'estate_access_records_total', help: 'Access records written', registers: [registry] })
+  const batches = new Histogram({
+    name: 'estate_access_gate_batch_size',
+    help: 'Reads committed together by the access gate',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [registry],
+  })
+  const refused = new Counter({
+    name: 'estate_personal_reads_refused_total',
+    help: 'Personal-data reads refused by the access gate (backlog = fail closed)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  })
+  return {
+    registry,
+    http,
+    gate: {
+      onBatch(size, written) {
+        reads.inc(size)
+        records.inc(written)
+        batches.observe(size)
+      },
+      onRefused(reason) {
+        refused.inc({ reason })
+      },
+    },
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Everything behind the HTTP edge, wired once: the store (migrated, with a country seeded on
+ * first start), envelope encryption, the access gate, the registries and the ledger outbox drain.
+ */
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { openEnvelope, type Envelope } from '../crypto/index.ts'
+import { issueMemberCredential } from '../exchange/index.ts'
+import { startOutboxDrain, type OutboxDrain } from '../ledger/index.ts'
+import {
+  DEFAULT_PROFILE,
+  createAccessGate,
+  createRegistryService,
+  hasCountry,
+  removeAbandonedSeed,
+  seedCountry,
+  type AccessGate,
+  type RegistryService,
+  type SeedReport,
+} from '../registries/index.ts'
+import type { Clock, Logger } from '../shared/index.ts'
+import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
+import type { Config } from './config.ts'
+import type { Metrics } from './metrics.ts'
+
+export interface Platform {
+  readonly store: Store
+  readonly envelope: Envelope
+  readonly gate: AccessGate
+  readonly registries: RegistryService
+  readonly drain: OutboxDrain
+  readonly instance: string
+  close(): Promise<void>
+}
+
+export interface PlatformOptions {
+  readonly config: Config
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly metrics: Metrics
+  /** Start the background drain of the ledger outbox (tests of fail-closed switch it off). */
+  readonly drainIntervalMs?: number
+}
+
+export async function openPlatform(options: PlatformOptions): Promise<Platform> {
+  const { config, clock, logger } = options
+  await ensureCountry(options)
+  const store = await openStore({ url: config.databaseUrl })
+  try {
+    await store.migrate()
+    const envelope = await openEnvelope(config.masterKeys, createDataKeyStore(store.db, clock.now), [])
+    const country = await store.db.selectFrom('country').select(['instance']).executeTakeFirstOrThrow()
+    const gate = createAccessGate({ store, clock, bounds: config.accessLog, metrics: options.metrics.gate })
+    const registries = createRegistryService({ store, gate, envelope, clock, instance: country.instance })
+    const drain = startOutboxDrain({
+      store,
+      clock,
+      intervalMs: options.drainIntervalMs ?? 100,
+      onError: (error) => logger.error({ err: error }, 'ledger outbox drain failed'),
+    })
+    if (config.writeDevCredentials) await writeDevCredentials(store, clock, config.dataDir, logger)
+    return {
+      store,
+      envelope,
+      gate,
+      registries,
+      drain,
+      instance: country.instance,
+      async close() {
+        await drain.stop()
+        await store.close()
+      },
+    }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}
+
+/** Seeds the default country on first start; a store left half-built by a killed seed is rebuilt. */
+async function ensureCountry(options: PlatformOptions): Promise<SeedReport | undefined> {
+  const { config, logger, clock } = options
+  if (engineOf(config.databaseUrl) === 'sqlite') {
+    removeAbandonedSeed(config.databaseUrl)
+    if (existsSync(config.databaseUrl) && (await storeHasCountry(config.databaseUrl))) return undefined
+  } else if (await storeHasCountry(config.databaseUrl)) {
+    return undefined
+  }
+  logger.info({ population: config.country.population, seed: config.country.seed }, 'first start: seeding the country')
+  const report = await seedCountry({
+    url: config.databaseUrl,
+    profile: DEFAULT_PROFILE,
+    population: config.country.population,
+    seed: config.country.seed,
+    masterKeys: config.masterKeys,
+    clock,
+    replace: engineOf(config.databaseUrl) === 'sqlite',
+  })
+  logger.info({ residents: report.residents, seconds: Number(report.seconds.toFixed(1)), snapshot: report.snapshotHash }, 'country seeded')
+  return report
+}
+
+async function storeHasCountry(url: string): Promise<boolean> {
+  const store = await openStore({ url })
+  try {
+    return await hasCountry(store)
+  } finally {
+    await store.close()
+  }
+}
+
+/**
+ * Development convenience: one API key per seeded agency in `<data>/dev-credentials.json`
+ * (mode 0600), so a newcomer can call the API at once. Never in production.
+ */
+async function writeDevCredentials(store: Store, clock: Clock, dataDir: string, logger: Logger): Promise<void> {
+  const path = join(dataDir, 'dev-credentials.json')
+  if (existsSync(path)) return
+  const agencies = await store.db.selectFrom('agencies').select(['member_id', 'subsystem', 'short_name']).orderBy('registry_code').execute()
+  const credentials = []
+  for (const agency of agencies) {
+    credentials.push({
+      agency: agency.short_name,
+      client: `${agency.member_id}/${agency.subsystem}`,
+      apiKey: await issueMemberCredential(store.db, clock, agency.member_id),
+    })
+  }
+  writeFileSync(path, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 })
+  logger.info({ path }, 'development member API keys written')
+}

@@ -1,0 +1,121 @@
+/**
+ * The one error catalogue: stable codes to HTTP status, rendered as RFC 9457 problem documents.
+ * Contexts throw coded errors; only this edge knows about HTTP. Anything uncoded is a bug: it is
+ * logged with its stack and answered 500 without internals.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { EStateError } from '../shared/index.ts'
+
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  INVALID_PERSONAL_CODE: 400,
+  INVALID_REGISTRY_CODE: 400,
+  INVALID_IDENTIFIER: 400,
+  INVALID_INPUT: 400,
+  MALFORMED_JSON: 400,
+  REGISTRY_FIELD_UNKNOWN: 400,
+  REGISTRY_QUERY_TOO_BROAD: 400,
+  ACCESS_ACTOR_REQUIRED: 400,
+  ACCESS_PURPOSE_REQUIRED: 400,
+  CLIENT_REQUIRED: 400,
+  MEMBER_UNAUTHENTICATED: 401,
+  ACCESS_DENIED: 403,
+  CLIENT_MISMATCH: 403,
+  MEMBER_UNKNOWN: 404,
+  REGISTRY_UNKNOWN: 404,
+  REGISTRY_VERSION_UNKNOWN: 404,
+  RECORD_NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  NOT_ACCEPTABLE: 406,
+  REQUEST_TIMEOUT: 408,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  COUNTRY_ALREADY_SEEDED: 409,
+  ACCESS_LOG_BACKLOG: 503,
+  NOT_READY: 503,
+  INTERNAL_ERROR: 500,
+}
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad request',
+  401: 'Unauthenticated',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  406: 'Not acceptable',
+  408: 'Request timeout',
+  409: 'Conflict',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  500: 'Internal error',
+  503: 'Service unavailable',
+}
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  code: string
+  detail: string
+  instance: string
+  [extension: string]: unknown
+}
+
+export function problemOf(code: string, detail: string, instance: string, extensions: Record<string, unknown> = {}): Problem {
+  const status = STATUS_BY_CODE[code] ?? 500
+  return { ...extensions, type: `urn:e-state:problem:${code.toLowerCase()}`, title: TITLES[status] ?? 'Error', status, code, detail, instance }
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  if (problem.status === 503) reply.header('retry-after', '5')
+  return reply.code(problem.status).type('application/problem+json').send(problem)
+}
+
+/** Fastify's own errors (validation, parsing, limits) in our codes. */
+function translateFastifyError(error: FastifyError): { code: string; detail: string; extensions: Record<string, unknown> } | undefined {
+  if (error.validation !== undefined) {
+    const first = error.validation[0]
+    const field = `${error.validationContext ?? 'request'}${first?.instancePath?.replaceAll('/', '.') ?? ''}`
+    const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty
+    return {
+      code: 'INVALID_INPUT',
+      detail: `${field}${extra === undefined ? '' : `.${extra}`} ${first?.message ?? 'is invalid'}`,
+      extensions: { field: extra === undefined ? field : `${field}.${extra}` },
+    }
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'BODY_TOO_LARGE', detail: 'the request body is larger than this endpoint accepts', extensions: {} }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'send application/json', extensions: {} }
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { code: 'MALFORMED_JSON', detail: 'the body is not valid JSON', extensions: {} }
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'INVALID_INPUT', detail: 'Content-Length does not match the body', extensions: {} }
+  }
+  if (error instanceof SyntaxError) return { code: 'MALFORMED_JSON', detail: 'the body is not valid JSON', extensions: {} }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return { code: 'INVALID_INPUT', detail: error.message, extensions: {} }
+  }
+  return undefined
+}
+
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof EStateError) {
+      const problem = problemOf(error.code, error.message, request.url, { ...error.details })
+      if (problem.status >= 500) request.log.warn({ code: error.code }, error.message)
+      return sendProblem(reply, problem)
+    }
+    const translated = translateFastifyError(error)
+    if (translated !== undefined) {
+      return sendProblem(reply, problemOf(translated.code, translated.detail, request.url, translated.extensions))
+    }
+    request.log.error({ err: error }, 'unhandled error')
+    return sendProblem(reply, problemOf('INTERNAL_ERROR', 'the request failed inside e-state; it has been logged', request.url))
+  })
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problemOf('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)),
+  )
+}

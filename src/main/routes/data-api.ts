@@ -1,0 +1,231 @@
+/**
+ * The GovStack Digital Registries Data API 1.3.0 (`/data/{registryName}/{versionNumber}/…`) for
+ * every base registry. Each registry gets its own routes, so the OpenAPI document and the
+ * response serialisation know its exact record shape; a parametric fallback answers unknown
+ * registries and versions with a problem document.
+ */
+import type {} from '@fastify/swagger'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { MAX_PAGE_SIZE, REGISTRIES, RegistryError, type ListQuery, type RegistryDefinition } from '../../registries/index.ts'
+import type { Platform } from '../platform.ts'
+import { callerOf } from './caller.ts'
+import { ProblemSchema } from './schemas.ts'
+
+const CLIENT_HEADER = Type.Object({
+  'information-mediator-client': Type.Optional(Type.String({ description: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM (or send X-Road-Client)' })),
+  'x-road-userid': Type.Optional(Type.String({ description: 'The acting person: EE + personal code' })),
+  'x-road-issue': Type.Optional(Type.String({ description: 'Purpose: legal basis or case reference', maxLength: 500 })),
+})
+
+const ERRORS = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 503: ProblemSchema }
+
+export function registerDataApi(app: FastifyInstance, platform: () => Platform): void {
+  for (const definition of Object.values(REGISTRIES)) registerRegistry(app, platform, definition)
+  registerFallbacks(app)
+  registerPersonalDataUsage(app, platform)
+}
+
+function registerRegistry(app: FastifyInstance, platform: () => Platform, definition: RegistryDefinition): void {
+  const base = `/data/${definition.name}/${definition.version}`
+  const tags = [definition.title]
+  const record = definition.recordSchema
+  const content = Type.Object(
+    Object.fromEntries(Object.keys(definition.fields).map((field) => [field, Type.Optional(Type.String({ maxLength: 200 }))])),
+    { additionalProperties: false },
+  )
+  const queryBody = Type.Object({ query: Type.Object({ content }, { additionalProperties: false }) }, { additionalProperties: false })
+  const listQuery = Type.Object(
+    {
+      search: Type.Optional(Type.String({ maxLength: 200, description: `Prefix search on \`filter\` (default ${definition.defaultSearchField})` })),
+      filter: Type.Optional(Type.Union(Object.keys(definition.fields).map((field) => Type.Literal(field)))),
+      ordering: Type.Optional(Type.Union([Type.Literal('ascending'), Type.Literal('descending')])),
+      page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_001 })),
+      pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
+      ...Object.fromEntries(Object.keys(definition.fields).map((field) => [`query.${field}`, Type.Optional(Type.String({ maxLength: 200 }))])),
+    },
+    { additionalProperties: false },
+  )
+
+  app.get(
+    base,
+    {
+      schema: {
+        tags,
+        summary: `List or search the ${definition.title.toLowerCase()}`,
+        headers: CLIENT_HEADER,
+        querystring: listQuery,
+        response: {
+          200: Type.Object({
+            count: Type.Integer(),
+            next: Type.Union([Type.String(), Type.Null()]),
+            previous: Type.Union([Type.String(), Type.Null()]),
+            results: Type.Array(record),
+          }),
+          ...ERRORS,
+        },
+        security: [{ apiKey: [] }],
+      },
+    },
+    async (request) => {
+      const query = request.query as Record<string, string | number | undefined>
+      const equals: Record<string, string> = {}
+      for (const [key, value] of Object.entries(query)) {
+        if (key.startsWith('query.') && value !== undefined) equals[key.slice(6)] = String(value)
+      }
+      const list: ListQuery = {
+        search: query.search as string | undefined,
+        filter: query.filter as string | undefined,
+        ordering: query.ordering as string | undefined,
+        page: query.page as number | undefined,
+        pageSize: query.pageSize as number | undefined,
+        equals,
+      }
+      const result = await platform().registries.list(await callerOf(request, platform()), definition.name, definition.version, list)
+      const pages = Math.ceil(result.count / result.pageSize)
+      return {
+        count: result.count,
+        next: result.page < pages ? pageLink(request, result.page + 1) : null,
+        previous: result.page > 1 ? pageLink(request, result.page - 1) : null,
+        results: result.results,
+      }
+    },
+  )
+
+  app.post(
+    `${base}/read`,
+    {
+      schema: {
+        tags,
+        summary: `Read one record of the ${definition.title.toLowerCase()}`,
+        headers: CLIENT_HEADER,
+        body: queryBody,
+        response: { 200: Type.Object({ content: record }), ...ERRORS },
+        security: [{ apiKey: [] }],
+      },
+    },
+    async (request) => {
+      const body = request.body as { query: { content: Record<string, unknown> } }
+      const found = await platform().registries.read(await callerOf(request, platform()), definition.name, definition.version, body.query.content)
+      return { content: found }
+    },
+  )
+
+  app.post(
+    `${base}/exists`,
+    {
+      schema: {
+        tags,
+        summary: `Whether a matching record exists in the ${definition.title.toLowerCase()}`,
+        headers: CLIENT_HEADER,
+        body: queryBody,
+        response: {
+          200: Type.Object({ answer: Type.Object({ status: Type.Boolean(), message: Type.String() }) }),
+          ...ERRORS,
+        },
+        security: [{ apiKey: [] }],
+      },
+    },
+    async (request) => {
+      const body = request.body as { query: { content: Record<string, unknown> } }
+      const status = await platform().registries.exists(await callerOf(request, platform()), definition.name, definition.version, body.query.content)
+      return { answer: { status, message: status ? 'Object found from database' : 'Object not found from database' } }
+    },
+  )
+
+  app.get(
+    `${base}/:uuid/readValue/:fieldFile`,
+    {
+      schema: {
+        tags,
+        summary: `Read one field of one record (\`{field}.json\`)`,
+        headers: CLIENT_HEADER,
+        params: Type.Object({
+          uuid: Type.String({ maxLength: 64, description: `The record's ${definition.idField}` }),
+          fieldFile: Type.String({ maxLength: 100, pattern: '^[A-Za-z]+\\.[a-z]+$', description: 'Field name and format, e.g. firstName.json' }),
+        }),
+        response: { 200: Type.Object({ value: Type.Unknown() }), ...ERRORS, 406: ProblemSchema },
+        security: [{ apiKey: [] }],
+      },
+    },
+    async (request) => {
+      const { uuid, fieldFile } = request.params as { uuid: string; fieldFile: string }
+      const [field, extension] = fieldFile.split('.')
+      if (extension !== 'json') {
+        throw new RegistryError('NOT_ACCEPTABLE', `readValue serves .json only, not .${extension}`, { field: 'ext' })
+      }
+      const value = await platform().registries.readValue(await callerOf(request, platform()), definition.name, definition.version, uuid, field)
+      return { value }
+    },
+  )
+}
+
+/** Unknown registries and versions get a problem document naming what exists. */
+function registerFallbacks(app: FastifyInstance): void {
+  const unknown = async (request: FastifyRequest): Promise<never> => {
+    const { registryName, versionNumber } = request.params as { registryName: string; versionNumber: string }
+    const known = (REGISTRIES as Record<string, RegistryDefinition | undefined>)[registryName]
+    if (known === undefined || !Object.hasOwn(REGISTRIES, registryName)) {
+      throw new RegistryError('REGISTRY_UNKNOWN', `no registry named "${registryName}"`, { field: 'registryName', known: Object.keys(REGISTRIES) })
+    }
+    throw new RegistryError('REGISTRY_VERSION_UNKNOWN', `the ${registryName} register has no version "${versionNumber}"`, {
+      field: 'versionNumber',
+      known: [known.version],
+    })
+  }
+  const hidden = { schema: { hide: true } }
+  app.get('/data/:registryName/:versionNumber', hidden, unknown)
+  app.post('/data/:registryName/:versionNumber/read', hidden, unknown)
+  app.post('/data/:registryName/:versionNumber/exists', hidden, unknown)
+  app.get('/data/:registryName/:versionNumber/:uuid/readValue/:fieldFile', hidden, unknown)
+}
+
+function registerPersonalDataUsage(app: FastifyInstance, platform: () => Platform): void {
+  app.get(
+    '/data/myPersonalDataUsage',
+    {
+      schema: {
+        tags: ['MyPersonalDataUsage API'],
+        summary: 'Who has read my personal data, when and why (the data tracker)',
+        description: 'Only for the person themself (X-Road-UserId equal to userId) or a data protection officer of the calling agency.',
+        headers: CLIENT_HEADER,
+        querystring: Type.Object(
+          {
+            userId: Type.String({ maxLength: 20, description: "The person's identifier, e.g. EE38001085718" }),
+            databaseId: Type.String({ maxLength: 40, description: 'A registry name, or * for all' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Array(
+            Type.Object({
+              id: Type.String(),
+              readerId: Type.String(),
+              readerInitials: Type.String(),
+              readerInstitutionId: Type.String(),
+              readerInstitutionName: Type.String(),
+              readerApplicationName: Type.String(),
+              searchDateTime: Type.String({ format: 'date-time' }),
+              refrences: Type.Array(Type.Object({ ReferenceID: Type.String() })),
+              purpose: Type.String(),
+              registry: Type.String(),
+            }),
+          ),
+          ...ERRORS,
+        },
+        security: [{ apiKey: [] }],
+      },
+    },
+    async (request) => {
+      const { userId, databaseId } = request.query as { userId: string; databaseId: string }
+      return platform().registries.personalDataUsage(await callerOf(request, platform()), userId, databaseId)
+    },
+  )
+}
+
+function pageLink(request: FastifyRequest, page: number): string {
+  const url = new URL(request.url, 'http://placeholder')
+  url.searchParams.set('page', String(page))
+  return `${url.pathname}${url.search}`
+}
+
