@@ -1,11 +1,14 @@
 import { issueMemberCredential } from '../exchange/index.ts'
-import { readConfig } from '../main/config.ts'
+import { readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { openStore } from '../storage/index.ts'
 
 export async function runAgencies(args: string[]): Promise<number> {
   const [action = 'list', memberId, ...extra] = args
-  if ((action === 'list' && memberId !== undefined) || (action === 'credential' && (memberId === undefined || extra.length > 0))) {
+  if (
+    (action === 'list' && memberId !== undefined) ||
+    (action === 'credential' && (memberId === undefined || extra.length > 0))
+  ) {
     process.stderr.write('usage: e-state agencies [list] | e-state agencies credential MEMBER_ID\n')
     return 2
   }
@@ -23,14 +26,22 @@ export async function runAgencies(args: string[]): Promise<number> {
       process.stderr.write('Keep this key secret: it is shown once and stored only as a hash.\n')
       return 0
     }
-    const agencies = await store.db.selectFrom('agencies').selectAll().orderBy('registry_code').execute()
+    const agencies = await store.db
+      .selectFrom('agencies')
+      .selectAll()
+      .orderBy('registry_code')
+      .execute()
     if (agencies.length === 0) {
-      process.stderr.write('no agencies: the store holds no country yet (run e-state seed or e-state start)\n')
+      process.stderr.write(
+        'no agencies: the store holds no country yet (run e-state seed or e-state start)\n',
+      )
       return 1
     }
     for (const agency of agencies) {
       const keeps = agency.registries === '' ? '' : `  keeps: ${agency.registries}`
-      process.stdout.write(`${`${agency.member_id}/${agency.subsystem}`.padEnd(42)} ${agency.short_name.padEnd(5)} ${agency.name}${keeps}\n`)
+      process.stdout.write(
+        `${`${agency.member_id}/${agency.subsystem}`.padEnd(42)} ${agency.short_name.padEnd(5)} ${agency.name}${keeps}\n`,
+      )
     }
     return 0
   } finally {

@@ -16,13 +16,21 @@ export interface Command {
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  start: { summary: 'Start the platform (seeds the default country on first start)', usage: 'e-state start', run: runStart },
+  start: {
+    summary: 'Start the platform (seeds the default country on first start)',
+    usage: 'e-state start',
+    run: runStart,
+  },
   seed: {
     summary: 'Build a synthetic country deterministically',
     usage: 'e-state seed [--population N] [--seed S] [--replace]',
     run: runSeed,
   },
-  migrate: { summary: 'Bring the store to the latest schema', usage: 'e-state migrate', run: runMigrate },
+  migrate: {
+    summary: 'Bring the store to the latest schema',
+    usage: 'e-state migrate',
+    run: runMigrate,
+  },
   agencies: {
     summary: 'List the agencies (exchange members); issue a member API key',
     usage: 'e-state agencies [list] | e-state agencies credential MEMBER_ID',
@@ -56,7 +64,10 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`e-state ${name}: ${error.message} [${error.code}]\n`)
       return 1
     }
-    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof TypeError &&
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`e-state ${name}: ${error.message}\nusage: ${command.usage}\n`)
       return 2
     }
@@ -66,7 +77,9 @@ export async function runCli(argv: string[]): Promise<number> {
 
 function helpText(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
-  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`)
+  const lines = Object.entries(COMMANDS).map(
+    ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
+  )
   return `e-state: a small country in the cloud\n\nusage: e-state <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "e-state <command> --help" for a command's options. Configuration comes from the environment (see README).\n`
 }
 

@@ -1,4 +1,4 @@
-import { readConfig } from '../main/config.ts'
+import { readConfig } from '../main/index.ts'
 import { openStore } from '../storage/index.ts'
 
 export async function runMigrate(args: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { readConfig } from '../main/config.ts'
+import { readConfig } from '../main/index.ts'
 import { DEFAULT_PROFILE, seedCountry } from '../registries/index.ts'
 import { systemClock } from '../shared/index.ts'
 
@@ -14,14 +14,17 @@ export async function runSeed(args: string[]): Promise<number> {
     strict: true,
   })
   const config = readConfig()
-  const population = values.population === undefined ? config.country.population : Number(values.population)
+  const population =
+    values.population === undefined ? config.country.population : Number(values.population)
   if (!Number.isInteger(population) || population < 10 || population > 20_000_000) {
     process.stderr.write('--population must be a whole number from 10 to 20000000\n')
     return 2
   }
   const seed = values.seed ?? config.country.seed
   const progress = createProgress(population)
-  process.stderr.write(`seeding ${DEFAULT_PROFILE.name}: ${population.toLocaleString('en')} residents, seed "${seed}", into ${config.databaseUrl.replace(/\/\/[^@]*@/, '//…@')}\n`)
+  process.stderr.write(
+    `seeding ${DEFAULT_PROFILE.name}: ${population.toLocaleString('en')} residents, seed "${seed}", into ${config.databaseUrl.replace(/\/\/[^@]*@/, '//…@')}\n`,
+  )
   const report = await seedCountry({
     url: config.databaseUrl,
     profile: DEFAULT_PROFILE,

@@ -1,9 +1,10 @@
-import { createApp } from '../main/app.ts'
-import { readConfig } from '../main/config.ts'
+import { createApp, readConfig } from '../main/index.ts'
 
 export async function runStart(args: string[]): Promise<number> {
   if (args.length > 0) {
-    process.stderr.write('e-state start takes no arguments; configure it with HOST, PORT, E_STATE_* variables\n')
+    process.stderr.write(
+      'e-state start takes no arguments; configure it with HOST, PORT, E_STATE_* variables\n',
+    )
     return 2
   }
   const config = readConfig()
@@ -21,7 +22,10 @@ export async function runStart(args: string[]): Promise<number> {
   const started = performance.now()
   await app.start()
   app.server.log.info(
-    { url: `http://${config.host}:${config.port}`, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) },
+    {
+      url: `http://${config.host}:${config.port}`,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    },
     'e-state is ready',
   )
   return new Promise<number>(() => {})

@@ -18,9 +18,18 @@ export class MemberAuthError extends EStateError {
 
 const TOKEN = /^esm_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
 
-export async function issueMemberCredential(db: Kysely<Schema>, clock: Clock, memberId: string): Promise<string> {
-  const member = await db.selectFrom('agencies').select('member_id').where('member_id', '=', memberId).executeTakeFirst()
-  if (member === undefined) throw new MemberAuthError('MEMBER_UNKNOWN', `no member ${memberId}`, { memberId })
+export async function issueMemberCredential(
+  db: Kysely<Schema>,
+  clock: Clock,
+  memberId: string,
+): Promise<string> {
+  const member = await db
+    .selectFrom('agencies')
+    .select('member_id')
+    .where('member_id', '=', memberId)
+    .executeTakeFirst()
+  if (member === undefined)
+    throw new MemberAuthError('MEMBER_UNKNOWN', `no member ${memberId}`, { memberId })
   const keyId = randomBytes(8).toString('hex')
   const secret = randomBytes(32).toString('base64url')
   await db
@@ -40,7 +49,10 @@ export async function issueMemberCredential(db: Kysely<Schema>, clock: Clock, me
 export async function verifyMemberCredential(db: Kysely<Schema>, token: string): Promise<string> {
   const match = TOKEN.exec(token)
   const refuse = (): MemberAuthError =>
-    new MemberAuthError('MEMBER_UNAUTHENTICATED', 'a valid member API key is required (Authorization: Bearer esm_…)')
+    new MemberAuthError(
+      'MEMBER_UNAUTHENTICATED',
+      'a valid member API key is required (Authorization: Bearer esm_…)',
+    )
   if (match === null) throw refuse()
   const row = await db
     .selectFrom('member_credentials')
@@ -49,11 +61,16 @@ export async function verifyMemberCredential(db: Kysely<Schema>, token: string):
     .executeTakeFirst()
   const presented = sha256(match[2])
   const stored = Buffer.from(row?.secret_hash ?? '00'.repeat(32), 'hex')
-  if (row === undefined || !equalSecrets(presented, stored) || row.revoked_at !== null) throw refuse()
+  if (row === undefined || !equalSecrets(presented, stored) || row.revoked_at !== null)
+    throw refuse()
   return row.member_id
 }
 
-export async function revokeMemberCredential(db: Kysely<Schema>, clock: Clock, keyId: string): Promise<boolean> {
+export async function revokeMemberCredential(
+  db: Kysely<Schema>,
+  clock: Clock,
+  keyId: string,
+): Promise<boolean> {
   const result = await db
     .updateTable('member_credentials')
     .set({ revoked_at: clock.now().toISOString() })

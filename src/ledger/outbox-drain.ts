@@ -67,7 +67,9 @@ export function startOutboxDrain(options: OutboxDrainOptions): OutboxDrain {
 async function appendBatch(store: Store, clock: Clock, batchSize: number): Promise<number> {
   return store.db.transaction().execute(async (trx) => {
     if (store.engine === 'postgres') {
-      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${DRAIN_LOCK}) as locked`.execute(trx)
+      const { rows } = await sql<{
+        locked: boolean
+      }>`select pg_try_advisory_xact_lock(${DRAIN_LOCK}) as locked`.execute(trx)
       if (rows[0]?.locked !== true) return 0
     }
     const pending = await trx
@@ -87,12 +89,18 @@ async function appendBatch(store: Store, clock: Clock, batchSize: number): Promi
       appended_at: appendedAt,
     }))
     for (let start = 0; start < rows.length; start += 500) {
-      await trx.insertInto('ledger_entries').values(rows.slice(start, start + 500)).execute()
+      await trx
+        .insertInto('ledger_entries')
+        .values(rows.slice(start, start + 500))
+        .execute()
     }
     // Exactly the ids taken: on PostgreSQL a lower id can still commit after a higher one.
     const ids = pending.map((item) => item.id)
     for (let start = 0; start < ids.length; start += 1000) {
-      await trx.deleteFrom('ledger_outbox').where('id', 'in', ids.slice(start, start + 1000)).execute()
+      await trx
+        .deleteFrom('ledger_outbox')
+        .where('id', 'in', ids.slice(start, start + 1000))
+        .execute()
     }
     return pending.length
   })

@@ -75,7 +75,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   })
   server.addHook('onResponse', async (request, reply) => {
     metrics.http.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     )
   })
@@ -89,13 +93,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         description:
           'The digital state: base registries (GovStack Digital Registries Data API 1.3.0), health and metrics. Errors are RFC 9457 problem documents with a stable `code`.',
       },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', name: 'Authorization', in: 'header', description: 'Bearer esm_… (a member API key)' } } },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'apiKey',
+            name: 'Authorization',
+            in: 'header',
+            description: 'Bearer esm_… (a member API key)',
+          },
+        },
+      },
     },
   })
   await server.register(swaggerUi, { routePrefix: '/docs' })
 
   const requirePlatform = (): Platform => {
-    if (platform === undefined) throw new EStateError('NOT_READY', 'e-state is starting (seeding the country on first start); try again shortly')
+    if (platform === undefined)
+      throw new EStateError(
+        'NOT_READY',
+        'e-state is starting (seeding the country on first start); try again shortly',
+      )
     return platform
   }
   registerOperations(server, { metrics, isReady: () => platform !== undefined && !closing })
@@ -108,7 +125,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     platform: requirePlatform,
     async start() {
       await server.ready()
-      platform = await openPlatform({ config, clock, logger, metrics, drainIntervalMs: options.drainIntervalMs })
+      platform = await openPlatform({
+        config,
+        clock,
+        logger,
+        metrics,
+        drainIntervalMs: options.drainIntervalMs,
+      })
     },
     async close() {
       closing = true

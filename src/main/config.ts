@@ -5,7 +5,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { generateMasterKey, KEY_BYTES, type MasterKey, type MasterKeyRing } from '../crypto/index.ts'
+import {
+  generateMasterKey,
+  KEY_BYTES,
+  type MasterKey,
+  type MasterKeyRing,
+} from '../crypto/index.ts'
 import { EStateError } from '../shared/index.ts'
 
 export type Environment = 'development' | 'production'
@@ -39,9 +44,12 @@ export class ConfigError extends EStateError {
 
 const DEV_KEY_MARKER = 'development-only'
 
-export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+export function readConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Config {
   const environment: Environment =
-    (env.E_STATE_ENV ?? (env.NODE_ENV === 'production' ? 'production' : 'development')) === 'production'
+    (env.E_STATE_ENV ?? (env.NODE_ENV === 'production' ? 'production' : 'development')) ===
+    'production'
       ? 'production'
       : 'development'
   const dataDir = resolve(env.E_STATE_DATA_DIR ?? 'data')
@@ -78,7 +86,11 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
  * keys during a rotation. In development a key is generated once into `<data>/../keys/`, beside
  * the data folder rather than in it, and marked so production refuses it.
  */
-function readMasterKeys(env: Readonly<Record<string, string | undefined>>, environment: Environment, dataDir: string): MasterKeyRing {
+function readMasterKeys(
+  env: Readonly<Record<string, string | undefined>>,
+  environment: Environment,
+  dataDir: string,
+): MasterKeyRing {
   const previous = (env.E_STATE_MASTER_KEYS_PREVIOUS ?? '')
     .split(',')
     .filter((item) => item.trim() !== '')
@@ -89,14 +101,20 @@ function readMasterKeys(env: Readonly<Record<string, string | undefined>>, envir
   }
   if (text === undefined) {
     if (environment === 'production') {
-      throw new ConfigError('production needs a master key: set E_STATE_MASTER_KEY or E_STATE_MASTER_KEY_FILE', 'E_STATE_MASTER_KEY')
+      throw new ConfigError(
+        'production needs a master key: set E_STATE_MASTER_KEY or E_STATE_MASTER_KEY_FILE',
+        'E_STATE_MASTER_KEY',
+      )
     }
     text = developmentMasterKey(join(dirname(dataDir), 'keys', `${basename(dataDir)}-master.key`))
   }
   if (environment === 'production' && text.startsWith(DEV_KEY_MARKER)) {
     throw new ConfigError('production refuses a development master key', 'E_STATE_MASTER_KEY')
   }
-  return { current: parseMasterKey(text.replace(`${DEV_KEY_MARKER}:`, ''), 'E_STATE_MASTER_KEY'), previous }
+  return {
+    current: parseMasterKey(text.replace(`${DEV_KEY_MARKER}:`, ''), 'E_STATE_MASTER_KEY'),
+    previous,
+  }
 }
 
 function developmentMasterKey(path: string): string {
@@ -118,7 +136,13 @@ export function parseMasterKey(text: string, variable: string): MasterKey {
   return { id, key }
 }
 
-function integer(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
+function integer(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const text = env[name]
   if (text === undefined || text === '') return fallback
   const value = Number(text)
@@ -129,5 +153,10 @@ function integer(env: Readonly<Record<string, string | undefined>>, name: string
 }
 
 function basename(path: string): string {
-  return path.split(/[\\/]/).filter((part) => part !== '').pop() ?? 'data'
+  return (
+    path
+      .split(/[\\/]/)
+      .filter((part) => part !== '')
+      .pop() ?? 'data'
+  )
 }

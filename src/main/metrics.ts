@@ -1,6 +1,6 @@
 /** Prometheus metrics: process defaults, HTTP requests, and the access gate's batches and refusals. */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { AccessGateMetrics } from '../registries/access-gate.ts'
+import type { AccessGateMetrics } from '../registries/index.ts'
 
 export interface Metrics {
   readonly registry: Registry
@@ -18,8 +18,16 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   })
-  const reads = new Counter({ name: 'estate_personal_reads_total', help: 'Personal-data reads through the access gate', registers: [registry] })
-  const records = new Counter({ name: 'estate_access_records_total', help: 'Access records written', registers: [registry] })
+  const reads = new Counter({
+    name: 'estate_personal_reads_total',
+    help: 'Personal-data reads through the access gate',
+    registers: [registry],
+  })
+  const records = new Counter({
+    name: 'estate_access_records_total',
+    help: 'Access records written',
+    registers: [registry],
+  })
   const batches = new Histogram({
     name: 'estate_access_gate_batch_size',
     help: 'Reads committed together by the access gate',

@@ -48,10 +48,28 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
   const store = await openStore({ url: config.databaseUrl })
   try {
     await store.migrate()
-    const envelope = await openEnvelope(config.masterKeys, createDataKeyStore(store.db, clock.now), [])
-    const country = await store.db.selectFrom('country').select(['instance']).executeTakeFirstOrThrow()
-    const gate = createAccessGate({ store, clock, bounds: config.accessLog, metrics: options.metrics.gate })
-    const registries = createRegistryService({ store, gate, envelope, clock, instance: country.instance })
+    const envelope = await openEnvelope(
+      config.masterKeys,
+      createDataKeyStore(store.db, clock.now),
+      [],
+    )
+    const country = await store.db
+      .selectFrom('country')
+      .select(['instance'])
+      .executeTakeFirstOrThrow()
+    const gate = createAccessGate({
+      store,
+      clock,
+      bounds: config.accessLog,
+      metrics: options.metrics.gate,
+    })
+    const registries = createRegistryService({
+      store,
+      gate,
+      envelope,
+      clock,
+      instance: country.instance,
+    })
     const drain = startOutboxDrain({
       store,
       clock,
@@ -82,11 +100,15 @@ async function ensureCountry(options: PlatformOptions): Promise<SeedReport | und
   const { config, logger, clock } = options
   if (engineOf(config.databaseUrl) === 'sqlite') {
     removeAbandonedSeed(config.databaseUrl)
-    if (existsSync(config.databaseUrl) && (await storeHasCountry(config.databaseUrl))) return undefined
+    if (existsSync(config.databaseUrl) && (await storeHasCountry(config.databaseUrl)))
+      return undefined
   } else if (await storeHasCountry(config.databaseUrl)) {
     return undefined
   }
-  logger.info({ population: config.country.population, seed: config.country.seed }, 'first start: seeding the country')
+  logger.info(
+    { population: config.country.population, seed: config.country.seed },
+    'first start: seeding the country',
+  )
   const report = await seedCountry({
     url: config.databaseUrl,
     profile: DEFAULT_PROFILE,
@@ -96,7 +118,14 @@ async function ensureCountry(options: PlatformOptions): Promise<SeedReport | und
     clock,
     replace: engineOf(config.databaseUrl) === 'sqlite',
   })
-  logger.info({ residents: report.residents, seconds: Number(report.seconds.toFixed(1)), snapshot: report.snapshotHash }, 'country seeded')
+  logger.info(
+    {
+      residents: report.residents,
+      seconds: Number(report.seconds.toFixed(1)),
+      snapshot: report.snapshotHash,
+    },
+    'country seeded',
+  )
   return report
 }
 
@@ -113,10 +142,19 @@ async function storeHasCountry(url: string): Promise<boolean> {
  * Development convenience: one API key per seeded agency in `<data>/dev-credentials.json`
  * (mode 0600), so a newcomer can call the API at once. Never in production.
  */
-async function writeDevCredentials(store: Store, clock: Clock, dataDir: string, logger: Logger): Promise<void> {
+async function writeDevCredentials(
+  store: Store,
+  clock: Clock,
+  dataDir: string,
+  logger: Logger,
+): Promise<void> {
   const path = join(dataDir, 'dev-credentials.json')
   if (existsSync(path)) return
-  const agencies = await store.db.selectFrom('agencies').select(['member_id', 'subsystem', 'short_name']).orderBy('registry_code').execute()
+  const agencies = await store.db
+    .selectFrom('agencies')
+    .select(['member_id', 'subsystem', 'short_name'])
+    .orderBy('registry_code')
+    .execute()
   const credentials = []
   for (const agency of agencies) {
     credentials.push({

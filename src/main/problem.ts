@@ -61,9 +61,22 @@ export interface Problem {
   [extension: string]: unknown
 }
 
-export function problemOf(code: string, detail: string, instance: string, extensions: Record<string, unknown> = {}): Problem {
+export function problemOf(
+  code: string,
+  detail: string,
+  instance: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
   const status = STATUS_BY_CODE[code] ?? 500
-  return { ...extensions, type: `urn:e-state:problem:${code.toLowerCase()}`, title: TITLES[status] ?? 'Error', status, code, detail, instance }
+  return {
+    ...extensions,
+    type: `urn:e-state:problem:${code.toLowerCase()}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    instance,
+  }
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
@@ -72,7 +85,9 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 }
 
 /** Fastify's own errors (validation, parsing, limits) in our codes. */
-function translateFastifyError(error: FastifyError): { code: string; detail: string; extensions: Record<string, unknown> } | undefined {
+function translateFastifyError(
+  error: FastifyError,
+): { code: string; detail: string; extensions: Record<string, unknown> } | undefined {
   if (error.validation !== undefined) {
     const first = error.validation[0]
     const field = `${error.validationContext ?? 'request'}${first?.instancePath?.replaceAll('/', '.') ?? ''}`
@@ -85,16 +100,25 @@ function translateFastifyError(error: FastifyError): { code: string; detail: str
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { code: 'BODY_TOO_LARGE', detail: 'the request body is larger than this endpoint accepts', extensions: {} }
+      return {
+        code: 'BODY_TOO_LARGE',
+        detail: 'the request body is larger than this endpoint accepts',
+        extensions: {},
+      }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'send application/json', extensions: {} }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { code: 'MALFORMED_JSON', detail: 'the body is not valid JSON', extensions: {} }
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { code: 'INVALID_INPUT', detail: 'Content-Length does not match the body', extensions: {} }
+      return {
+        code: 'INVALID_INPUT',
+        detail: 'Content-Length does not match the body',
+        extensions: {},
+      }
   }
-  if (error instanceof SyntaxError) return { code: 'MALFORMED_JSON', detail: 'the body is not valid JSON', extensions: {} }
+  if (error instanceof SyntaxError)
+    return { code: 'MALFORMED_JSON', detail: 'the body is not valid JSON', extensions: {} }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return { code: 'INVALID_INPUT', detail: error.message, extensions: {} }
   }
@@ -110,12 +134,29 @@ export function installProblemHandlers(app: FastifyInstance): void {
     }
     const translated = translateFastifyError(error)
     if (translated !== undefined) {
-      return sendProblem(reply, problemOf(translated.code, translated.detail, request.url, translated.extensions))
+      return sendProblem(
+        reply,
+        problemOf(translated.code, translated.detail, request.url, translated.extensions),
+      )
     }
     request.log.error({ err: error }, 'unhandled error')
-    return sendProblem(reply, problemOf('INTERNAL_ERROR', 'the request failed inside e-state; it has been logged', request.url))
+    return sendProblem(
+      reply,
+      problemOf(
+        'INTERNAL_ERROR',
+        'the request failed inside e-state; it has been logged',
+        request.url,
+      ),
+    )
   })
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problemOf('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)),
+    sendProblem(
+      reply,
+      problemOf(
+        'ROUTE_NOT_FOUND',
+        `no route ${request.method} ${request.url.split('?')[0]}`,
+        request.url,
+      ),
+    ),
   )
 }

@@ -98,7 +98,8 @@ export function createAccessGate(options: {
     try {
       let records = 0
       await store.admin.transaction().execute(async (trx) => {
-        if (store.engine === 'postgres') await sql`SET LOCAL ROLE ${sql.raw(DOOR_ROLE)}`.execute(trx)
+        if (store.engine === 'postgres')
+          await sql`SET LOCAL ROLE ${sql.raw(DOOR_ROLE)}`.execute(trx)
         await refuseOnBacklog(trx, clock, bounds)
         const accessRows: AccessRow[] = []
         for (const pending of batch) {
@@ -115,7 +116,8 @@ export function createAccessGate(options: {
       })
       metrics?.onBatch(batch.length, records)
     } catch (error) {
-      if (error instanceof RegistryError && error.code === 'ACCESS_LOG_BACKLOG') metrics?.onRefused('backlog')
+      if (error instanceof RegistryError && error.code === 'ACCESS_LOG_BACKLOG')
+        metrics?.onRefused('backlog')
       for (const pending of batch) pending.reject(error)
       return
     }
@@ -153,13 +155,27 @@ interface AccessRow {
 }
 
 function accessRow(pending: Pending, subject: string): AccessRow {
-  return { subject, actor: pending.actor, purpose: pending.purpose, registry: pending.read.registry, data: pending.read.data }
+  return {
+    subject,
+    actor: pending.actor,
+    purpose: pending.purpose,
+    registry: pending.read.registry,
+    data: pending.read.data,
+  }
 }
 
-async function refuseOnBacklog(db: Transaction<Schema>, clock: Clock, bounds: AccessGateBounds): Promise<void> {
+async function refuseOnBacklog(
+  db: Transaction<Schema>,
+  clock: Clock,
+  bounds: AccessGateBounds,
+): Promise<void> {
   const backlog = await db
     .selectFrom('ledger_outbox')
-    .select((eb) => [eb.fn.min('id').as('first'), eb.fn.max('id').as('last'), eb.fn.min('recorded_at').as('oldest')])
+    .select((eb) => [
+      eb.fn.min('id').as('first'),
+      eb.fn.max('id').as('last'),
+      eb.fn.min('recorded_at').as('oldest'),
+    ])
     .executeTakeFirst()
   if (backlog?.first === null || backlog?.first === undefined) return
   const entries = Number(backlog.last) - Number(backlog.first) + 1
@@ -173,7 +189,11 @@ async function refuseOnBacklog(db: Transaction<Schema>, clock: Clock, bounds: Ac
   }
 }
 
-async function writeAccessRecords(db: Transaction<Schema>, rows: readonly AccessRow[], recordedAt: string): Promise<void> {
+async function writeAccessRecords(
+  db: Transaction<Schema>,
+  rows: readonly AccessRow[],
+  recordedAt: string,
+): Promise<void> {
   if (rows.length === 0) return
   const names = await actorNames(db, rows)
   for (let start = 0; start < rows.length; start += 500) {
@@ -198,7 +218,13 @@ async function writeAccessRecords(db: Transaction<Schema>, rows: readonly Access
           kind: 'access' as const,
           ref_id: Number(ids[index].id),
           recorded_at: recordedAt,
-          entry: Buffer.from(JSON.stringify({ kind: 'access', commitment: commitAccessRecord(record), at: recordedAt })),
+          entry: Buffer.from(
+            JSON.stringify({
+              kind: 'access',
+              commitment: commitAccessRecord(record),
+              at: recordedAt,
+            }),
+          ),
         })),
       )
       .execute()
@@ -222,25 +248,44 @@ export function commitAccessRecord(record: {
   covert_until: string | null
 }): string {
   const canonical = JSON.stringify([
-    record.recorded_at, record.subject_code, record.actor_code, record.client_id, record.agency_code,
-    record.registry, record.data, record.purpose, record.covert_until,
+    record.recorded_at,
+    record.subject_code,
+    record.actor_code,
+    record.client_id,
+    record.agency_code,
+    record.registry,
+    record.data,
+    record.purpose,
+    record.covert_until,
   ])
   return sha256(Buffer.concat([record.salt, Buffer.from(canonical)])).toString('hex')
 }
 
-async function actorNames(db: Transaction<Schema>, rows: readonly AccessRow[]): Promise<Map<string, string>> {
+async function actorNames(
+  db: Transaction<Schema>,
+  rows: readonly AccessRow[],
+): Promise<Map<string, string>> {
   const codes = [...new Set(rows.map((row) => row.actor.personalCode))]
   const found = await db
     .selectFrom('persons')
     .select(['personal_code', 'first_name', 'last_name'])
     .where('personal_code', 'in', codes)
     .execute()
-  return new Map(found.map((person) => [person.personal_code, `${person.first_name} ${person.last_name}`]))
+  return new Map(
+    found.map((person) => [person.personal_code, `${person.first_name} ${person.last_name}`]),
+  )
 }
 
 function assertActor(actor: Actor): void {
-  if (typeof actor?.clientId !== 'string' || actor.clientId === '' || typeof actor.agencyCode !== 'string') {
-    throw new RegistryError('ACCESS_ACTOR_REQUIRED', 'a personal-data read needs the calling system and agency')
+  if (
+    typeof actor?.clientId !== 'string' ||
+    actor.clientId === '' ||
+    typeof actor.agencyCode !== 'string'
+  ) {
+    throw new RegistryError(
+      'ACCESS_ACTOR_REQUIRED',
+      'a personal-data read needs the calling system and agency',
+    )
   }
   try {
     parsePersonalCode(actor.personalCode, 'X-Road-UserId')

@@ -1,7 +1,35 @@
-export { createAccessGate, commitAccessRecord, type AccessGate, type Actor, type Purpose, type PersonalRead } from './access-gate.ts'
-export { createRegistryService, personalCodeOf, MAX_PAGE_SIZE, type RegistryService, type Caller, type ListQuery } from './registry-service.ts'
+export {
+  createAccessGate,
+  commitAccessRecord,
+  type AccessGate,
+  type AccessGateMetrics,
+  type Actor,
+  type Purpose,
+  type PersonalRead,
+} from './access-gate.ts'
+export {
+  createRegistryService,
+  personalCodeOf,
+  MAX_PAGE_SIZE,
+  type RegistryService,
+  type Caller,
+  type ListQuery,
+} from './registry-service.ts'
 export { RegistryError, type RegistryErrorCode } from './errors.ts'
 export { REGISTRIES, type RegistryDefinition } from './records/index.ts'
-export { DEFAULT_PROFILE, REGISTRY_NAMES, memberIdOf, type CountryProfile, type RegistryName, type AgencyProfile } from './country/profile.ts'
-export { seedCountry, hasCountry, removeAbandonedSeed, type SeedReport, type SeedOptions } from './country/seed.ts'
+export {
+  DEFAULT_PROFILE,
+  REGISTRY_NAMES,
+  memberIdOf,
+  type CountryProfile,
+  type RegistryName,
+  type AgencyProfile,
+} from './country/profile.ts'
+export {
+  seedCountry,
+  hasCountry,
+  removeAbandonedSeed,
+  type SeedReport,
+  type SeedOptions,
+} from './country/seed.ts'
 export { PersonRecordSchema } from './records/population.ts'

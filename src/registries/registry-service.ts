@@ -59,11 +59,33 @@ export interface PersonalDataUsage {
 
 export interface RegistryService {
   list(caller: Caller, registry: string, version: string, query: ListQuery): Promise<ListResult>
-  read(caller: Caller, registry: string, version: string, content: Record<string, unknown>): Promise<Record<string, unknown>>
-  exists(caller: Caller, registry: string, version: string, content: Record<string, unknown>): Promise<boolean>
-  readValue(caller: Caller, registry: string, version: string, id: string, field: string): Promise<unknown>
+  read(
+    caller: Caller,
+    registry: string,
+    version: string,
+    content: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>
+  exists(
+    caller: Caller,
+    registry: string,
+    version: string,
+    content: Record<string, unknown>,
+  ): Promise<boolean>
+  readValue(
+    caller: Caller,
+    registry: string,
+    version: string,
+    id: string,
+    field: string,
+  ): Promise<unknown>
   personalDataUsage(caller: Caller, userId: string, registry: string): Promise<PersonalDataUsage[]>
-  registryList(): Array<{ name: RegistryName; version: string; title: string; personal: boolean; fields: string[] }>
+  registryList(): Array<{
+    name: RegistryName
+    version: string
+    title: string
+    personal: boolean
+    fields: string[]
+  }>
 }
 
 export function createRegistryService(options: {
@@ -75,7 +97,11 @@ export function createRegistryService(options: {
 }): RegistryService {
   const { store, gate, envelope, clock } = options
 
-  const runSearch = async (caller: Caller, definition: RegistryDefinition, criteria: SearchCriteria) => {
+  const runSearch = async (
+    caller: Caller,
+    definition: RegistryDefinition,
+    criteria: SearchCriteria,
+  ) => {
     if (!definition.personal) return definition.search({ db: store.db, envelope }, criteria)
     const actor = actorOf(caller)
     const read: PersonalRead<{ records: Record<string, unknown>[]; total: number }> = {
@@ -91,19 +117,37 @@ export function createRegistryService(options: {
     return gate.read(actor, { reason: caller.issue ?? '' }, read)
   }
 
-  const resolve = async (caller: Caller, registry: string, version: string): Promise<RegistryDefinition> => {
+  const resolve = async (
+    caller: Caller,
+    registry: string,
+    version: string,
+  ): Promise<RegistryDefinition> => {
     const definition = registryOf(registry, version)
     await authoriseRegistry(store.db, caller, definition.name)
     return definition
   }
 
-  const findOne = async (caller: Caller, registry: string, version: string, content: Record<string, unknown>) => {
+  const findOne = async (
+    caller: Caller,
+    registry: string,
+    version: string,
+    content: Record<string, unknown>,
+  ) => {
     const definition = await resolve(caller, registry, version)
     const equals = validateEquals(definition, content, 'query.content')
     if (Object.keys(equals).length === 0) {
-      throw new RegistryError('REGISTRY_QUERY_TOO_BROAD', 'query.content must name at least one field', { field: 'query.content' })
+      throw new RegistryError(
+        'REGISTRY_QUERY_TOO_BROAD',
+        'query.content must name at least one field',
+        { field: 'query.content' },
+      )
     }
-    const { records } = await runSearch(caller, definition, { equals, descending: false, offset: 0, limit: 1 })
+    const { records } = await runSearch(caller, definition, {
+      equals,
+      descending: false,
+      offset: 0,
+      limit: 1,
+    })
     return records[0]
   }
 
@@ -113,7 +157,11 @@ export function createRegistryService(options: {
       const pageSize = query.pageSize ?? 20
       const page = query.page ?? 1
       if ((page - 1) * pageSize > MAX_OFFSET) {
-        throw new RegistryError('REGISTRY_QUERY_TOO_BROAD', `results past ${MAX_OFFSET} are not paged; narrow the query`, { field: 'page' })
+        throw new RegistryError(
+          'REGISTRY_QUERY_TOO_BROAD',
+          `results past ${MAX_OFFSET} are not paged; narrow the query`,
+          { field: 'page' },
+        )
       }
       const criteria: SearchCriteria = {
         equals: validateEquals(definition, query.equals, 'query'),
@@ -122,7 +170,11 @@ export function createRegistryService(options: {
         offset: (page - 1) * pageSize,
         limit: pageSize,
       }
-      if (definition.personal && Object.keys(criteria.equals).length === 0 && criteria.prefix === undefined) {
+      if (
+        definition.personal &&
+        Object.keys(criteria.equals).length === 0 &&
+        criteria.prefix === undefined
+      ) {
         throw new RegistryError(
           'REGISTRY_QUERY_TOO_BROAD',
           `listing the ${definition.name} register needs a search or a query.<field> (data minimisation)`,
@@ -143,53 +195,76 @@ export function createRegistryService(options: {
     async readValue(caller, registry, version, id, field) {
       const definition = await resolve(caller, registry, version)
       if (!(field in definition.recordSchema.properties)) {
-        throw new RegistryError('REGISTRY_FIELD_UNKNOWN', `the ${definition.name} register has no field "${field}"`, { field })
+        throw new RegistryError(
+          'REGISTRY_FIELD_UNKNOWN',
+          `the ${definition.name} register has no field "${field}"`,
+          { field },
+        )
       }
       const equals = validateEquals(definition, { [definition.idField]: id }, 'uuid')
-      const { records } = await runSearch(caller, definition, { equals, descending: false, offset: 0, limit: 1 })
+      const { records } = await runSearch(caller, definition, {
+        equals,
+        descending: false,
+        offset: 0,
+        limit: 1,
+      })
       if (records[0] === undefined) throw new RegistryError('RECORD_NOT_FOUND', 'no record found')
       return records[0][field]
     },
     async personalDataUsage(caller, userId, registry) {
       const subject = personalCodeOf(userId, 'userId')
       if (registry !== '*') registryOf(registry, '1.0')
-      const actor = actorOf({ ...caller, issue: caller.issue ?? (caller.userCode === subject ? SELF_ACCESS : undefined) })
-      return gate.read(actor, { reason: caller.issue ?? SELF_ACCESS }, {
-        registry: 'tracker',
-        data: 'tracker.data-usage',
-        async run(db) {
-          const self = actor.personalCode === subject
-          if (!self && !(await isOfficial(db, actor, 'data protection officer'))) {
-            throw new RegistryError('ACCESS_DENIED', 'only the person or a data protection officer may see whose reads of their data', {
-              mandate: 'data protection officer',
-            })
-          }
-          let query = db
-            .selectFrom('access_records')
-            .leftJoin('agencies', 'agencies.registry_code', 'access_records.agency_code')
-            .select([
-              'access_records.id',
-              'access_records.recorded_at',
-              'access_records.actor_code',
-              'access_records.actor_name',
-              'access_records.agency_code',
-              'access_records.client_id',
-              'access_records.registry',
-              'access_records.data',
-              'access_records.purpose',
-              'access_records.covert_until',
-              'agencies.name as agency_name',
-            ])
-            .where('access_records.subject_code', '=', subject)
-          if (registry !== '*') query = query.where('access_records.registry', '=', registry)
-          // Covert police queries stay hidden from the person until their release date.
-          if (self) {
-            const now = clock.now().toISOString()
-            query = query.where((eb) => eb.or([eb('access_records.covert_until', 'is', null), eb('access_records.covert_until', '<=', now)]))
-          }
-          const rows = await query.orderBy('access_records.id', 'desc').limit(1000).execute()
-          const value = rows.map(
-            (row): PersonalDataUsage => ({
+      const actor = actorOf({
+        ...caller,
+        issue: caller.issue ?? (caller.userCode === subject ? SELF_ACCESS : undefined),
+      })
+      return gate.read(
+        actor,
+        { reason: caller.issue ?? SELF_ACCESS },
+        {
+          registry: 'tracker',
+          data: 'tracker.data-usage',
+          async run(db) {
+            const self = actor.personalCode === subject
+            if (!self && !(await isOfficial(db, actor, 'data protection officer'))) {
+              throw new RegistryError(
+                'ACCESS_DENIED',
+                'only the person or a data protection officer may see whose reads of their data',
+                {
+                  mandate: 'data protection officer',
+                },
+              )
+            }
+            let query = db
+              .selectFrom('access_records')
+              .leftJoin('agencies', 'agencies.registry_code', 'access_records.agency_code')
+              .select([
+                'access_records.id',
+                'access_records.recorded_at',
+                'access_records.actor_code',
+                'access_records.actor_name',
+                'access_records.agency_code',
+                'access_records.client_id',
+                'access_records.registry',
+                'access_records.data',
+                'access_records.purpose',
+                'access_records.covert_until',
+                'agencies.name as agency_name',
+              ])
+              .where('access_records.subject_code', '=', subject)
+            if (registry !== '*') query = query.where('access_records.registry', '=', registry)
+            // Covert police queries stay hidden from the person until their release date.
+            if (self) {
+              const now = clock.now().toISOString()
+              query = query.where((eb) =>
+                eb.or([
+                  eb('access_records.covert_until', 'is', null),
+                  eb('access_records.covert_until', '<=', now),
+                ]),
+              )
+            }
+            const rows = await query.orderBy('access_records.id', 'desc').limit(1000).execute()
+            const value = rows.map((row): PersonalDataUsage => ({
               id: String(row.id),
               readerId: `${options.instance}${row.actor_code}`,
               readerInitials: initials(row.actor_name),
@@ -200,16 +275,22 @@ export function createRegistryService(options: {
               refrences: [{ ReferenceID: row.data }],
               purpose: row.purpose,
               registry: row.registry,
-            }),
-          )
-          return { value, subjects: [subject] }
+            }))
+            return { value, subjects: [subject] }
+          },
         },
-      })
+      )
     },
     registryList() {
       return REGISTRY_NAMES.map((name) => {
         const definition = REGISTRIES[name]
-        return { name, version: definition.version, title: definition.title, personal: definition.personal, fields: Object.keys(definition.fields) }
+        return {
+          name,
+          version: definition.version,
+          title: definition.title,
+          personal: definition.personal,
+          fields: Object.keys(definition.fields),
+        }
       })
     },
   }
@@ -220,36 +301,60 @@ const SELF_ACCESS = 'the data subject views their own data (GDPR Art. 15)'
 function registryOf(registry: string, version: string): RegistryDefinition {
   const definition = (REGISTRIES as Record<string, RegistryDefinition | undefined>)[registry]
   if (definition === undefined || !Object.hasOwn(REGISTRIES, registry)) {
-    throw new RegistryError('REGISTRY_UNKNOWN', `no registry named "${registry}"`, { field: 'registryName', known: REGISTRY_NAMES })
+    throw new RegistryError('REGISTRY_UNKNOWN', `no registry named "${registry}"`, {
+      field: 'registryName',
+      known: REGISTRY_NAMES,
+    })
   }
   if (version !== definition.version) {
-    throw new RegistryError('REGISTRY_VERSION_UNKNOWN', `the ${registry} register has no version "${version}"`, {
-      field: 'versionNumber',
-      known: [definition.version],
-    })
+    throw new RegistryError(
+      'REGISTRY_VERSION_UNKNOWN',
+      `the ${registry} register has no version "${version}"`,
+      {
+        field: 'versionNumber',
+        known: [definition.version],
+      },
+    )
   }
   return definition
 }
 
-async function authoriseRegistry(db: Kysely<Schema>, caller: Caller, registry: RegistryName): Promise<void> {
+async function authoriseRegistry(
+  db: Kysely<Schema>,
+  caller: Caller,
+  registry: RegistryName,
+): Promise<void> {
   const agency = await db
     .selectFrom('agencies')
     .select(['registries', 'reads'])
     .where('registry_code', '=', caller.agencyCode)
     .executeTakeFirst()
-  const granted = agency === undefined ? [] : [...agency.registries.split(','), ...agency.reads.split(',')]
+  const granted =
+    agency === undefined ? [] : [...agency.registries.split(','), ...agency.reads.split(',')]
   if (!granted.includes(registry)) {
-    throw new RegistryError('ACCESS_DENIED', `${caller.clientId} has no right to read the ${registry} register`, { registry })
+    throw new RegistryError(
+      'ACCESS_DENIED',
+      `${caller.clientId} has no right to read the ${registry} register`,
+      { registry },
+    )
   }
 }
 
 /** An actor who is not an official of the calling agency may only see records about themself. */
-async function authoriseSubjects(db: Kysely<Schema>, actor: Actor, subjects: readonly string[]): Promise<void> {
+async function authoriseSubjects(
+  db: Kysely<Schema>,
+  actor: Actor,
+  subjects: readonly string[],
+): Promise<void> {
   if (subjects.every((subject) => subject === actor.personalCode)) return
   if (await isOfficial(db, actor)) return
-  throw new RegistryError('ACCESS_DENIED', 'the acting person is not an official of the calling agency and the data is not theirs', {
-    field: 'X-Road-UserId',
-  })
+  throw new RegistryError(
+    'ACCESS_DENIED',
+    'the acting person is not an official of the calling agency and the data is not theirs',
+    {
+      field: 'X-Road-UserId',
+    },
+  )
 }
 
 async function isOfficial(db: Kysely<Schema>, actor: Actor, role?: string): Promise<boolean> {
@@ -264,28 +369,44 @@ async function isOfficial(db: Kysely<Schema>, actor: Actor, role?: string): Prom
 
 function actorOf(caller: Caller): Actor {
   if (caller.userCode === undefined) {
-    throw new RegistryError('ACCESS_ACTOR_REQUIRED', 'personal data needs the acting person in X-Road-UserId', { field: 'X-Road-UserId' })
+    throw new RegistryError(
+      'ACCESS_ACTOR_REQUIRED',
+      'personal data needs the acting person in X-Road-UserId',
+      { field: 'X-Road-UserId' },
+    )
   }
   return { clientId: caller.clientId, agencyCode: caller.agencyCode, personalCode: caller.userCode }
 }
 
-function validateEquals(definition: RegistryDefinition, content: Record<string, unknown>, where: string): Record<string, string> {
+function validateEquals(
+  definition: RegistryDefinition,
+  content: Record<string, unknown>,
+  where: string,
+): Record<string, string> {
   const equals: Record<string, string> = {}
   for (const [field, value] of Object.entries(content)) {
     const kind = Object.hasOwn(definition.fields, field) ? definition.fields[field] : undefined
     const name = `${where}.${field}`
     if (kind === undefined) {
-      throw new RegistryError('REGISTRY_FIELD_UNKNOWN', `the ${definition.name} register cannot be searched by "${field}"`, {
-        field: name,
-        searchable: Object.keys(definition.fields),
-      })
+      throw new RegistryError(
+        'REGISTRY_FIELD_UNKNOWN',
+        `the ${definition.name} register cannot be searched by "${field}"`,
+        {
+          field: name,
+          searchable: Object.keys(definition.fields),
+        },
+      )
     }
     equals[field] = validateValue(kind, value, name)
   }
   return equals
 }
 
-function validateValue(kind: RegistryDefinition['fields'][string], value: unknown, field: string): string {
+function validateValue(
+  kind: RegistryDefinition['fields'][string],
+  value: unknown,
+  field: string,
+): string {
   if (typeof value !== 'string' && typeof value !== 'number') {
     throw new RegistryError('INVALID_INPUT', `${field} must be a string`, { field })
   }
@@ -304,7 +425,9 @@ function validateValue(kind: RegistryDefinition['fields'][string], value: unknow
     case 'code':
       // eslint-disable-next-line no-control-regex
       if (text.length === 0 || text.length > 200 || /[\u0000-\u001f\u007f]/.test(text)) {
-        throw new RegistryError('INVALID_INPUT', `${field} must be 1-200 printable characters`, { field })
+        throw new RegistryError('INVALID_INPUT', `${field} must be 1-200 printable characters`, {
+          field,
+        })
       }
       return text
   }
@@ -321,14 +444,22 @@ function prefixOf(definition: RegistryDefinition, query: ListQuery): SearchCrite
   if (query.search === undefined || query.search === '') return undefined
   const field = query.filter ?? definition.defaultSearchField
   if (!Object.hasOwn(definition.fields, field)) {
-    throw new RegistryError('REGISTRY_FIELD_UNKNOWN', `the ${definition.name} register cannot be searched by "${field}"`, {
-      field: 'filter',
-      searchable: Object.keys(definition.fields),
-    })
+    throw new RegistryError(
+      'REGISTRY_FIELD_UNKNOWN',
+      `the ${definition.name} register cannot be searched by "${field}"`,
+      {
+        field: 'filter',
+        searchable: Object.keys(definition.fields),
+      },
+    )
   }
   const value = query.search.replace(/\*$/, '')
   if (definition.personal && value.length < MIN_PERSONAL_PREFIX) {
-    throw new RegistryError('REGISTRY_QUERY_TOO_BROAD', `search needs at least ${MIN_PERSONAL_PREFIX} characters`, { field: 'search' })
+    throw new RegistryError(
+      'REGISTRY_QUERY_TOO_BROAD',
+      `search needs at least ${MIN_PERSONAL_PREFIX} characters`,
+      { field: 'search' },
+    )
   }
   validateValue('text', value, 'search')
   return { field, value }

@@ -22,10 +22,7 @@ export class EStateError extends Error {
 }
 
 export type ValidationErrorCode =
-  | 'INVALID_PERSONAL_CODE'
-  | 'INVALID_REGISTRY_CODE'
-  | 'INVALID_IDENTIFIER'
-  | 'INVALID_INPUT'
+  'INVALID_PERSONAL_CODE' | 'INVALID_REGISTRY_CODE' | 'INVALID_IDENTIFIER' | 'INVALID_INPUT'
 
 export class ValidationError extends EStateError {
   declare readonly code: ValidationErrorCode

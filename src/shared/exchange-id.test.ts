@@ -46,7 +46,9 @@ describe('parseClientId', () => {
 
   it('refuses parts made only of dots, which would mean something else in a path', () => {
     for (const id of ['EE/GOV/../.', 'EE/GOV/70000007/..', 'EE/./70000007', '../GOV/70000007']) {
-      expect(() => parseClientId(id, 'client')).toThrow(expect.objectContaining({ code: 'INVALID_IDENTIFIER' }))
+      expect(() => parseClientId(id, 'client')).toThrow(
+        expect.objectContaining({ code: 'INVALID_IDENTIFIER' }),
+      )
     }
     expect(parseClientId('EE/GOV/70000007/a.b', 'client').subsystem).toBe('a.b')
   })

@@ -7,15 +7,13 @@ export function createDataKeyStore(db: Kysely<Schema>, now: () => Date): DataKey
   return {
     async listDataKeys() {
       const rows = await db.selectFrom('data_keys').selectAll().orderBy('id').execute()
-      return rows.map(
-        (row): WrappedDataKey => ({
-          id: Number(row.id),
-          agency: row.agency,
-          version: row.version,
-          masterKeyId: row.master_key_id,
-          wrapped: row.wrapped,
-        }),
-      )
+      return rows.map((row): WrappedDataKey => ({
+        id: Number(row.id),
+        agency: row.agency,
+        version: row.version,
+        masterKeyId: row.master_key_id,
+        wrapped: row.wrapped,
+      }))
     },
     async insertDataKey(key) {
       const row = await db

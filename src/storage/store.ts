@@ -8,13 +8,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import pg from 'pg'
-import {
-  CompiledQuery,
-  Kysely,
-  PostgresDialect,
-  SqliteDialect,
-  sql,
-} from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration'
 import { APP_ROLE, listMigrations, type Engine } from './migrations/index.ts'
 import type { Schema } from './schema.ts'
@@ -77,8 +71,12 @@ async function openPostgresStore(location: StoreLocation): Promise<Store> {
       idleTimeoutMillis: 10_000,
       connectionTimeoutMillis: 10_000,
       // 64-bit integers as numbers: ids and sizes stay below 2^53.
-      types: { getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text') },
+      types: {
+        getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+          oid === 20
+            ? (value: string) => Number(value)
+            : pg.types.getTypeParser(oid, format as 'text'),
+      },
     } as pg.PoolConfig)
   const adminPool = makePool(4)
   const pool = makePool(location.poolSize ?? 16)
@@ -120,8 +118,12 @@ async function runMigrations(db: Kysely<Schema>, engine: Engine, to?: string): P
   const migrator = new Migrator({ db, provider })
   const result = to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(to)
   if (result.error !== undefined) {
-    throw new StorageError('STORAGE_MIGRATION_FAILED', `migration failed: ${String(result.error)}`, {
-      cause: result.error,
-    })
+    throw new StorageError(
+      'STORAGE_MIGRATION_FAILED',
+      `migration failed: ${String(result.error)}`,
+      {
+        cause: result.error,
+      },
+    )
   }
 }

@@ -83,7 +83,7 @@ export async function startPgCluster(options: { database?: string } = {}): Promi
   if (owner) await chown(tmpDir, owner.uid, owner.gid) // freshly created, so empty: nothing deeper
   const dataDir = path.join(tmpDir, 'data')
   const cluster: RunningCluster = { binDir, tmpDir, dataDir }
-  let logFile = path.join(tmpDir, 'server.log')
+  let logFile: string
   let started = false
 
   const run = (cmd: string, args: string[], timeout: number) =>
@@ -107,7 +107,7 @@ export async function startPgCluster(options: { database?: string } = {}): Promi
         INITDB_TIMEOUT_MS,
       )
     } catch (err) {
-      throw new Error(`initdb failed: ${describeExecError(err)}`)
+      throw new Error(`initdb failed: ${describeExecError(err)}`, { cause: err })
     }
 
     await appendFile(
@@ -158,6 +158,7 @@ export async function startPgCluster(options: { database?: string } = {}): Promi
         throw new Error(
           `pg_ctl start failed (port ${port}, attempt ${attempt}): ${describeExecError(err)}\n` +
             `--- server log ---\n${tail(log)}`,
+          { cause: err },
         )
       }
     }
@@ -173,6 +174,7 @@ export async function startPgCluster(options: { database?: string } = {}): Promi
         throw new Error(
           `create database ${database} failed: ${(err as Error).message}\n` +
             `--- server log ---\n${tail(await readLog(logFile))}`,
+          { cause: err },
         )
       } finally {
         await client.end().catch(() => {})
@@ -215,7 +217,7 @@ async function stopCluster(cluster: RunningCluster, asPostgres: boolean): Promis
     // Already stopped (or never fully started) is fine; anything else is worth reporting.
     const pidFile = path.join(cluster.dataDir, 'postmaster.pid')
     if (existsSync(pidFile)) {
-      throw new Error(`pg_ctl stop failed: ${describeExecError(err)}`)
+      throw new Error(`pg_ctl stop failed: ${describeExecError(err)}`, { cause: err })
     }
   } finally {
     running.delete(cluster)
@@ -295,6 +297,7 @@ function serverOwner(): Promise<{ uid: number; gid: number } | undefined> {
       throw new Error(
         'running as root, but there is no `postgres` OS user to run the test cluster as ' +
           `(initdb/postgres refuse to run as root): ${(err as Error).message}`,
+        { cause: err },
       )
     }
   })()

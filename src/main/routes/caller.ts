@@ -9,15 +9,28 @@ import { personalCodeOf, type Caller } from '../../registries/index.ts'
 import { EStateError, formatClientId, memberOf, parseClientId } from '../../shared/index.ts'
 import type { Platform } from '../platform.ts'
 
-const CLIENT_HEADERS = ['x-road-client', 'information-mediator-client', 'x-govstack-client'] as const
+const CLIENT_HEADERS = [
+  'x-road-client',
+  'information-mediator-client',
+  'x-govstack-client',
+] as const
 
 export async function callerOf(request: FastifyRequest, platform: Platform): Promise<Caller> {
-  const memberId = await verifyMemberCredential(platform.store.db, bearerToken(request.headers.authorization))
-  const header = CLIENT_HEADERS.map((name) => request.headers[name]).find((value) => value !== undefined)
+  const memberId = await verifyMemberCredential(
+    platform.store.db,
+    bearerToken(request.headers.authorization),
+  )
+  const header = CLIENT_HEADERS.map((name) => request.headers[name]).find(
+    (value) => value !== undefined,
+  )
   if (header === undefined || Array.isArray(header)) {
-    throw new EStateError('CLIENT_REQUIRED', 'name the calling subsystem in X-Road-Client or Information-Mediator-Client (INSTANCE/CLASS/MEMBER/SUBSYSTEM)', {
-      field: 'Information-Mediator-Client',
-    })
+    throw new EStateError(
+      'CLIENT_REQUIRED',
+      'name the calling subsystem in X-Road-Client or Information-Mediator-Client (INSTANCE/CLASS/MEMBER/SUBSYSTEM)',
+      {
+        field: 'Information-Mediator-Client',
+      },
+    )
   }
   const client = parseClientId(header, 'Information-Mediator-Client')
   const agency = await platform.store.db
@@ -25,10 +38,18 @@ export async function callerOf(request: FastifyRequest, platform: Platform): Pro
     .select(['registry_code', 'subsystem'])
     .where('member_id', '=', memberId)
     .executeTakeFirst()
-  if (agency === undefined || memberOf(client) !== memberId || client.subsystem !== agency.subsystem) {
-    throw new EStateError('CLIENT_MISMATCH', `the API key belongs to ${memberId}; ${header} is not one of its registered subsystems`, {
-      field: 'Information-Mediator-Client',
-    })
+  if (
+    agency === undefined ||
+    memberOf(client) !== memberId ||
+    client.subsystem !== agency.subsystem
+  ) {
+    throw new EStateError(
+      'CLIENT_MISMATCH',
+      `the API key belongs to ${memberId}; ${header} is not one of its registered subsystems`,
+      {
+        field: 'Information-Mediator-Client',
+      },
+    )
   }
   const userId = singleHeader(request, 'x-road-userid')
   const issue = singleHeader(request, 'x-road-issue')
@@ -47,6 +68,7 @@ function bearerToken(authorization: string | undefined): string {
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name]
-  if (Array.isArray(value)) throw new EStateError('INVALID_INPUT', `send ${name} once`, { field: name })
+  if (Array.isArray(value))
+    throw new EStateError('INVALID_INPUT', `send ${name} once`, { field: name })
   return value === undefined || value === '' ? undefined : value
 }

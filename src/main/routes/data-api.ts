@@ -7,18 +7,36 @@
 import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { MAX_PAGE_SIZE, REGISTRIES, RegistryError, type ListQuery, type RegistryDefinition } from '../../registries/index.ts'
+import {
+  MAX_PAGE_SIZE,
+  REGISTRIES,
+  RegistryError,
+  type ListQuery,
+  type RegistryDefinition,
+} from '../../registries/index.ts'
 import type { Platform } from '../platform.ts'
 import { callerOf } from './caller.ts'
 import { ProblemSchema } from './schemas.ts'
 
 const CLIENT_HEADER = Type.Object({
-  'information-mediator-client': Type.Optional(Type.String({ description: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM (or send X-Road-Client)' })),
-  'x-road-userid': Type.Optional(Type.String({ description: 'The acting person: EE + personal code' })),
-  'x-road-issue': Type.Optional(Type.String({ description: 'Purpose: legal basis or case reference', maxLength: 500 })),
+  'information-mediator-client': Type.Optional(
+    Type.String({ description: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM (or send X-Road-Client)' }),
+  ),
+  'x-road-userid': Type.Optional(
+    Type.String({ description: 'The acting person: EE + personal code' }),
+  ),
+  'x-road-issue': Type.Optional(
+    Type.String({ description: 'Purpose: legal basis or case reference', maxLength: 500 }),
+  ),
 })
 
-const ERRORS = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 503: ProblemSchema }
+const ERRORS = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  503: ProblemSchema,
+}
 
 export function registerDataApi(app: FastifyInstance, platform: () => Platform): void {
   for (const definition of Object.values(REGISTRIES)) registerRegistry(app, platform, definition)
@@ -26,23 +44,47 @@ export function registerDataApi(app: FastifyInstance, platform: () => Platform):
   registerPersonalDataUsage(app, platform)
 }
 
-function registerRegistry(app: FastifyInstance, platform: () => Platform, definition: RegistryDefinition): void {
+function registerRegistry(
+  app: FastifyInstance,
+  platform: () => Platform,
+  definition: RegistryDefinition,
+): void {
   const base = `/data/${definition.name}/${definition.version}`
   const tags = [definition.title]
   const record = definition.recordSchema
   const content = Type.Object(
-    Object.fromEntries(Object.keys(definition.fields).map((field) => [field, Type.Optional(Type.String({ maxLength: 200 }))])),
+    Object.fromEntries(
+      Object.keys(definition.fields).map((field) => [
+        field,
+        Type.Optional(Type.String({ maxLength: 200 })),
+      ]),
+    ),
     { additionalProperties: false },
   )
-  const queryBody = Type.Object({ query: Type.Object({ content }, { additionalProperties: false }) }, { additionalProperties: false })
+  const queryBody = Type.Object(
+    { query: Type.Object({ content }, { additionalProperties: false }) },
+    { additionalProperties: false },
+  )
   const listQuery = Type.Object(
     {
-      search: Type.Optional(Type.String({ maxLength: 200, description: `Prefix search on \`filter\` (default ${definition.defaultSearchField})` })),
-      filter: Type.Optional(Type.Union(Object.keys(definition.fields).map((field) => Type.Literal(field)))),
+      search: Type.Optional(
+        Type.String({
+          maxLength: 200,
+          description: `Prefix search on \`filter\` (default ${definition.defaultSearchField})`,
+        }),
+      ),
+      filter: Type.Optional(
+        Type.Union(Object.keys(definition.fields).map((field) => Type.Literal(field))),
+      ),
       ordering: Type.Optional(Type.Union([Type.Literal('ascending'), Type.Literal('descending')])),
       page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_001 })),
       pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
-      ...Object.fromEntries(Object.keys(definition.fields).map((field) => [`query.${field}`, Type.Optional(Type.String({ maxLength: 200 }))])),
+      ...Object.fromEntries(
+        Object.keys(definition.fields).map((field) => [
+          `query.${field}`,
+          Type.Optional(Type.String({ maxLength: 200 })),
+        ]),
+      ),
     },
     { additionalProperties: false },
   )
@@ -81,7 +123,12 @@ function registerRegistry(app: FastifyInstance, platform: () => Platform, defini
         pageSize: query.pageSize as number | undefined,
         equals,
       }
-      const result = await platform().registries.list(await callerOf(request, platform()), definition.name, definition.version, list)
+      const result = await platform().registries.list(
+        await callerOf(request, platform()),
+        definition.name,
+        definition.version,
+        list,
+      )
       const pages = Math.ceil(result.count / result.pageSize)
       return {
         count: result.count,
@@ -106,7 +153,12 @@ function registerRegistry(app: FastifyInstance, platform: () => Platform, defini
     },
     async (request) => {
       const body = request.body as { query: { content: Record<string, unknown> } }
-      const found = await platform().registries.read(await callerOf(request, platform()), definition.name, definition.version, body.query.content)
+      const found = await platform().registries.read(
+        await callerOf(request, platform()),
+        definition.name,
+        definition.version,
+        body.query.content,
+      )
       return { content: found }
     },
   )
@@ -120,7 +172,9 @@ function registerRegistry(app: FastifyInstance, platform: () => Platform, defini
         headers: CLIENT_HEADER,
         body: queryBody,
         response: {
-          200: Type.Object({ answer: Type.Object({ status: Type.Boolean(), message: Type.String() }) }),
+          200: Type.Object({
+            answer: Type.Object({ status: Type.Boolean(), message: Type.String() }),
+          }),
           ...ERRORS,
         },
         security: [{ apiKey: [] }],
@@ -128,8 +182,18 @@ function registerRegistry(app: FastifyInstance, platform: () => Platform, defini
     },
     async (request) => {
       const body = request.body as { query: { content: Record<string, unknown> } }
-      const status = await platform().registries.exists(await callerOf(request, platform()), definition.name, definition.version, body.query.content)
-      return { answer: { status, message: status ? 'Object found from database' : 'Object not found from database' } }
+      const status = await platform().registries.exists(
+        await callerOf(request, platform()),
+        definition.name,
+        definition.version,
+        body.query.content,
+      )
+      return {
+        answer: {
+          status,
+          message: status ? 'Object found from database' : 'Object not found from database',
+        },
+      }
     },
   )
 
@@ -142,7 +206,11 @@ function registerRegistry(app: FastifyInstance, platform: () => Platform, defini
         headers: CLIENT_HEADER,
         params: Type.Object({
           uuid: Type.String({ maxLength: 64, description: `The record's ${definition.idField}` }),
-          fieldFile: Type.String({ maxLength: 100, pattern: '^[A-Za-z]+\\.[a-z]+$', description: 'Field name and format, e.g. firstName.json' }),
+          fieldFile: Type.String({
+            maxLength: 100,
+            pattern: '^[A-Za-z]+\\.[a-z]+$',
+            description: 'Field name and format, e.g. firstName.json',
+          }),
         }),
         response: { 200: Type.Object({ value: Type.Unknown() }), ...ERRORS, 406: ProblemSchema },
         security: [{ apiKey: [] }],
@@ -152,9 +220,19 @@ function registerRegistry(app: FastifyInstance, platform: () => Platform, defini
       const { uuid, fieldFile } = request.params as { uuid: string; fieldFile: string }
       const [field, extension] = fieldFile.split('.')
       if (extension !== 'json') {
-        throw new RegistryError('NOT_ACCEPTABLE', `readValue serves .json only, not .${extension}`, { field: 'ext' })
+        throw new RegistryError(
+          'NOT_ACCEPTABLE',
+          `readValue serves .json only, not .${extension}`,
+          { field: 'ext' },
+        )
       }
-      const value = await platform().registries.readValue(await callerOf(request, platform()), definition.name, definition.version, uuid, field)
+      const value = await platform().registries.readValue(
+        await callerOf(request, platform()),
+        definition.name,
+        definition.version,
+        uuid,
+        field,
+      )
       return { value }
     },
   )
@@ -163,15 +241,25 @@ function registerRegistry(app: FastifyInstance, platform: () => Platform, defini
 /** Unknown registries and versions get a problem document naming what exists. */
 function registerFallbacks(app: FastifyInstance): void {
   const unknown = async (request: FastifyRequest): Promise<never> => {
-    const { registryName, versionNumber } = request.params as { registryName: string; versionNumber: string }
+    const { registryName, versionNumber } = request.params as {
+      registryName: string
+      versionNumber: string
+    }
     const known = (REGISTRIES as Record<string, RegistryDefinition | undefined>)[registryName]
     if (known === undefined || !Object.hasOwn(REGISTRIES, registryName)) {
-      throw new RegistryError('REGISTRY_UNKNOWN', `no registry named "${registryName}"`, { field: 'registryName', known: Object.keys(REGISTRIES) })
+      throw new RegistryError('REGISTRY_UNKNOWN', `no registry named "${registryName}"`, {
+        field: 'registryName',
+        known: Object.keys(REGISTRIES),
+      })
     }
-    throw new RegistryError('REGISTRY_VERSION_UNKNOWN', `the ${registryName} register has no version "${versionNumber}"`, {
-      field: 'versionNumber',
-      known: [known.version],
-    })
+    throw new RegistryError(
+      'REGISTRY_VERSION_UNKNOWN',
+      `the ${registryName} register has no version "${versionNumber}"`,
+      {
+        field: 'versionNumber',
+        known: [known.version],
+      },
+    )
   }
   const hidden = { schema: { hide: true } }
   app.get('/data/:registryName/:versionNumber', hidden, unknown)
@@ -187,12 +275,19 @@ function registerPersonalDataUsage(app: FastifyInstance, platform: () => Platfor
       schema: {
         tags: ['MyPersonalDataUsage API'],
         summary: 'Who has read my personal data, when and why (the data tracker)',
-        description: 'Only for the person themself (X-Road-UserId equal to userId) or a data protection officer of the calling agency.',
+        description:
+          'Only for the person themself (X-Road-UserId equal to userId) or a data protection officer of the calling agency.',
         headers: CLIENT_HEADER,
         querystring: Type.Object(
           {
-            userId: Type.String({ maxLength: 20, description: "The person's identifier, e.g. EE38001085718" }),
-            databaseId: Type.String({ maxLength: 40, description: 'A registry name, or * for all' }),
+            userId: Type.String({
+              maxLength: 20,
+              description: "The person's identifier, e.g. EE38001085718",
+            }),
+            databaseId: Type.String({
+              maxLength: 40,
+              description: 'A registry name, or * for all',
+            }),
           },
           { additionalProperties: false },
         ),
@@ -218,7 +313,11 @@ function registerPersonalDataUsage(app: FastifyInstance, platform: () => Platfor
     },
     async (request) => {
       const { userId, databaseId } = request.query as { userId: string; databaseId: string }
-      return platform().registries.personalDataUsage(await callerOf(request, platform()), userId, databaseId)
+      return platform().registries.personalDataUsage(
+        await callerOf(request, platform()),
+        userId,
+        databaseId,
+      )
     },
   )
 }
@@ -228,4 +327,3 @@ function pageLink(request: FastifyRequest, page: number): string {
   url.searchParams.set('page', String(page))
   return `${url.pathname}${url.search}`
 }
-

@@ -4,10 +4,19 @@ import { Type } from 'typebox'
 import type { Metrics } from '../metrics.ts'
 import { ProblemSchema } from './schemas.ts'
 
-export function registerOperations(app: FastifyInstance, options: { metrics: Metrics; isReady: () => boolean }): void {
+export function registerOperations(
+  app: FastifyInstance,
+  options: { metrics: Metrics; isReady: () => boolean },
+): void {
   app.get(
     '/health/live',
-    { schema: { tags: ['Operations'], summary: 'The process is running', response: { 200: Type.Object({ status: Type.Literal('live') }) } } },
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'The process is running',
+        response: { 200: Type.Object({ status: Type.Literal('live') }) },
+      },
+    },
     async () => ({ status: 'live' as const }),
   )
   app.get(
@@ -21,22 +30,22 @@ export function registerOperations(app: FastifyInstance, options: { metrics: Met
     },
     async (request, reply) => {
       if (options.isReady()) return { status: 'ready' as const }
-      return reply
-        .code(503)
-        .header('retry-after', '5')
-        .type('application/problem+json')
-        .send({
-          type: 'urn:e-state:problem:not_ready',
-          title: 'Service unavailable',
-          status: 503,
-          code: 'NOT_READY',
-          detail: 'starting: opening the store and, on first start, seeding the country',
-          instance: request.url,
-        })
+      return reply.code(503).header('retry-after', '5').type('application/problem+json').send({
+        type: 'urn:e-state:problem:not_ready',
+        title: 'Service unavailable',
+        status: 503,
+        code: 'NOT_READY',
+        detail: 'starting: opening the store and, on first start, seeding the country',
+        instance: request.url,
+      })
     },
   )
-  app.get('/metrics', { schema: { tags: ['Operations'], summary: 'Prometheus metrics (text format)' } }, async (_request, reply) => {
-    reply.type(options.metrics.registry.contentType)
-    return options.metrics.registry.metrics()
-  })
+  app.get(
+    '/metrics',
+    { schema: { tags: ['Operations'], summary: 'Prometheus metrics (text format)' } },
+    async (_request, reply) => {
+      reply.type(options.metrics.registry.contentType)
+      return options.metrics.registry.metrics()
+    },
+  )
 }

@@ -26,7 +26,10 @@ export function createDemography(
   random: Random,
   reservedCodes: ReadonlySet<string>,
 ): Demography {
-  const yearWeights = Array.from({ length: 101 }, (_, age) => PYRAMID_BANDS[Math.min(20, age / 5 | 0)])
+  const yearWeights = Array.from(
+    { length: 101 },
+    (_, age) => PYRAMID_BANDS[Math.min(20, (age / 5) | 0)],
+  )
   const cumulative = cumulate(yearWeights)
   const referenceDay = dayNumber(referenceDate)
   const referenceYear = Number(referenceDate.slice(0, 4))

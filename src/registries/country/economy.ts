@@ -18,12 +18,42 @@ const LEGAL_FORMS: ReadonlyArray<readonly [string, string, number]> = [
   ['SA', '9', 0.03],
 ]
 const ACTIVITY_CODES = [
-  '62011', '41201', '47111', '49411', '56101', '68201', '70221', '43211', '46901', '01111',
-  '16101', '25111', '86211', '85591', '69201', '73111', '77111', '96021', '10711', '55101',
+  '62011',
+  '41201',
+  '47111',
+  '49411',
+  '56101',
+  '68201',
+  '70221',
+  '43211',
+  '46901',
+  '01111',
+  '16101',
+  '25111',
+  '86211',
+  '85591',
+  '69201',
+  '73111',
+  '77111',
+  '96021',
+  '10711',
+  '55101',
 ]
 const POSITIONS = [
-  'specialist', 'manager', 'sales representative', 'driver', 'engineer', 'accountant', 'teacher',
-  'nurse', 'software developer', 'builder', 'cook', 'cleaner', 'warehouse worker', 'consultant',
+  'specialist',
+  'manager',
+  'sales representative',
+  'driver',
+  'engineer',
+  'accountant',
+  'teacher',
+  'nurse',
+  'software developer',
+  'builder',
+  'cook',
+  'cleaner',
+  'warehouse worker',
+  'consultant',
 ]
 // 2025 and 2026 rules, simplified: unemployment insurance 1.6 %, funded pension 2 %, a monthly
 // basic exemption of 654 EUR, income tax 22 %. Amounts are in cents.
@@ -74,13 +104,21 @@ export function createEconomy(options: {
     const building = options.geography.placeCompany()
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '')
     sink.add('companies', [
-      code, name, form, status, founded, building, random.pick(ACTIVITY_CODES),
+      code,
+      name,
+      form,
+      status,
+      founded,
+      building,
+      random.pick(ACTIVITY_CODES),
       random.chance(0.6) ? `info@${slug}.example` : null,
     ])
     companies.push({ code, founded, active: status === 'registered' })
     if (status === 'registered') {
       employerCodes.push(code)
-      employerWeights.push(Math.min(3000, Math.floor(1 / Math.pow(1 - random.next() * 0.999, 1.25))))
+      employerWeights.push(
+        Math.min(3000, Math.floor(1 / Math.pow(1 - random.next() * 0.999, 1.25))),
+      )
     }
   }
   const publicWeight = Math.max(50, Math.round(options.population / 400))
@@ -90,12 +128,18 @@ export function createEconomy(options: {
   }
   const employerCumulative = cumulate(employerWeights)
 
-  const writePay = (personalCode: string, employerCode: string, grossCents: number, startedOn: string): void => {
+  const writePay = (
+    personalCode: string,
+    employerCode: string,
+    grossCents: number,
+    startedOn: string,
+  ): void => {
     for (const year of [referenceYear - 1, referenceYear]) {
       const lastMonth = year === referenceYear ? referenceMonth - 1 : 12
       // Paid from the month the contract started (or January) to the last closed month.
       const startYear = Number(startedOn.slice(0, 4))
-      const firstMonth = startYear < year ? 1 : startYear === year ? Number(startedOn.slice(5, 7)) : 13
+      const firstMonth =
+        startYear < year ? 1 : startYear === year ? Number(startedOn.slice(5, 7)) : 13
       if (firstMonth > lastMonth) continue
       const paid = `[${grossCents},${withheldIncomeTax(grossCents)}]`
       const months: string[] = []
@@ -130,22 +174,45 @@ export function createEconomy(options: {
         }
         const people = [...chosen]
         for (let index = 0; index < board; index++) {
-          sink.add('company_people', [company.code, people[index], 'board member', null, company.founded])
+          sink.add('company_people', [
+            company.code,
+            people[index],
+            'board member',
+            null,
+            company.founded,
+          ])
         }
         for (let index = 0; index < owners && index < people.length; index++) {
           const share = Math.round((100 / owners) * 100) / 100
-          sink.add('company_people', [company.code, people[index], 'shareholder', share, company.founded])
-          sink.add('company_people', [company.code, people[index], 'founder', null, company.founded])
+          sink.add('company_people', [
+            company.code,
+            people[index],
+            'shareholder',
+            share,
+            company.founded,
+          ])
+          sink.add('company_people', [
+            company.code,
+            people[index],
+            'founder',
+            null,
+            company.founded,
+          ])
         }
       }
     },
     insure(personalCode, age, employment) {
       const basis =
-        employment !== null ? 'employment'
-          : age < 19 ? 'child'
-            : age >= 65 ? 'pensioner'
-              : age < 25 && random.chance(0.7) ? 'student'
-                : random.chance(0.35) ? 'registered unemployed'
+        employment !== null
+          ? 'employment'
+          : age < 19
+            ? 'child'
+            : age >= 65
+              ? 'pensioner'
+              : age < 25 && random.chance(0.7)
+                ? 'student'
+                : random.chance(0.35)
+                  ? 'registered unemployed'
                   : null
       const coverage = {
         insured: basis !== null,

@@ -61,8 +61,13 @@ export async function generateCountry(options: GenerateOptions): Promise<Generat
   const { profile, sink } = options
   for (const agency of profile.agencies) {
     sink.add('agencies', [
-      agency.registryCode, memberIdOf(profile, agency), agency.name, agency.shortName,
-      agency.subsystem, agency.registries.join(','), agency.reads.join(','),
+      agency.registryCode,
+      memberIdOf(profile, agency),
+      agency.name,
+      agency.shortName,
+      agency.subsystem,
+      agency.registries.join(','),
+      agency.reads.join(','),
     ])
   }
   for (const demo of profile.demoPersons) addDemoHousehold(context, demo)
@@ -133,7 +138,15 @@ function addHousehold(context: Context, remaining: number): void {
   const { random, demography } = context
   const roll = random.next()
   const shape: HouseholdShape =
-    roll < 0.36 ? 'single' : roll < 0.56 ? 'couple' : roll < 0.82 ? 'family' : roll < 0.92 ? 'single parent' : 'three generations'
+    roll < 0.36
+      ? 'single'
+      : roll < 0.56
+        ? 'couple'
+        : roll < 0.82
+          ? 'family'
+          : roll < 0.92
+            ? 'single parent'
+            : 'three generations'
   const language = pickLanguage(context)
   const names = NAME_STOCKS[language] ?? NAME_STOCKS.et
   const surname = random.pick(names.surnames)
@@ -151,27 +164,47 @@ function addHousehold(context: Context, remaining: number): void {
   } else {
     const parentsAge: [number, number] =
       shape === 'couple' ? [20, 95] : shape === 'three generations' ? [40, 62] : [22, 52]
-    const first = adult(shape === 'single parent' && random.chance(0.85) ? 'female' : 'male', ...parentsAge)
+    const first = adult(
+      shape === 'single parent' && random.chance(0.85) ? 'female' : 'male',
+      ...parentsAge,
+    )
     members.push(first)
     if (shape !== 'single parent') {
       const partnerAge = Math.max(18, Math.min(100, first.age + random.int(-6, 3)))
-      const partner = makeMember(context, names, first.sex === 'male' ? 'female' : 'male', partnerAge, surname)
+      const partner = makeMember(
+        context,
+        names,
+        first.sex === 'male' ? 'female' : 'male',
+        partnerAge,
+        surname,
+      )
       members.push(partner)
       if (random.chance(0.6)) marry(context, first, partner, dwelling)
     }
     if (shape !== 'couple') {
-      const children = Math.min(remaining, 1 + (random.chance(0.45) ? 1 : 0) + (random.chance(0.2) ? 1 : 0))
+      const children = Math.min(
+        remaining,
+        1 + (random.chance(0.45) ? 1 : 0) + (random.chance(0.2) ? 1 : 0),
+      )
       const youngestParent = Math.min(...members.map((member) => member.age))
       for (let index = 0; index < children; index++) {
         const age = random.int(0, Math.max(0, Math.min(youngestParent - 19, 24)))
-        const child = makeMember(context, names, random.chance(0.51) ? 'male' : 'female', age, surname)
+        const child = makeMember(
+          context,
+          names,
+          random.chance(0.51) ? 'male' : 'female',
+          age,
+          surname,
+        )
         child.mother = members.find((member) => member.sex === 'female')?.code ?? null
         child.father = members.find((member) => member.sex === 'male')?.code ?? null
         members.push(child)
       }
     }
     if (shape === 'three generations') {
-      members.push(adult(random.chance(0.7) ? 'female' : 'male', 70, 100, random.pick(names.surnames)))
+      members.push(
+        adult(random.chance(0.7) ? 'female' : 'male', 70, 100, random.pick(names.surnames)),
+      )
     }
   }
   for (const member of members) emitResident(context, member, dwelling, language)
@@ -198,7 +231,13 @@ function addDemoHousehold(context: Context, demo: CountryProfile['demoPersons'][
   emitResident(context, member, dwelling, demo.nativeLanguage)
 }
 
-function makeMember(context: Context, names: NameStock, sex: Sex, age: number, surname: string): Member {
+function makeMember(
+  context: Context,
+  names: NameStock,
+  sex: Sex,
+  age: number,
+  surname: string,
+): Member {
   const birthDate = context.demography.birthDateFor(age)
   return {
     code: context.demography.personalCodeFor(birthDate, sex),
@@ -213,7 +252,12 @@ function makeMember(context: Context, names: NameStock, sex: Sex, age: number, s
   }
 }
 
-function emitResident(context: Context, member: Member, dwelling: Dwelling, language: string): void {
+function emitResident(
+  context: Context,
+  member: Member,
+  dwelling: Dwelling,
+  language: string,
+): void {
   const { random, sink, profile } = context
   const birthYear = Number(member.birthDate.slice(0, 4))
   if (member.age >= 18 && member.mother === null && member.father === null) {
@@ -222,21 +266,46 @@ function emitResident(context: Context, member: Member, dwelling: Dwelling, lang
     if (random.chance(0.65)) member.father = pickParent(context.parents.male, birthYear, random)
   }
   const adult = member.age >= 18
-  const contactEmail = adult && random.chance(0.7)
-    ? `${asciiSlug(member.firstName)}.${asciiSlug(member.lastName)}${random.int(1, 999)}@example.org`
-    : null
-  const contactPhone = adult && random.chance(0.85) ? `+3725${String(random.int(0, 9_999_999)).padStart(7, '0')}` : null
+  const contactEmail =
+    adult && random.chance(0.7)
+      ? `${asciiSlug(member.firstName)}.${asciiSlug(member.lastName)}${random.int(1, 999)}@example.org`
+      : null
+  const contactPhone =
+    adult && random.chance(0.85)
+      ? `+3725${String(random.int(0, 9_999_999)).padStart(7, '0')}`
+      : null
   sink.add('persons', [
-    member.code, member.firstName, member.lastName, member.sex, member.birthDate,
-    citizenshipFor(language, profile.citizenship, random), language, 'alive', null,
-    dwelling.building, dwelling.apartment, contactEmail, contactPhone, member.spouse,
-    member.mother, member.father, context.household,
+    member.code,
+    member.firstName,
+    member.lastName,
+    member.sex,
+    member.birthDate,
+    citizenshipFor(language, profile.citizenship, random),
+    language,
+    'alive',
+    null,
+    dwelling.building,
+    dwelling.apartment,
+    contactEmail,
+    contactPhone,
+    member.spouse,
+    member.mother,
+    member.father,
+    context.household,
   ])
   if (birthYear >= 1990) {
-    sink.add('vital_events', ['birth', member.birthDate, member.code, null, dwelling.municipalityCode])
+    sink.add('vital_events', [
+      'birth',
+      member.birthDate,
+      member.code,
+      null,
+      dwelling.municipalityCode,
+    ])
   }
   context.residents++
-  ;(member.sex === 'female' ? context.parents.female : context.parents.male)[birthYear - 1800].push(member.code)
+  ;(member.sex === 'female' ? context.parents.female : context.parents.male)[birthYear - 1800].push(
+    member.code,
+  )
   if (member.age >= 25 && member.age <= 70) context.workingAge.push(member.code)
   const employment = context.economy.employ(member.code, member.age)
   context.economy.insure(member.code, member.age, employment)
@@ -249,12 +318,29 @@ function marry(context: Context, first: Member, second: Member, dwelling: Dwelli
   const younger = first.age < second.age ? first : second
   const year = Number(younger.birthDate.slice(0, 4)) + context.random.int(21, 35)
   const date = `${Math.min(year, context.demography.referenceYear - 1)}${younger.birthDate.slice(4, 8)}15`
-  context.sink.add('vital_events', ['marriage', date, first.code, second.code, dwelling.municipalityCode])
-  context.sink.add('vital_events', ['marriage', date, second.code, first.code, dwelling.municipalityCode])
+  context.sink.add('vital_events', [
+    'marriage',
+    date,
+    first.code,
+    second.code,
+    dwelling.municipalityCode,
+  ])
+  context.sink.add('vital_events', [
+    'marriage',
+    date,
+    second.code,
+    first.code,
+    dwelling.municipalityCode,
+  ])
 }
 
 /** A widow or widower's late spouse: a deceased record, the marriage and the death. */
-function addDeceasedSpouse(context: Context, survivor: Member, names: NameStock, dwelling: Dwelling): void {
+function addDeceasedSpouse(
+  context: Context,
+  survivor: Member,
+  names: NameStock,
+  dwelling: Dwelling,
+): void {
   const { random, demography, sink } = context
   const sex: Sex = survivor.sex === 'male' ? 'female' : 'male'
   const age = Math.min(100, survivor.age + random.int(-3, 5))
@@ -263,12 +349,39 @@ function addDeceasedSpouse(context: Context, survivor: Member, names: NameStock,
   const deathDate = `${deathYear}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}`
   survivor.spouse = null
   sink.add('persons', [
-    late.code, late.firstName, late.lastName, sex, late.birthDate, context.profile.citizenship, 'et',
-    'deceased', deathDate, null, null, null, null, null, null, null, context.household,
+    late.code,
+    late.firstName,
+    late.lastName,
+    sex,
+    late.birthDate,
+    context.profile.citizenship,
+    'et',
+    'deceased',
+    deathDate,
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    context.household,
   ])
   const married = `${Number(late.birthDate.slice(0, 4)) + random.int(20, 30)}-06-15`
-  sink.add('vital_events', ['marriage', married, survivor.code, late.code, dwelling.municipalityCode])
-  sink.add('vital_events', ['marriage', married, late.code, survivor.code, dwelling.municipalityCode])
+  sink.add('vital_events', [
+    'marriage',
+    married,
+    survivor.code,
+    late.code,
+    dwelling.municipalityCode,
+  ])
+  sink.add('vital_events', [
+    'marriage',
+    married,
+    late.code,
+    survivor.code,
+    dwelling.municipalityCode,
+  ])
   sink.add('vital_events', ['death', deathDate, late.code, null, dwelling.municipalityCode])
   context.deceased++
 }
@@ -284,7 +397,12 @@ function addOfficials(context: Context): void {
       do code = workingAge[random.int(0, workingAge.length - 1)]
       while (taken.has(code))
       taken.add(code)
-      sink.add('officials', [code, agency.registryCode, agency.roles[index % agency.roles.length], since])
+      sink.add('officials', [
+        code,
+        agency.registryCode,
+        agency.roles[index % agency.roles.length],
+        since,
+      ])
     }
   }
   // The demo set: a service-desk clerk and a police officer a newcomer can act as.
@@ -317,11 +435,15 @@ function pickLanguage(context: Context): string {
 }
 
 function citizenshipFor(language: string, own: string, random: Random): string {
-  if (language !== 'ru') return random.chance(0.985) ? own : random.pick(['FIN', 'LVA', 'UKR', 'DEU'])
+  if (language !== 'ru')
+    return random.chance(0.985) ? own : random.pick(['FIN', 'LVA', 'UKR', 'DEU'])
   const roll = random.next()
   return roll < 0.55 ? own : roll < 0.8 ? 'RUS' : roll < 0.95 ? 'XXA' : 'UKR'
 }
 
 function asciiSlug(name: string): string {
-  return name.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase()
+  return name
+    .normalize('NFD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase()
 }

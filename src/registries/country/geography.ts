@@ -84,14 +84,22 @@ export function generateGeography(
     sink.add('municipalities', [code, countyCode(city.county), city.name, 'city'])
     addSettlement(code, city.name, 'city', city.share, postalCodeFor(municipalityIndex))
   }
-  const ruralCount = Math.max(profile.counties.length, Math.min(75, Math.round(population / 17_000)))
+  const ruralCount = Math.max(
+    profile.counties.length,
+    Math.min(75, Math.round(population / 17_000)),
+  )
   const ruralWeights = Array.from({ length: ruralCount }, () => Math.exp(random.next() * 2))
   const ruralTotal = ruralWeights.reduce((sum, weight) => sum + weight, 0)
   for (let index = 0; index < ruralCount; index++) {
     const code = nextMunicipalityCode()
     const name = names.place()
     const share = ((1 - citiesShare) * ruralWeights[index]) / ruralTotal
-    sink.add('municipalities', [code, countyCode(index % profile.counties.length), `${name} vald`, 'rural'])
+    sink.add('municipalities', [
+      code,
+      countyCode(index % profile.counties.length),
+      `${name} vald`,
+      'rural',
+    ])
     const postalCode = postalCodeFor(municipalityIndex)
     addSettlement(code, `${names.place()}`, 'town', share * 0.35, postalCode)
     addSettlement(code, `${names.place()}`, 'small town', share * 0.15, postalCode)
@@ -122,7 +130,14 @@ export function generateGeography(
       street = settlement.currentStreet
       houseNumber = String(++settlement.buildingsOnStreet)
     }
-    sink.add('buildings', [code, settlement.code, street, houseNumber, settlement.postalCode, dwellings])
+    sink.add('buildings', [
+      code,
+      settlement.code,
+      street,
+      houseNumber,
+      settlement.postalCode,
+      dwellings,
+    ])
     return code
   }
 

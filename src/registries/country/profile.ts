@@ -45,7 +45,11 @@ export interface CountryProfile {
   readonly citizenship: string
   readonly counties: readonly string[]
   /** The capital and the second city, with their share of the population. */
-  readonly cities: ReadonlyArray<{ readonly name: string; readonly county: number; readonly share: number }>
+  readonly cities: ReadonlyArray<{
+    readonly name: string
+    readonly county: number
+    readonly share: number
+  }>
   readonly nativeLanguageShares: Readonly<Record<string, number>>
   readonly agencies: readonly AgencyProfile[]
   readonly demoPersons: readonly DemoPerson[]
@@ -60,8 +64,21 @@ export const DEFAULT_PROFILE: CountryProfile = {
   currency: 'EUR',
   citizenship: 'EST',
   counties: [
-    'Harju', 'Hiiu', 'Ida-Viru', 'Jõgeva', 'Järva', 'Lääne', 'Lääne-Viru', 'Põlva', 'Pärnu',
-    'Rapla', 'Saare', 'Tartu', 'Valga', 'Viljandi', 'Võru',
+    'Harju',
+    'Hiiu',
+    'Ida-Viru',
+    'Jõgeva',
+    'Järva',
+    'Lääne',
+    'Lääne-Viru',
+    'Põlva',
+    'Pärnu',
+    'Rapla',
+    'Saare',
+    'Tartu',
+    'Valga',
+    'Viljandi',
+    'Võru',
   ],
   cities: [
     { name: 'Tallinn', county: 0, share: 0.33 },
@@ -71,20 +88,89 @@ export const DEFAULT_PROFILE: CountryProfile = {
   ],
   nativeLanguageShares: { et: 0.7, ru: 0.3 },
   agencies: [
-    agency('7000001', 'Ministry of the Interior', 'SIM', 'population-register', ['population'], ['registrar', 'clerk'], ['addresses']),
+    agency(
+      '7000001',
+      'Ministry of the Interior',
+      'SIM',
+      'population-register',
+      ['population'],
+      ['registrar', 'clerk'],
+      ['addresses'],
+    ),
     agency('7000002', 'Land Board', 'MA', 'address-register', ['addresses'], ['registrar'], []),
-    agency('7000003', 'Centre of Registers and Information Systems', 'RIK', 'business-register', ['business'], ['registrar', 'notary'], ['population', 'addresses']),
-    agency('7000004', 'Transport Administration', 'TRAM', 'vehicle-register', ['vehicles'], ['registrar', 'clerk'], ['population', 'addresses', 'business']),
-    agency('7000005', 'Tax and Customs Board', 'EMTA', 'employment-register', ['employment'], ['tax officer', 'clerk'], ['population', 'addresses', 'business', 'vehicles']),
-    agency('7000006', 'Health Insurance Fund', 'TK', 'insurance-register', ['health-insurance'], ['clerk'], ['population', 'addresses', 'employment']),
-    agency('7000007', 'Police and Border Guard Board', 'PPA', 'police', [], ['police officer', 'clerk'], ['population', 'addresses', 'business', 'vehicles']),
-    agency('7000008', 'Social Insurance Board', 'SKA', 'benefits', [], ['clerk'], ['population', 'addresses', 'employment', 'health-insurance']),
-    agency('7000009', 'Information System Authority', 'RIA', 'state-portal', [], ['clerk', 'data protection officer'], ['population', 'addresses', 'business', 'vehicles', 'employment', 'health-insurance']),
+    agency(
+      '7000003',
+      'Centre of Registers and Information Systems',
+      'RIK',
+      'business-register',
+      ['business'],
+      ['registrar', 'notary'],
+      ['population', 'addresses'],
+    ),
+    agency(
+      '7000004',
+      'Transport Administration',
+      'TRAM',
+      'vehicle-register',
+      ['vehicles'],
+      ['registrar', 'clerk'],
+      ['population', 'addresses', 'business'],
+    ),
+    agency(
+      '7000005',
+      'Tax and Customs Board',
+      'EMTA',
+      'employment-register',
+      ['employment'],
+      ['tax officer', 'clerk'],
+      ['population', 'addresses', 'business', 'vehicles'],
+    ),
+    agency(
+      '7000006',
+      'Health Insurance Fund',
+      'TK',
+      'insurance-register',
+      ['health-insurance'],
+      ['clerk'],
+      ['population', 'addresses', 'employment'],
+    ),
+    agency(
+      '7000007',
+      'Police and Border Guard Board',
+      'PPA',
+      'police',
+      [],
+      ['police officer', 'clerk'],
+      ['population', 'addresses', 'business', 'vehicles'],
+    ),
+    agency(
+      '7000008',
+      'Social Insurance Board',
+      'SKA',
+      'benefits',
+      [],
+      ['clerk'],
+      ['population', 'addresses', 'employment', 'health-insurance'],
+    ),
+    agency(
+      '7000009',
+      'Information System Authority',
+      'RIA',
+      'state-portal',
+      [],
+      ['clerk', 'data protection officer'],
+      ['population', 'addresses', 'business', 'vehicles', 'employment', 'health-insurance'],
+    ),
   ],
   demoPersons: [
     // The holder of the public Estonian test ID card (Web eID's test vectors), so that card's
     // token names a resident of the synthetic country.
-    { personalCode: '38001085718', firstName: 'Jaak-Kristjan', lastName: 'Jõeorg', nativeLanguage: 'et' },
+    {
+      personalCode: '38001085718',
+      firstName: 'Jaak-Kristjan',
+      lastName: 'Jõeorg',
+      nativeLanguage: 'et',
+    },
     { personalCode: '48707032744', firstName: 'Mari', lastName: 'Maasikas', nativeLanguage: 'et' },
     { personalCode: '39001010000', firstName: 'Ivan', lastName: 'Ivanov', nativeLanguage: 'ru' },
   ],
@@ -100,7 +186,15 @@ function agency(
   roles: string[],
   reads: RegistryName[],
 ): AgencyProfile {
-  return { registryCode: formatRegistryCode(body), name, shortName, subsystem, registries, roles, reads }
+  return {
+    registryCode: formatRegistryCode(body),
+    name,
+    shortName,
+    subsystem,
+    registries,
+    roles,
+    reads,
+  }
 }
 
 export function memberIdOf(profile: CountryProfile, agencyProfile: AgencyProfile): string {

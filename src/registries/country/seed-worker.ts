@@ -29,10 +29,21 @@ const data = workerData as SeedWorkerData
 const port = parentPort
 if (port === null) throw new TypeError('seed-worker must run as a worker thread')
 
-const store = await openStore({ url: data.path, sqlite: { journalMode: 'OFF', synchronous: 'OFF' } })
+const store = await openStore({
+  url: data.path,
+  sqlite: { journalMode: 'OFF', synchronous: 'OFF' },
+})
 const sqlite = store.sqlite as NonNullable<typeof store.sqlite>
-const envelope = await openEnvelope(data.masterKeys, createDataKeyStore(store.db, () => new Date()), [])
-const sink = createStoreSink(createSqliteBulkWriter(sqlite), envelope, (registry) => data.keepers[registry])
+const envelope = await openEnvelope(
+  data.masterKeys,
+  createDataKeyStore(store.db, () => new Date()),
+  [],
+)
+const sink = createStoreSink(
+  createSqliteBulkWriter(sqlite),
+  envelope,
+  (registry) => data.keepers[registry],
+)
 sqlite.exec('BEGIN')
 
 port.on('message', (message: SeedWorkerMessage) => {

@@ -66,7 +66,8 @@ export async function hasCountry(store: Store): Promise<boolean> {
 
 /** Removes what a killed seeding left behind (SQLite side files). */
 export function removeAbandonedSeed(path: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + SIDE_SUFFIX + suffix, { force: true })
+  for (const suffix of ['', '-wal', '-shm', '-journal'])
+    rmSync(path + SIDE_SUFFIX + suffix, { force: true })
 }
 
 async function seedSqlite(options: SeedOptions): Promise<SeedReport> {
@@ -74,7 +75,10 @@ async function seedSqlite(options: SeedOptions): Promise<SeedReport> {
   if (existsSync(options.url) && options.replace !== true) await refuseIfSeeded(options.url)
   removeAbandonedSeed(options.url)
   const sidePath = options.url + SIDE_SUFFIX
-  const store = await openStore({ url: sidePath, sqlite: { journalMode: 'OFF', synchronous: 'OFF' } })
+  const store = await openStore({
+    url: sidePath,
+    sqlite: { journalMode: 'OFF', synchronous: 'OFF' },
+  })
   const sqlite = store.sqlite as NonNullable<Store['sqlite']>
   let report: Omit<SeedReport, 'seconds'>
   try {
@@ -120,8 +124,16 @@ async function seedPostgres(options: SeedOptions): Promise<SeedReport> {
     const report = await store.admin.transaction().execute(async (trx) => {
       if (options.replace === true) await truncateCountry(trx)
       const keepers = await startCountry(options, trx)
-      const envelope = await openEnvelope(options.masterKeys, createDataKeyStore(trx, options.clock.now), [])
-      const store = createStoreSink(createPostgresBulkWriter(trx), envelope, (registry) => keepers[registry])
+      const envelope = await openEnvelope(
+        options.masterKeys,
+        createDataKeyStore(trx, options.clock.now),
+        [],
+      )
+      const store = createStoreSink(
+        createPostgresBulkWriter(trx),
+        envelope,
+        (registry) => keepers[registry],
+      )
       const hasher = createSnapshotHasher((table, rows) => {
         for (const row of rows) store.add(table, row)
       })
@@ -139,11 +151,19 @@ async function seedPostgres(options: SeedOptions): Promise<SeedReport> {
 }
 
 function generation(options: SeedOptions) {
-  return { profile: options.profile, population: options.population, seed: options.seed, onProgress: options.onProgress }
+  return {
+    profile: options.profile,
+    population: options.population,
+    seed: options.seed,
+    onProgress: options.onProgress,
+  }
 }
 
 /** The country row (status `seeding`) and a data key per registry keeper; returns the keepers. */
-async function startCountry(options: SeedOptions, db: Kysely<Schema>): Promise<Record<string, string>> {
+async function startCountry(
+  options: SeedOptions,
+  db: Kysely<Schema>,
+): Promise<Record<string, string>> {
   const { profile, clock } = options
   await db
     .insertInto('country')
@@ -161,13 +181,20 @@ async function startCountry(options: SeedOptions, db: Kysely<Schema>): Promise<R
     })
     .execute()
   const keepers: Record<string, string> = {}
-  for (const agency of profile.agencies) for (const registry of agency.registries) keepers[registry] = agency.registryCode
-  await openEnvelope(options.masterKeys, createDataKeyStore(db, clock.now), [...new Set(Object.values(keepers))])
+  for (const agency of profile.agencies)
+    for (const registry of agency.registries) keepers[registry] = agency.registryCode
+  await openEnvelope(options.masterKeys, createDataKeyStore(db, clock.now), [
+    ...new Set(Object.values(keepers)),
+  ])
   return keepers
 }
 
 /** Marks the country complete and records the genesis act in the ledger outbox. */
-async function finishCountry(options: SeedOptions, db: Kysely<Schema>, snapshotHash: string): Promise<void> {
+async function finishCountry(
+  options: SeedOptions,
+  db: Kysely<Schema>,
+  snapshotHash: string,
+): Promise<void> {
   const { profile } = options
   const completedAt = options.clock.now().toISOString()
   await db
@@ -186,7 +213,12 @@ async function finishCountry(options: SeedOptions, db: Kysely<Schema>, snapshotH
   }
   await db
     .insertInto('ledger_outbox')
-    .values({ kind: 'genesis', ref_id: 1, recorded_at: completedAt, entry: Buffer.from(JSON.stringify(genesis)) })
+    .values({
+      kind: 'genesis',
+      ref_id: 1,
+      recorded_at: completedAt,
+      entry: Buffer.from(JSON.stringify(genesis)),
+    })
     .execute()
 }
 
@@ -200,7 +232,10 @@ async function refuseIfSeeded(path: string): Promise<void> {
 }
 
 function alreadySeeded(): RegistryError {
-  return new RegistryError('COUNTRY_ALREADY_SEEDED', 'the store already holds a country; pass --replace to build a new one')
+  return new RegistryError(
+    'COUNTRY_ALREADY_SEEDED',
+    'the store already holds a country; pass --replace to build a new one',
+  )
 }
 
 async function truncateCountry(db: Kysely<Schema>): Promise<void> {

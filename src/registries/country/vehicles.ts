@@ -41,8 +41,15 @@ export function createVehicles(options: {
     const owner = leased ? random.pick(options.companyCodes) : holder
     const firstRegistered = randomDate(random, referenceYear - 20, referenceYear - 1)
     sink.add('vehicles', [
-      plateFor(sequence), vinFor(random, sequence), make, random.pick(models), 'M1', firstRegistered,
-      owner, leased ? 'company' : 'person', holder,
+      plateFor(sequence),
+      vinFor(random, sequence),
+      make,
+      random.pick(models),
+      'M1',
+      firstRegistered,
+      owner,
+      leased ? 'company' : 'person',
+      holder,
       randomDate(random, referenceYear - 1, referenceYear + 1),
       randomDate(random, referenceYear, referenceYear + 1),
       'registered',
@@ -52,12 +59,19 @@ export function createVehicles(options: {
   return {
     equip(personalCode, age) {
       if (!random.chance(licenceRate(age))) return
-      const issuedOn = randomDate(random, Math.max(1992, referenceYear - (age - 18)), referenceYear - 1)
+      const issuedOn = randomDate(
+        random,
+        Math.max(1992, referenceYear - (age - 18)),
+        referenceYear - 1,
+      )
       const monthDay = issuedOn.slice(4) === '-02-29' ? '-02-28' : issuedOn.slice(4)
       const validUntil = `${Number(issuedOn.slice(0, 4)) + 10}${monthDay}`
       sink.add('driving_licences', [
-        `EA${String(++licenceSequence).padStart(7, '0')}`, personalCode,
-        CATEGORY_SETS[pickIndex(categoryCumulative, random.next())][0], issuedOn, validUntil,
+        `EA${String(++licenceSequence).padStart(7, '0')}`,
+        personalCode,
+        CATEGORY_SETS[pickIndex(categoryCumulative, random.next())][0],
+        issuedOn,
+        validUntil,
         validUntil < referenceDate ? 'expired' : 'valid',
       ])
       if (random.chance(0.6)) addVehicle(personalCode)
@@ -89,6 +103,7 @@ function plateFor(sequence: number): string {
 /** A manufacturer-looking prefix and a serial tail that keeps every VIN unique. */
 function vinFor(random: Random, sequence: number): string {
   let prefix = ''
-  for (let index = 0; index < 10; index++) prefix += VIN_CHARACTERS[random.int(0, VIN_CHARACTERS.length - 1)]
+  for (let index = 0; index < 10; index++)
+    prefix += VIN_CHARACTERS[random.int(0, VIN_CHARACTERS.length - 1)]
   return prefix + String(sequence).padStart(7, '0')
 }

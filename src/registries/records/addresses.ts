@@ -63,9 +63,14 @@ function toRecord(row: AddressRow): AddressRecord {
 }
 
 /** Full addresses of several buildings at once (for population and business records). */
-export async function findAddresses(db: Kysely<Schema>, codes: readonly string[]): Promise<Map<string, AddressRecord>> {
+export async function findAddresses(
+  db: Kysely<Schema>,
+  codes: readonly string[],
+): Promise<Map<string, AddressRecord>> {
   if (codes.length === 0) return new Map()
-  const rows = await addressQuery(db).where('buildings.code', 'in', [...new Set(codes)]).execute()
+  const rows = await addressQuery(db)
+    .where('buildings.code', 'in', [...new Set(codes)])
+    .execute()
   return new Map(rows.map((row) => [row.buildingCode, toRecord(row)]))
 }
 
@@ -74,7 +79,13 @@ export const addressRegistry: RegistryDefinition<AddressRecord> = {
   version: '1.0',
   title: 'Address register',
   idField: 'buildingCode',
-  fields: { buildingCode: 'code', postalCode: 'code', settlementCode: 'code', municipalityCode: 'code', street: 'text' },
+  fields: {
+    buildingCode: 'code',
+    postalCode: 'code',
+    settlementCode: 'code',
+    municipalityCode: 'code',
+    street: 'text',
+  },
   defaultSearchField: 'street',
   recordSchema: AddressRecordSchema,
   personal: false,
@@ -87,7 +98,8 @@ export const addressRegistry: RegistryDefinition<AddressRecord> = {
       .offset(criteria.offset)
       .execute()
     const total = await applyCriteria(
-      db.selectFrom('buildings')
+      db
+        .selectFrom('buildings')
         .innerJoin('settlements', 'settlements.code', 'buildings.settlement_code')
         .leftJoin('streets', 'streets.code', 'buildings.street_code'),
       criteria,

@@ -4,7 +4,11 @@ import type { RegistryDefinition } from './registry-definition.ts'
 import { findAddresses } from './addresses.ts'
 import { applyCriteria } from './search-query.ts'
 
-const Person = Type.Object({ personalCode: Type.String(), name: Type.String(), since: Type.String({ format: 'date' }) })
+const Person = Type.Object({
+  personalCode: Type.String(),
+  name: Type.String(),
+  since: Type.String({ format: 'date' }),
+})
 
 export const CompanyRecordSchema = Type.Object({
   registryCode: Type.String({ pattern: '^[1-9][0-9]{7}$' }),
@@ -16,13 +20,23 @@ export const CompanyRecordSchema = Type.Object({
   activityCode: Type.String({ description: 'EMTAK (NACE) activity code' }),
   email: Type.Union([Type.String(), Type.Null()]),
   boardMembers: Type.Array(Person),
-  shareholders: Type.Array(Type.Intersect([Person, Type.Object({ sharePercent: Type.Union([Type.Number(), Type.Null()]) })])),
+  shareholders: Type.Array(
+    Type.Intersect([
+      Person,
+      Type.Object({ sharePercent: Type.Union([Type.Number(), Type.Null()]) }),
+    ]),
+  ),
   founders: Type.Array(Person),
 })
 
 export type CompanyRecord = Static<typeof CompanyRecordSchema>
 
-const COLUMNS = { registryCode: 'registry_code', name: 'name', legalForm: 'legal_form', status: 'status' }
+const COLUMNS = {
+  registryCode: 'registry_code',
+  name: 'name',
+  legalForm: 'legal_form',
+  status: 'status',
+}
 
 export const businessRegistry: RegistryDefinition<CompanyRecord> = {
   name: 'business',
@@ -46,7 +60,10 @@ export const businessRegistry: RegistryDefinition<CompanyRecord> = {
     const total = await base.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
     if (rows.length === 0) return { records: [], total: Number(total.count) }
     const [addresses, people] = await Promise.all([
-      findAddresses(db, rows.flatMap((row) => (row.building_code === null ? [] : [row.building_code]))),
+      findAddresses(
+        db,
+        rows.flatMap((row) => (row.building_code === null ? [] : [row.building_code])),
+      ),
       db
         .selectFrom('company_people')
         .innerJoin('persons', 'persons.personal_code', 'company_people.personal_code')
@@ -59,7 +76,11 @@ export const businessRegistry: RegistryDefinition<CompanyRecord> = {
           'persons.first_name',
           'persons.last_name',
         ])
-        .where('company_people.registry_code', 'in', rows.map((row) => row.registry_code))
+        .where(
+          'company_people.registry_code',
+          'in',
+          rows.map((row) => row.registry_code),
+        )
         .orderBy('company_people.personal_code')
         .execute(),
     ])
@@ -76,19 +97,27 @@ export const businessRegistry: RegistryDefinition<CompanyRecord> = {
         legalForm: row.legal_form,
         status: row.status,
         foundedOn: row.founded_on,
-        address: row.building_code === null ? null : (addresses.get(row.building_code)?.address ?? null),
+        address:
+          row.building_code === null ? null : (addresses.get(row.building_code)?.address ?? null),
         activityCode: row.activity_code,
         email: row.email,
         boardMembers: mine.filter((person) => person.role === 'board member').map(entry),
         shareholders: mine
           .filter((person) => person.role === 'shareholder')
-          .map((person) => ({ ...entry(person), sharePercent: person.share_percent === null ? null : Number(person.share_percent) })),
+          .map((person) => ({
+            ...entry(person),
+            sharePercent: person.share_percent === null ? null : Number(person.share_percent),
+          })),
         founders: mine.filter((person) => person.role === 'founder').map(entry),
       }
     })
     return { records, total: Number(total.count) }
   },
   subjectsOf: (record) => [
-    ...new Set([...record.boardMembers, ...record.shareholders, ...record.founders].map((person) => person.personalCode)),
+    ...new Set(
+      [...record.boardMembers, ...record.shareholders, ...record.founders].map(
+        (person) => person.personalCode,
+      ),
+    ),
   ],
 }

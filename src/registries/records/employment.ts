@@ -24,7 +24,9 @@ export const EmploymentRecordSchema = Type.Object({
       endedOn: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
     }),
   ),
-  incomes: Type.Array(Type.Object({ employerCode: Type.String(), year: Type.Integer(), months: Type.Array(Month) })),
+  incomes: Type.Array(
+    Type.Object({ employerCode: Type.String(), year: Type.Integer(), months: Type.Array(Month) }),
+  ),
 })
 
 export type EmploymentRecord = Static<typeof EmploymentRecordSchema>
@@ -41,14 +43,22 @@ export const employmentRegistry: RegistryDefinition<EmploymentRecord> = {
   dataLabel: 'employment.contracts-and-pay',
   async search({ db, envelope }, criteria) {
     let people = db.selectFrom('employments').select('personal_code').distinct()
-    if (criteria.equals.personalCode !== undefined) people = people.where('personal_code', '=', criteria.equals.personalCode)
-    if (criteria.equals.employerCode !== undefined) people = people.where('employer_code', '=', criteria.equals.employerCode)
+    if (criteria.equals.personalCode !== undefined)
+      people = people.where('personal_code', '=', criteria.equals.personalCode)
+    if (criteria.equals.employerCode !== undefined)
+      people = people.where('employer_code', '=', criteria.equals.employerCode)
     if (criteria.prefix !== undefined) {
       const column = criteria.prefix.field === 'employerCode' ? 'employer_code' : 'personal_code'
-      people = people.where(column, '>=', criteria.prefix.value).where(column, '<', criteria.prefix.value + '\uffff')
+      people = people
+        .where(column, '>=', criteria.prefix.value)
+        .where(column, '<', criteria.prefix.value + '\uffff')
     }
     const codes = (
-      await people.orderBy('personal_code', criteria.descending ? 'desc' : 'asc').limit(criteria.limit).offset(criteria.offset).execute()
+      await people
+        .orderBy('personal_code', criteria.descending ? 'desc' : 'asc')
+        .limit(criteria.limit)
+        .offset(criteria.offset)
+        .execute()
     ).map((row) => row.personal_code)
     const total = await db
       .selectFrom(people.as('matching'))
@@ -72,7 +82,13 @@ export const employmentRegistry: RegistryDefinition<EmploymentRecord> = {
         .where('employments.personal_code', 'in', codes)
         .orderBy('employments.started_on')
         .execute(),
-      db.selectFrom('incomes').selectAll().where('personal_code', 'in', codes).orderBy('year').orderBy('employer_code').execute(),
+      db
+        .selectFrom('incomes')
+        .selectAll()
+        .where('personal_code', 'in', codes)
+        .orderBy('year')
+        .orderBy('employer_code')
+        .execute(),
     ])
     const records = codes.map((code): EmploymentRecord => ({
       personalCode: code,
@@ -89,11 +105,21 @@ export const employmentRegistry: RegistryDefinition<EmploymentRecord> = {
         .filter((income) => income.personal_code === code)
         .map((income) => {
           const year = Number(income.year)
-          const plain = envelope.decryptText(income.months, incomeContext(code, income.employer_code, year))
-          const months = (JSON.parse(plain) as Array<[number, number] | null>).flatMap((entry, index) =>
-            entry === null
-              ? []
-              : [{ month: `${year}-${String(index + 1).padStart(2, '0')}`, grossCents: entry[0], incomeTaxCents: entry[1] }],
+          const plain = envelope.decryptText(
+            income.months,
+            incomeContext(code, income.employer_code, year),
+          )
+          const months = (JSON.parse(plain) as Array<[number, number] | null>).flatMap(
+            (entry, index) =>
+              entry === null
+                ? []
+                : [
+                    {
+                      month: `${year}-${String(index + 1).padStart(2, '0')}`,
+                      grossCents: entry[0],
+                      incomeTaxCents: entry[1],
+                    },
+                  ],
           )
           return { employerCode: income.employer_code, year, months }
         }),

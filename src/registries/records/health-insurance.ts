@@ -27,9 +27,12 @@ export const healthInsuranceRegistry: RegistryDefinition<CoverageRecord> = {
   dataLabel: 'health-insurance.coverage',
   async search({ db, envelope }, criteria) {
     let query = db.selectFrom('health_insurance')
-    if (criteria.equals.personalCode !== undefined) query = query.where('personal_code', '=', criteria.equals.personalCode)
+    if (criteria.equals.personalCode !== undefined)
+      query = query.where('personal_code', '=', criteria.equals.personalCode)
     if (criteria.prefix !== undefined) {
-      query = query.where('personal_code', '>=', criteria.prefix.value).where('personal_code', '<', criteria.prefix.value + '\uffff')
+      query = query
+        .where('personal_code', '>=', criteria.prefix.value)
+        .where('personal_code', '<', criteria.prefix.value + '\uffff')
     }
     const rows = await query
       .selectAll()
@@ -39,10 +42,9 @@ export const healthInsuranceRegistry: RegistryDefinition<CoverageRecord> = {
       .execute()
     const total = await query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
     const records = rows.map((row): CoverageRecord => {
-      const coverage = JSON.parse(envelope.decryptText(row.coverage, coverageContext(row.personal_code))) as Omit<
-        CoverageRecord,
-        'personalCode'
-      >
+      const coverage = JSON.parse(
+        envelope.decryptText(row.coverage, coverageContext(row.personal_code)),
+      ) as Omit<CoverageRecord, 'personalCode'>
       return { personalCode: row.personal_code, ...coverage }
     })
     return { records, total: Number(total.count) }

@@ -7,7 +7,12 @@ import { populationRegistry } from './population.ts'
 import type { RegistryDefinition } from './registry-definition.ts'
 import { vehicleRegistry } from './vehicles.ts'
 
-export type { RegistryDefinition, SearchCriteria, FieldKind, RegistryContext } from './registry-definition.ts'
+export type {
+  RegistryDefinition,
+  SearchCriteria,
+  FieldKind,
+  RegistryContext,
+} from './registry-definition.ts'
 
 export const REGISTRIES: Readonly<Record<RegistryName, RegistryDefinition>> = {
   addresses: addressRegistry as unknown as RegistryDefinition,

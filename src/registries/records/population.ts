@@ -7,7 +7,8 @@ import type { RegistryDefinition } from './registry-definition.ts'
 import { findAddresses } from './addresses.ts'
 import { applyCriteria } from './search-query.ts'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()])
 
 export const PersonRecordSchema = Type.Object({
   personalCode: Type.String({ pattern: '^[1-8][0-9]{10}$' }),
@@ -20,7 +21,11 @@ export const PersonRecordSchema = Type.Object({
   status: Type.Union([Type.Literal('alive'), Type.Literal('deceased')]),
   deathDate: Nullable(Type.String({ format: 'date' })),
   residence: Nullable(
-    Type.Object({ buildingCode: Type.String(), apartment: Nullable(Type.Integer()), address: Type.String() }),
+    Type.Object({
+      buildingCode: Type.String(),
+      apartment: Nullable(Type.Integer()),
+      address: Type.String(),
+    }),
   ),
   contact: Type.Object({ email: Nullable(Type.String()), phone: Nullable(Type.String()) }),
   spouseCode: Nullable(Type.String()),
@@ -80,7 +85,10 @@ export const populationRegistry: RegistryDefinition<PersonRecord> = {
     if (rows.length === 0) return { records: [], total: Number(total.count) }
     const codes = rows.map((row) => row.personal_code)
     const [addresses, children, events] = await Promise.all([
-      findAddresses(db, rows.flatMap((row) => (row.residence_building === null ? [] : [row.residence_building]))),
+      findAddresses(
+        db,
+        rows.flatMap((row) => (row.residence_building === null ? [] : [row.residence_building])),
+      ),
       db
         .selectFrom('persons')
         .select(['personal_code', 'mother_code', 'father_code'])
@@ -95,7 +103,8 @@ export const populationRegistry: RegistryDefinition<PersonRecord> = {
         .execute(),
     ])
     const records = rows.map((row): PersonRecord => {
-      const address = row.residence_building === null ? undefined : addresses.get(row.residence_building)
+      const address =
+        row.residence_building === null ? undefined : addresses.get(row.residence_building)
       return {
         personalCode: row.personal_code,
         firstName: row.first_name,
@@ -111,19 +120,30 @@ export const populationRegistry: RegistryDefinition<PersonRecord> = {
             ? null
             : {
                 buildingCode: address.buildingCode,
-                apartment: row.residence_apartment === null ? null : Number(row.residence_apartment),
-                address: row.residence_apartment === null ? address.address : address.address.replace(/^([^,]+)/, `$1-${row.residence_apartment}`),
+                apartment:
+                  row.residence_apartment === null ? null : Number(row.residence_apartment),
+                address:
+                  row.residence_apartment === null
+                    ? address.address
+                    : address.address.replace(/^([^,]+)/, `$1-${row.residence_apartment}`),
               },
         contact: { email: row.contact_email, phone: row.contact_phone },
         spouseCode: row.spouse_code,
         motherCode: row.mother_code,
         fatherCode: row.father_code,
         childrenCodes: children
-          .filter((child) => child.mother_code === row.personal_code || child.father_code === row.personal_code)
+          .filter(
+            (child) =>
+              child.mother_code === row.personal_code || child.father_code === row.personal_code,
+          )
           .map((child) => child.personal_code),
         vitalEvents: events
           .filter((event) => event.personal_code === row.personal_code)
-          .map((event) => ({ kind: event.kind, date: event.event_date, otherCode: event.other_code })),
+          .map((event) => ({
+            kind: event.kind,
+            date: event.event_date,
+            otherCode: event.other_code,
+          })),
       }
     })
     return { records, total: Number(total.count) }

@@ -40,7 +40,10 @@ export interface RegistryDefinition<R extends Record<string, unknown> = Record<s
   readonly personal: boolean
   /** Which data, as the data tracker shows it. */
   readonly dataLabel: string
-  search(context: RegistryContext, criteria: SearchCriteria): Promise<{ records: R[]; total: number }>
+  search(
+    context: RegistryContext,
+    criteria: SearchCriteria,
+  ): Promise<{ records: R[]; total: number }>
   /** Personal codes whose data a record shows (for access records). */
   subjectsOf(record: R): string[]
 }

@@ -3,7 +3,8 @@ import { Type, type Static } from 'typebox'
 import type { RegistryDefinition } from './registry-definition.ts'
 import { applyCriteria } from './search-query.ts'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()])
 
 export const DrivingLicenceSchema = Type.Object({
   licenceNumber: Type.String(),
@@ -20,7 +21,10 @@ export const VehicleRecordSchema = Type.Object({
   model: Type.String(),
   category: Type.String(),
   firstRegistered: Type.String({ format: 'date' }),
-  owner: Type.Object({ kind: Type.Union([Type.Literal('person'), Type.Literal('company')]), code: Type.String() }),
+  owner: Type.Object({
+    kind: Type.Union([Type.Literal('person'), Type.Literal('company')]),
+    code: Type.String(),
+  }),
   userCode: Nullable(Type.String()),
   inspectionValidUntil: Nullable(Type.String({ format: 'date' })),
   insuranceValidUntil: Nullable(Type.String({ format: 'date' })),
@@ -31,7 +35,13 @@ export const VehicleRecordSchema = Type.Object({
 
 export type VehicleRecord = Static<typeof VehicleRecordSchema>
 
-const COLUMNS = { plate: 'plate', vin: 'vin', ownerCode: 'owner_code', userCode: 'user_code', make: 'make' }
+const COLUMNS = {
+  plate: 'plate',
+  vin: 'vin',
+  ownerCode: 'owner_code',
+  userCode: 'user_code',
+  make: 'make',
+}
 
 export const vehicleRegistry: RegistryDefinition<VehicleRecord> = {
   name: 'vehicles',
@@ -56,7 +66,12 @@ export const vehicleRegistry: RegistryDefinition<VehicleRecord> = {
     const licences =
       users.length === 0
         ? []
-        : await db.selectFrom('driving_licences').selectAll().where('personal_code', 'in', users).orderBy('issued_on', 'desc').execute()
+        : await db
+            .selectFrom('driving_licences')
+            .selectAll()
+            .where('personal_code', 'in', users)
+            .orderBy('issued_on', 'desc')
+            .execute()
     const records = rows.map((row): VehicleRecord => {
       const licence = licences.find((candidate) => candidate.personal_code === row.user_code)
       return {
@@ -86,6 +101,9 @@ export const vehicleRegistry: RegistryDefinition<VehicleRecord> = {
     return { records, total: Number(total.count) }
   },
   subjectsOf: (record) => [
-    ...new Set([...(record.owner.kind === 'person' ? [record.owner.code] : []), ...(record.userCode === null ? [] : [record.userCode])]),
+    ...new Set([
+      ...(record.owner.kind === 'person' ? [record.owner.code] : []),
+      ...(record.userCode === null ? [] : [record.userCode]),
+    ]),
   ],
 }

@@ -49,16 +49,32 @@ export function registryIndexesMigration(engine: Engine) {
     async up(db: Kysely<unknown>): Promise<void> {
       for (const [table, columns] of KEYS) {
         if (engine === 'postgres') {
-          await sql`ALTER TABLE ${sql.table(table)} ADD PRIMARY KEY (${sql.join(columns.map((column) => sql.ref(column)))})`.execute(db)
+          await sql`ALTER TABLE ${sql.table(table)} ADD PRIMARY KEY (${sql.join(columns.map((column) => sql.ref(column)))})`.execute(
+            db,
+          )
         } else {
-          await db.schema.createIndex(`${table}_pkey`).unique().on(table).columns([...columns]).execute()
+          await db.schema
+            .createIndex(`${table}_pkey`)
+            .unique()
+            .on(table)
+            .columns([...columns])
+            .execute()
         }
       }
       for (const [name, table, columns] of UNIQUE) {
-        await db.schema.createIndex(name).unique().on(table).columns([...columns]).execute()
+        await db.schema
+          .createIndex(name)
+          .unique()
+          .on(table)
+          .columns([...columns])
+          .execute()
       }
       for (const [name, table, columns] of INDEXES) {
-        await db.schema.createIndex(name).on(table).columns([...columns]).execute()
+        await db.schema
+          .createIndex(name)
+          .on(table)
+          .columns([...columns])
+          .execute()
       }
     },
   }

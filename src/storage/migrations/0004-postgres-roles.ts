@@ -26,7 +26,9 @@ export function postgresRolesMigration(engine: Engine) {
       const personal = new Set<string>(PERSONAL_TABLES)
       const tables = (await db.introspection.getTables()).map((table) => table.name)
       await sql`GRANT USAGE ON SCHEMA public TO estate_app, estate_door`.execute(db)
-      await sql`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO estate_app, estate_door`.execute(db)
+      await sql`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO estate_app, estate_door`.execute(
+        db,
+      )
       for (const table of tables) {
         const id = sql.table(table)
         if (personal.has(table)) {

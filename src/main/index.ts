@@ -1,0 +1,3 @@
+export { createApp, type EStateApp, type AppOptions } from './app.ts'
+export { readConfig, parseMasterKey, ConfigError, type Config, type Environment } from './config.ts'
+export type { Platform } from './platform.ts'
