@@ -147,6 +147,7 @@ export function createRegistryService(options: {
       descending: false,
       offset: 0,
       limit: 1,
+      countTotal: false,
     })
     return records[0]
   }
@@ -207,6 +208,7 @@ export function createRegistryService(options: {
         descending: false,
         offset: 0,
         limit: 1,
+        countTotal: false,
       })
       if (records[0] === undefined) throw new RegistryError('RECORD_NOT_FOUND', 'no record found')
       return records[0][field]

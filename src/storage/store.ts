@@ -78,7 +78,7 @@ async function openPostgresStore(location: StoreLocation): Promise<Store> {
             : pg.types.getTypeParser(oid, format as 'text'),
       },
     } as pg.PoolConfig)
-  const adminPool = makePool(4)
+  const adminPool = makePool(location.poolSize ?? 16)
   const pool = makePool(location.poolSize ?? 16)
   const admin = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: adminPool }) })
   try {

@@ -73,8 +73,14 @@ export function findPgBinDir(): string {
   )
 }
 
-/** Start a throwaway cluster on 127.0.0.1 and create `options.database` (default `estate`). */
-export async function startPgCluster(options: { database?: string } = {}): Promise<PgCluster> {
+/**
+ * Start a throwaway cluster on 127.0.0.1 and create `options.database` (default `estate`).
+ * Tests run without fsync for speed; `durable: true` keeps PostgreSQL's defaults (fsync,
+ * synchronous commit) for benchmarks whose figures must include durability.
+ */
+export async function startPgCluster(
+  options: { database?: string; durable?: boolean } = {},
+): Promise<PgCluster> {
   const database = options.database ?? 'estate'
   const binDir = findPgBinDir()
   const owner = await serverOwner()
@@ -117,10 +123,10 @@ export async function startPgCluster(options: { database?: string } = {}): Promi
         '# e-state test cluster',
         "listen_addresses = '127.0.0.1'",
         `unix_socket_directories = '${tmpDir.replaceAll("'", "''")}'`,
-        'fsync = off',
-        'synchronous_commit = off',
-        'full_page_writes = off',
-        'max_connections = 50',
+        ...(options.durable === true
+          ? []
+          : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
+        'max_connections = 80',
         '',
       ].join('\n'),
     )

@@ -97,16 +97,19 @@ export const addressRegistry: RegistryDefinition<AddressRecord> = {
       .limit(criteria.limit)
       .offset(criteria.offset)
       .execute()
-    const total = await applyCriteria(
-      db
-        .selectFrom('buildings')
-        .innerJoin('settlements', 'settlements.code', 'buildings.settlement_code')
-        .leftJoin('streets', 'streets.code', 'buildings.street_code'),
-      criteria,
-      COLUMNS,
-    )
-      .select((eb) => eb.fn.countAll().as('count'))
-      .executeTakeFirstOrThrow()
+    const total =
+      criteria.countTotal === false
+        ? { count: rows.length }
+        : await applyCriteria(
+            db
+              .selectFrom('buildings')
+              .innerJoin('settlements', 'settlements.code', 'buildings.settlement_code')
+              .leftJoin('streets', 'streets.code', 'buildings.street_code'),
+            criteria,
+            COLUMNS,
+          )
+            .select((eb) => eb.fn.countAll().as('count'))
+            .executeTakeFirstOrThrow()
     return { records: rows.map(toRecord), total: Number(total.count) }
   },
   subjectsOf: () => [],

@@ -57,7 +57,10 @@ export const businessRegistry: RegistryDefinition<CompanyRecord> = {
       .limit(criteria.limit)
       .offset(criteria.offset)
       .execute()
-    const total = await base.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
+    const total =
+      criteria.countTotal === false
+        ? { count: rows.length }
+        : await base.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
     if (rows.length === 0) return { records: [], total: Number(total.count) }
     const [addresses, people] = await Promise.all([
       findAddresses(

@@ -60,10 +60,13 @@ export const employmentRegistry: RegistryDefinition<EmploymentRecord> = {
         .offset(criteria.offset)
         .execute()
     ).map((row) => row.personal_code)
-    const total = await db
-      .selectFrom(people.as('matching'))
-      .select((eb) => eb.fn.countAll().as('count'))
-      .executeTakeFirstOrThrow()
+    const total =
+      criteria.countTotal === false
+        ? { count: codes.length }
+        : await db
+            .selectFrom(people.as('matching'))
+            .select((eb) => eb.fn.countAll().as('count'))
+            .executeTakeFirstOrThrow()
     if (codes.length === 0) return { records: [], total: Number(total.count) }
     const [contracts, incomes] = await Promise.all([
       db

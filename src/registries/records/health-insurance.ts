@@ -40,7 +40,10 @@ export const healthInsuranceRegistry: RegistryDefinition<CoverageRecord> = {
       .limit(criteria.limit)
       .offset(criteria.offset)
       .execute()
-    const total = await query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
+    const total =
+      criteria.countTotal === false
+        ? { count: rows.length }
+        : await query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
     const records = rows.map((row): CoverageRecord => {
       const coverage = JSON.parse(
         envelope.decryptText(row.coverage, coverageContext(row.personal_code)),

@@ -14,6 +14,8 @@ export interface SearchCriteria {
   readonly descending: boolean
   readonly offset: number
   readonly limit: number
+  /** False when only the records matter (read, exists): skips the count query. */
+  readonly countTotal?: boolean
 }
 
 export interface RegistryContext {

@@ -61,7 +61,10 @@ export const vehicleRegistry: RegistryDefinition<VehicleRecord> = {
       .limit(criteria.limit)
       .offset(criteria.offset)
       .execute()
-    const total = await base.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
+    const total =
+      criteria.countTotal === false
+        ? { count: rows.length }
+        : await base.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
     const users = rows.flatMap((row) => (row.user_code === null ? [] : [row.user_code]))
     const licences =
       users.length === 0

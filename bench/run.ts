@@ -1,0 +1,198 @@
+/**
+ * `npm run bench`: figures with a baseline measured in the same run, never asserted.
+ *
+ * 1. Seeding rate (residents/s) on SQLite and PostgreSQL, beside the raw bulk-insert rate of
+ *    the same engine (rows/s of a bare table) as the baseline.
+ * 2. A personal-record read through the access gate versus the same query without it, both with
+ *    16 concurrent readers in one process, on both engines.
+ *
+ * Options: --population N (SQLite, default 100000), --pg-population N (default 20000),
+ * --seconds S per read measurement (default 5), --skip-postgres.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { generateMasterKey, openEnvelope } from '../src/crypto/index.ts'
+import {
+  createAccessGate,
+  DEFAULT_PROFILE,
+  REGISTRIES,
+  seedCountry,
+} from '../src/registries/index.ts'
+import { systemClock } from '../src/shared/index.ts'
+import { createDataKeyStore, openStore, type Store } from '../src/storage/index.ts'
+import { startPgCluster } from '../test/support/pg-cluster.ts'
+import { measureRawInserts } from './raw-inserts.ts'
+
+const { values } = parseArgs({
+  options: {
+    population: { type: 'string', default: '100000' },
+    'pg-population': { type: 'string', default: '20000' },
+    seconds: { type: 'string', default: '5' },
+    'skip-postgres': { type: 'boolean', default: false },
+  },
+})
+const population = Number(values.population)
+const pgPopulation = Number(values['pg-population'])
+const seconds = Number(values.seconds)
+const masterKeys = { current: generateMasterKey('bench'), previous: [] }
+const READERS = 16
+
+console.log(
+  `e-state bench — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`,
+)
+
+const workDir = mkdtempSync(join(tmpdir(), 'e-state-bench-'))
+try {
+  const sqliteUrl = join(workDir, 'estate.db')
+  await benchEngine('sqlite', sqliteUrl, population)
+  if (!values['skip-postgres']) {
+    const cluster = await startPgCluster({ database: 'bench', durable: true })
+    try {
+      await benchEngine('postgres', cluster.url, pgPopulation)
+    } finally {
+      await cluster.stop()
+    }
+  }
+} finally {
+  rmSync(workDir, { recursive: true, force: true })
+}
+console.log(
+  `\npeak RSS of the bench process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+)
+
+async function benchEngine(
+  engine: 'sqlite' | 'postgres',
+  url: string,
+  residents: number,
+): Promise<void> {
+  console.log(`## ${engine}`)
+  const raw = await measureRawInserts(
+    engine,
+    engine === 'sqlite' ? url + '.raw' : url.replace(/\/bench$/, '/postgres'),
+  )
+  const report = await seedCountry({
+    url,
+    profile: DEFAULT_PROFILE,
+    population: residents,
+    seed: 'bench',
+    masterKeys,
+    clock: systemClock,
+  })
+  const rate = report.residents / report.seconds
+  const rows = Object.values(report.rows).reduce((sum, count) => sum + count, 0)
+  console.log(
+    `seeding        ${report.residents.toLocaleString('en')} residents (${rows.toLocaleString('en')} rows) in ${report.seconds.toFixed(1)} s`,
+  )
+  console.log(
+    `               ${Math.round(rate).toLocaleString('en')} residents/s, ${Math.round(rows / report.seconds).toLocaleString('en')} rows/s`,
+  )
+  console.log(
+    `baseline       raw bulk insert ${Math.round(raw).toLocaleString('en')} rows/s (one narrow table, no generation, no encryption)`,
+  )
+  console.log(
+    `ratio          seeding rows/s ÷ raw rows/s = ${(rows / report.seconds / raw).toFixed(2)}`,
+  )
+
+  const store = await openStore({ url })
+  try {
+    await benchReads(store)
+  } finally {
+    await store.close()
+  }
+  console.log('')
+}
+
+async function benchReads(store: Store): Promise<void> {
+  const envelope = await openEnvelope(masterKeys, createDataKeyStore(store.db, systemClock.now), [])
+  const gate = createAccessGate({
+    store,
+    clock: systemClock,
+    // The bench measures the gate's cost, not the drain: generous bounds, outbox left to grow.
+    bounds: { maxOutboxEntries: 100_000_000, maxOutboxAgeSeconds: 86_400 },
+  })
+  const codes = (
+    await store.admin
+      .selectFrom('persons')
+      .select('personal_code')
+      .where('status', '=', 'alive')
+      .limit(5000)
+      .execute()
+  ).map((row) => row.personal_code)
+  const population = REGISTRIES.population
+  const criteria = (code: string) => ({
+    equals: { personalCode: code },
+    descending: false,
+    offset: 0,
+    limit: 1,
+    countTotal: false,
+  })
+  const actor = {
+    clientId: 'EE/GOV/70000071/police',
+    agencyCode: '70000071',
+    personalCode: '39001010000',
+  }
+
+  const bare = await runReaders(async (index) => {
+    const result = await population.search(
+      { db: store.admin, envelope },
+      criteria(codes[index % codes.length]),
+    )
+    if (result.records.length !== 1) throw new Error('bare read found nothing')
+  })
+  const gated = await runReaders(async (index) => {
+    const code = codes[index % codes.length]
+    await gate.read(
+      actor,
+      { reason: 'bench' },
+      {
+        registry: 'population',
+        data: 'population.person',
+        async run(db) {
+          const result = await population.search({ db, envelope }, criteria(code))
+          return { value: result.records[0], subjects: [code] }
+        },
+      },
+    )
+  })
+  console.log(
+    `read (bare)    ${Math.round(bare.rate).toLocaleString('en')} person records/s, ${READERS} readers, p50 ${bare.p50.toFixed(2)} ms, p99 ${bare.p99.toFixed(2)} ms`,
+  )
+  console.log(
+    `read (door)    ${Math.round(gated.rate).toLocaleString('en')} person records/s, ${READERS} readers, p50 ${gated.p50.toFixed(2)} ms, p99 ${gated.p99.toFixed(2)} ms (access record durable before each reply)`,
+  )
+  console.log(`ratio          door ÷ bare = ${(gated.rate / bare.rate).toFixed(2)}`)
+}
+
+async function runReaders(
+  read: (index: number) => Promise<void>,
+): Promise<{ rate: number; p50: number; p99: number }> {
+  // Warm-up, then a fixed wall-clock window.
+  const deadline = performance.now() + seconds * 1000
+  const warmUntil = performance.now() + 500
+  const latencies: number[] = []
+  let counter = 0
+  let measuredStart = 0
+  let measured = 0
+  const reader = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const started = performance.now()
+      await read(counter++)
+      const ended = performance.now()
+      if (started >= warmUntil) {
+        if (measuredStart === 0) measuredStart = started
+        latencies.push(ended - started)
+        measured++
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: READERS }, reader))
+  latencies.sort((a, b) => a - b)
+  const elapsed = (performance.now() - measuredStart) / 1000
+  return {
+    rate: measured / elapsed,
+    p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
+    p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+  }
+}
