@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util'
 import { EStateError } from '../shared/index.ts'
 import { runAgencies } from './agencies-command.ts'
+import { runKeys } from './keys-command.ts'
 import { runMigrate } from './migrate-command.ts'
 import { runSeed } from './seed-command.ts'
 import { runStart } from './start-command.ts'
@@ -30,6 +31,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Bring the store to the latest schema',
     usage: 'e-state migrate',
     run: runMigrate,
+  },
+  keys: {
+    summary: 'Show and rotate encryption keys (data keys, master key) without downtime',
+    usage:
+      'e-state keys status | rotate-data-key AGENCY | rotate-master (--new-key-file FILE | --out FILE)',
+    run: runKeys,
   },
   agencies: {
     summary: 'List the agencies (exchange members); issue a member API key',
