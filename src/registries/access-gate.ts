@@ -17,9 +17,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { sha256 } from '../crypto/index.ts'
 import { parsePersonalCode, type Clock } from '../shared/index.ts'
 import { DOOR_ROLE, type Schema, type Store } from '../storage/index.ts'
+import { commitValues } from './commitment.ts'
 import { RegistryError } from './errors.ts'
 
 export interface Actor {
@@ -267,7 +267,7 @@ export function commitAccessRecord(record: {
   purpose: string
   covert_until: string | null
 }): string {
-  const canonical = JSON.stringify([
+  return commitValues(record.salt, [
     record.recorded_at,
     record.subject_code,
     record.actor_code,
@@ -278,7 +278,6 @@ export function commitAccessRecord(record: {
     record.purpose,
     record.covert_until,
   ])
-  return sha256(Buffer.concat([record.salt, Buffer.from(canonical)])).toString('hex')
 }
 
 /** Officials' names for the records, cached for a minute: a handful of officials read a lot. */

@@ -5,6 +5,7 @@
  * personal record only through the access gate, as an official of the calling agency or as the
  * person the record is about.
  */
+import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
 import { assertRegistryCode, parsePersonalCode, type Clock } from '../shared/index.ts'
@@ -12,7 +13,13 @@ import type { Schema, Store } from '../storage/index.ts'
 import type { AccessGate, Actor, PersonalRead } from './access-gate.ts'
 import { REGISTRY_NAMES, type RegistryName } from './country/profile.ts'
 import { RegistryError } from './errors.ts'
-import { REGISTRIES, type RegistryDefinition, type SearchCriteria } from './records/index.ts'
+import {
+  REGISTRIES,
+  type RegistryDefinition,
+  type SearchCriteria,
+  type WritableKind,
+} from './records/index.ts'
+import { commitValues } from './commitment.ts'
 
 export const MAX_PAGE_SIZE = 100
 const MAX_OFFSET = 10_000
@@ -71,6 +78,18 @@ export interface RegistryService {
     version: string,
     content: Record<string, unknown>,
   ): Promise<boolean>
+  /**
+   * Changes the keeper-writable fields of the records matching `query` (one, or up to 100 with
+   * `many`), as an official of the keeping agency, through the gate; returns the new records.
+   */
+  update(
+    caller: Caller,
+    registry: string,
+    version: string,
+    query: Record<string, unknown>,
+    write: Record<string, unknown>,
+    many: boolean,
+  ): Promise<Record<string, unknown>[]>
   readValue(
     caller: Caller,
     registry: string,
@@ -192,6 +211,111 @@ export function createRegistryService(options: {
     },
     async exists(caller, registry, version, content) {
       return (await findOne(caller, registry, version, content)) !== undefined
+    },
+    async update(caller, registry, version, query, write, many) {
+      const definition = await resolve(caller, registry, version)
+      const writable = definition.writable
+      if (writable === undefined) {
+        throw new RegistryError(
+          'METHOD_NOT_ALLOWED',
+          `the ${definition.name} register is not changed through this API: its records change by state acts`,
+          { registry: definition.name },
+        )
+      }
+      await authoriseKeeper(store.db, caller, definition.name)
+      const equals = validateEquals(definition, query, 'query.content')
+      if (Object.keys(equals).length === 0) {
+        throw new RegistryError(
+          'REGISTRY_QUERY_TOO_BROAD',
+          'query.content must name at least one field',
+          {
+            field: 'query.content',
+          },
+        )
+      }
+      const changes = validateWrite(writable.fields, write)
+      const actor = actorOf(caller)
+      const reason = caller.issue ?? ''
+      const fields = Object.keys(changes)
+      return gate.read(
+        actor,
+        { reason },
+        {
+          registry: definition.name,
+          data: `${definition.dataLabel} (changed: ${fields.join(', ')})`,
+          async run(db) {
+            if (!(await isOfficial(db, actor, ['registrar', 'clerk']))) {
+              throw new RegistryError(
+                'ACCESS_DENIED',
+                'only a registrar or clerk of the keeping agency may change its register',
+                {
+                  field: 'X-Road-UserId',
+                },
+              )
+            }
+            const criteria = {
+              equals,
+              descending: false,
+              offset: 0,
+              limit: many ? 100 : 2,
+              countTotal: false,
+            }
+            const found = await definition.search({ db, envelope }, criteria)
+            if (found.records.length === 0)
+              throw new RegistryError('RECORD_NOT_FOUND', 'no record found')
+            if (!many && found.records.length > 1) {
+              throw new RegistryError(
+                'REGISTRY_QUERY_AMBIGUOUS',
+                'query.content matches more than one record; use updateEntries',
+                {
+                  field: 'query.content',
+                },
+              )
+            }
+            const ids = found.records.map((record) => String(record[definition.idField]))
+            const columns = Object.fromEntries(
+              fields.map((field) => [writable.fields[field].column, changes[field]]),
+            )
+            const recordedAt = clock.now().toISOString()
+            for (const id of ids) {
+              await db
+                .updateTable(writable.table)
+                .set(columns as never)
+                .where(writable.key as never, '=', id as never)
+                .execute()
+              await recordChange(db, {
+                registry: definition.name,
+                id,
+                actor,
+                reason,
+                change: changes,
+                recordedAt,
+              })
+            }
+            const updated = await definition.search(
+              { db, envelope },
+              { ...criteria, equals: { [definition.idField]: ids[0] }, limit: 1 },
+            )
+            const records =
+              ids.length === 1
+                ? updated.records
+                : (
+                    await Promise.all(
+                      ids.map((id) =>
+                        definition.search(
+                          { db, envelope },
+                          { ...criteria, equals: { [definition.idField]: id }, limit: 1 },
+                        ),
+                      ),
+                    )
+                  ).flatMap((result) => result.records)
+            return {
+              value: records,
+              subjects: records.flatMap((record) => definition.subjectsOf(record)),
+            }
+          },
+        },
+      )
     },
     async readValue(caller, registry, version, id, field) {
       const definition = await resolve(caller, registry, version)
@@ -359,14 +483,138 @@ async function authoriseSubjects(
   )
 }
 
-async function isOfficial(db: Kysely<Schema>, actor: Actor, role?: string): Promise<boolean> {
+async function isOfficial(
+  db: Kysely<Schema>,
+  actor: Actor,
+  roles?: string | readonly string[],
+): Promise<boolean> {
   let query = db
     .selectFrom('officials')
     .select('role')
     .where('personal_code', '=', actor.personalCode)
     .where('agency_code', '=', actor.agencyCode)
-  if (role !== undefined) query = query.where('role', '=', role)
+  if (roles !== undefined)
+    query = query.where('role', 'in', typeof roles === 'string' ? [roles] : [...roles])
   return (await query.executeTakeFirst()) !== undefined
+}
+
+/** Only the agency that keeps a register changes it. */
+async function authoriseKeeper(
+  db: Kysely<Schema>,
+  caller: Caller,
+  registry: RegistryName,
+): Promise<void> {
+  const agency = await db
+    .selectFrom('agencies')
+    .select('registries')
+    .where('registry_code', '=', caller.agencyCode)
+    .executeTakeFirst()
+  if (agency === undefined || !agency.registries.split(',').includes(registry)) {
+    throw new RegistryError(
+      'ACCESS_DENIED',
+      `only the keeper of the ${registry} register may change it`,
+      { registry },
+    )
+  }
+}
+
+/** The stored change and its ledger-outbox commitment, in the caller's transaction. */
+async function recordChange(
+  db: Kysely<Schema>,
+  change: {
+    registry: string
+    id: string
+    actor: Actor
+    reason: string
+    change: Record<string, string | null>
+    recordedAt: string
+  },
+): Promise<void> {
+  const row = {
+    recorded_at: change.recordedAt,
+    registry: change.registry,
+    record_id: change.id,
+    agency_code: change.actor.agencyCode,
+    actor_code: change.actor.personalCode,
+    client_id: change.actor.clientId,
+    purpose: change.reason,
+    change: JSON.stringify(change.change),
+    salt: randomBytes(16),
+  }
+  const inserted = await db
+    .insertInto('registry_changes')
+    .values(row)
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const commitment = commitValues(row.salt, [
+    row.recorded_at,
+    row.registry,
+    row.record_id,
+    row.agency_code,
+    row.actor_code,
+    row.client_id,
+    row.purpose,
+    row.change,
+  ])
+  await db
+    .insertInto('ledger_outbox')
+    .values({
+      kind: 'registry-change',
+      ref_id: Number(inserted.id),
+      recorded_at: row.recorded_at,
+      entry: Buffer.from(
+        JSON.stringify({
+          kind: 'registry-change',
+          registry: row.registry,
+          commitment,
+          at: row.recorded_at,
+        }),
+      ),
+    })
+    .execute()
+}
+
+function validateWrite(
+  fields: NonNullable<RegistryDefinition['writable']>['fields'],
+  write: Record<string, unknown>,
+): Record<string, string | null> {
+  const changes: Record<string, string | null> = {}
+  for (const [field, value] of Object.entries(write)) {
+    const name = `write.content.${field}`
+    const spec = Object.hasOwn(fields, field) ? fields[field] : undefined
+    if (spec === undefined) {
+      throw new RegistryError(
+        'REGISTRY_FIELD_UNKNOWN',
+        `"${field}" cannot be changed through this API`,
+        { field: name, writable: Object.keys(fields) },
+      )
+    }
+    if (value === null && spec.kind !== 'date') {
+      changes[field] = null
+      continue
+    }
+    if (typeof value !== 'string' || !WRITABLE_PATTERNS[spec.kind].test(value)) {
+      throw new RegistryError('INVALID_INPUT', `${name} is not a valid ${spec.kind}`, {
+        field: name,
+      })
+    }
+    changes[field] = spec.kind === 'personalCode' ? personalCodeOf(value, name) : value
+  }
+  if (Object.keys(changes).length === 0) {
+    throw new RegistryError(
+      'INVALID_INPUT',
+      'write.content must name at least one field to change',
+      { field: 'write.content' },
+    )
+  }
+  return changes
+}
+
+const WRITABLE_PATTERNS: Readonly<Record<WritableKind, RegExp>> = {
+  email: /^[^\s@<>()[\],;:"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}$/,
+  phone: /^\+[1-9]\d{6,14}$/,
+  date: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/,
+  personalCode: /^(?:[A-Z]{2})?[1-8]\d{10}$/,
 }
 
 function actorOf(caller: Caller): Actor {

@@ -202,6 +202,20 @@ export interface AccessRecordTable {
   salt: Uint8Array
 }
 
+export interface RegistryChangeTable {
+  id: Generated<number>
+  recorded_at: string
+  registry: string
+  record_id: string
+  agency_code: string
+  actor_code: string
+  client_id: string
+  purpose: string
+  /** JSON of the fields as they were set. */
+  change: string
+  salt: Uint8Array
+}
+
 export interface LedgerOutboxTable {
   id: Generated<number>
   kind: 'genesis' | 'access' | 'registry-change'
@@ -240,6 +254,7 @@ export interface Schema {
   incomes: IncomeTable
   health_insurance: HealthInsuranceTable
   access_records: AccessRecordTable
+  registry_changes: RegistryChangeTable
   ledger_outbox: LedgerOutboxTable
   ledger_entries: LedgerEntryTable
 }
@@ -255,4 +270,5 @@ export const PERSONAL_TABLES = [
   'incomes',
   'health_insurance',
   'access_records',
+  'registry_changes',
 ] as const satisfies readonly (keyof Schema)[]

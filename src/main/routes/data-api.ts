@@ -197,6 +197,87 @@ function registerRegistry(
     },
   )
 
+  const writeContent =
+    definition.writable === undefined
+      ? Type.Object({}, { additionalProperties: true })
+      : Type.Object(
+          Object.fromEntries(
+            Object.keys(definition.writable.fields).map((field) => [
+              field,
+              Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+            ]),
+          ),
+          { additionalProperties: false },
+        )
+  const updateBody = Type.Object(
+    {
+      query: Type.Object({ content }, { additionalProperties: false }),
+      write: Type.Object({ content: writeContent }, { additionalProperties: false }),
+    },
+    { additionalProperties: false },
+  )
+  const writable =
+    definition.writable === undefined
+      ? 'nothing: its records change by state acts'
+      : Object.keys(definition.writable.fields).join(', ')
+  for (const [operation, many] of [
+    ['update', false],
+    ['updateEntries', true],
+  ] as const) {
+    app.put(
+      `${base}/${operation}`,
+      {
+        schema: {
+          tags,
+          summary: many
+            ? 'Change every record matching the query (at most 100)'
+            : 'Change one record',
+          description: `The keeper's registrars and clerks may change: ${writable}. Each change is recorded with its purpose, shown in the person's data tracker and committed to the ledger.`,
+          headers: CLIENT_HEADER,
+          body: updateBody,
+          response: {
+            200: Type.Object({ content: Type.Array(record) }),
+            ...ERRORS,
+            405: ProblemSchema,
+          },
+          security: [{ apiKey: [] }],
+        },
+      },
+      async (request) => {
+        const body = request.body as {
+          query: { content: Record<string, unknown> }
+          write: { content: Record<string, unknown> }
+        }
+        const updated = await platform().registries.update(
+          await callerOf(request, platform()),
+          definition.name,
+          definition.version,
+          body.query.content,
+          body.write.content,
+          many,
+        )
+        return { content: updated }
+      },
+    )
+  }
+  const refuse = async (): Promise<never> => {
+    throw new RegistryError(
+      'METHOD_NOT_ALLOWED',
+      `records of the ${definition.title.toLowerCase()} are created by state acts (a birth, a registration) and never deleted; use update`,
+      { registry: definition.name },
+    )
+  }
+  const refusal = {
+    schema: {
+      tags,
+      summary: 'Not offered for base registries (405)',
+      response: { 405: ProblemSchema },
+    },
+  }
+  app.post(`${base}/create`, refusal, refuse)
+  app.post(`${base}/updateOrCreate`, refusal, refuse)
+  app.delete(`${base}/:ID/delete`, refusal, refuse)
+
   app.get(
     `${base}/:uuid/readValue/:fieldFile`,
     {
@@ -266,6 +347,11 @@ function registerFallbacks(app: FastifyInstance): void {
   app.post('/data/:registryName/:versionNumber/read', hidden, unknown)
   app.post('/data/:registryName/:versionNumber/exists', hidden, unknown)
   app.get('/data/:registryName/:versionNumber/:uuid/readValue/:fieldFile', hidden, unknown)
+  app.put('/data/:registryName/:versionNumber/update', hidden, unknown)
+  app.put('/data/:registryName/:versionNumber/updateEntries', hidden, unknown)
+  app.post('/data/:registryName/:versionNumber/create', hidden, unknown)
+  app.post('/data/:registryName/:versionNumber/updateOrCreate', hidden, unknown)
+  app.delete('/data/:registryName/:versionNumber/:ID/delete', hidden, unknown)
 }
 
 function registerPersonalDataUsage(app: FastifyInstance, platform: () => Platform): void {

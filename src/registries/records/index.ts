@@ -12,6 +12,7 @@ export type {
   SearchCriteria,
   FieldKind,
   RegistryContext,
+  WritableKind,
 } from './registry-definition.ts'
 
 export const REGISTRIES: Readonly<Record<RegistryName, RegistryDefinition>> = {

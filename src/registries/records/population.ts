@@ -71,6 +71,14 @@ export const populationRegistry: RegistryDefinition<PersonRecord> = {
   recordSchema: PersonRecordSchema,
   personal: true,
   dataLabel: 'population.person',
+  writable: {
+    table: 'persons',
+    key: 'personal_code',
+    fields: {
+      contactEmail: { column: 'contact_email', kind: 'email' },
+      contactPhone: { column: 'contact_phone', kind: 'phone' },
+    },
+  },
   async search({ db }, criteria) {
     const base = applyCriteria(db.selectFrom('persons'), criteria, COLUMNS)
     const rows = await base

@@ -6,6 +6,8 @@ import type { RegistryName } from '../country/profile.ts'
 
 export type FieldKind = 'personalCode' | 'registryCode' | 'date' | 'text' | 'code'
 
+export type WritableKind = 'email' | 'phone' | 'date' | 'personalCode'
+
 export interface SearchCriteria {
   /** Exact matches, field → value (from `query.<field>` or a read body). */
   readonly equals: Readonly<Record<string, string>>
@@ -42,6 +44,17 @@ export interface RegistryDefinition<R extends Record<string, unknown> = Record<s
   readonly personal: boolean
   /** Which data, as the data tracker shows it. */
   readonly dataLabel: string
+  /**
+   * What the keeper may change through the API, and where it is stored. Records are created by
+   * state acts (a birth, a registration) and never deleted, so only updates are offered.
+   */
+  readonly writable?: {
+    readonly table: 'persons' | 'vehicles'
+    readonly key: string
+    readonly fields: Readonly<
+      Record<string, { readonly column: string; readonly kind: WritableKind }>
+    >
+  }
   search(
     context: RegistryContext,
     criteria: SearchCriteria,

@@ -53,6 +53,15 @@ export const vehicleRegistry: RegistryDefinition<VehicleRecord> = {
   recordSchema: VehicleRecordSchema,
   personal: true,
   dataLabel: 'vehicles.vehicle',
+  writable: {
+    table: 'vehicles',
+    key: 'plate',
+    fields: {
+      inspectionValidUntil: { column: 'inspection_valid_until', kind: 'date' },
+      insuranceValidUntil: { column: 'insurance_valid_until', kind: 'date' },
+      userCode: { column: 'user_code', kind: 'personalCode' },
+    },
+  },
   async search({ db }, criteria) {
     const base = applyCriteria(db.selectFrom('vehicles'), criteria, COLUMNS)
     const rows = await base

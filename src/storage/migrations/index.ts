@@ -4,6 +4,7 @@ import { foundationMigration } from './0001-foundation.ts'
 import { registriesMigration } from './0002-registries.ts'
 import { registryIndexesMigration } from './0003-registry-indexes.ts'
 import { postgresRolesMigration } from './0004-postgres-roles.ts'
+import { registryChangesMigration } from './0005-registry-changes.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -17,5 +18,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0002-registries': registriesMigration(engine),
     '0003-registry-indexes': registryIndexesMigration(engine),
     '0004-postgres-roles': postgresRolesMigration(engine),
+    '0005-registry-changes': registryChangesMigration(engine),
+    '0006-registry-change-privileges': postgresRolesMigration(engine),
   }
 }
