@@ -3,4 +3,10 @@ export { StorageError, type StorageErrorCode } from './errors.ts'
 export { createDataKeyStore } from './data-key-store.ts'
 export { PERSONAL_TABLES, type Schema } from './schema.ts'
 export * as tables from './schema.ts'
-export { BULK_LOAD_POINT, APP_ROLE, DOOR_ROLE, type Engine } from './migrations/index.ts'
+export {
+  BULK_LOAD_POINT,
+  HOUSEHOLD_INDEX_POINT,
+  APP_ROLE,
+  DOOR_ROLE,
+  type Engine,
+} from './migrations/index.ts'

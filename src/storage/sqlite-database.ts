@@ -10,6 +10,8 @@ export interface SqliteOptions {
   /** `FULL` for serving; `OFF` only while building a throwaway file (seeding before rename). */
   readonly synchronous?: 'FULL' | 'NORMAL' | 'OFF'
   readonly journalMode?: 'WAL' | 'OFF'
+  /** Page cache in KiB (default 65,536: 64 MiB). */
+  readonly cacheKilobytes?: number
 }
 
 export function openSqlite(path: string, options: SqliteOptions = {}): DatabaseSync {
@@ -18,7 +20,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): DatabaseS
   database.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`)
   database.exec('PRAGMA foreign_keys = ON')
   database.exec('PRAGMA busy_timeout = 5000')
-  database.exec('PRAGMA cache_size = -65536')
+  database.exec(`PRAGMA cache_size = -${options.cacheKilobytes ?? 65_536}`)
   // Lets CREATE INDEX sort on a helper thread (the machine has two cores).
   database.exec('PRAGMA threads = 2')
   return database

@@ -68,8 +68,12 @@ export interface Economy {
   readonly companyCodes: readonly string[]
   /** Decides whether an adult of this age works; writes the contract and the pay if so. */
   employ(personalCode: string, age: number): Employment | null
-  /** Board members, founders and shareholders for every company, from working-age adults. */
-  assignCompanyPeople(adults: readonly string[]): void
+  /**
+   * Writes the companies — seated at buildings that exist by then (most small companies are
+   * registered at a founder's home) — with board members, founders and shareholders drawn from
+   * working-age adults, `chunk` companies per call; returns false when all are written.
+   */
+  registerCompanies(adults: readonly number[], chunk: number): boolean
   /** Writes health-insurance cover (encrypted by the sink). */
   insure(personalCode: string, age: number, employment: Employment | null): void
 }
@@ -85,7 +89,8 @@ export function createEconomy(options: {
   const { random, sink, referenceDate } = options
   const referenceYear = Number(referenceDate.slice(0, 4))
   const referenceMonth = Number(referenceDate.slice(5, 7))
-  const companies: Array<{ code: string; founded: string; active: boolean }> = []
+  const companies: Array<{ code: string; row: unknown[]; founded: string }> = []
+  let registered = 0
   const employerCodes: string[] = []
   const employerWeights: number[] = []
   const names = new Map<string, number>()
@@ -101,19 +106,19 @@ export function createEconomy(options: {
     const founded = randomDate(random, 1992, referenceYear - 1)
     const roll = random.next()
     const status = roll < 0.95 ? 'registered' : roll < 0.97 ? 'in liquidation' : 'deleted'
-    const building = options.geography.placeCompany()
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '')
-    sink.add('companies', [
+    // The seat (column 5) is filled in when the company is written, once buildings exist.
+    const row = [
       code,
       name,
       form,
       status,
       founded,
-      building,
+      null,
       random.pick(ACTIVITY_CODES),
       random.chance(0.6) ? `info@${slug}.example` : null,
-    ])
-    companies.push({ code, founded, active: status === 'registered' })
+    ]
+    companies.push({ code, row, founded })
     if (status === 'registered') {
       employerCodes.push(code)
       employerWeights.push(
@@ -150,6 +155,24 @@ export function createEconomy(options: {
     }
   }
 
+  const addCompanyPeople = (code: string, founded: string, adults: readonly number[]): void => {
+    const board = random.chance(0.7) ? 1 : random.int(2, 3)
+    const owners = random.chance(0.6) ? 1 : random.int(2, 4)
+    const chosen = new Set<string>()
+    while (chosen.size < Math.min(Math.max(board, owners), adults.length)) {
+      chosen.add(String(adults[random.int(0, adults.length - 1)]))
+    }
+    const people = [...chosen]
+    for (let index = 0; index < board && index < people.length; index++) {
+      sink.add('company_people', [code, people[index], 'board member', null, founded])
+    }
+    const share = Math.round((100 / owners) * 100) / 100
+    for (let index = 0; index < owners && index < people.length; index++) {
+      sink.add('company_people', [code, people[index], 'shareholder', share, founded])
+      sink.add('company_people', [code, people[index], 'founder', null, founded])
+    }
+  }
+
   return {
     companyCodes: companies.map((company) => company.code),
     employ(personalCode, age) {
@@ -163,43 +186,15 @@ export function createEconomy(options: {
       writePay(personalCode, employerCode, grossCents, startedOn)
       return { employerCode, grossCents }
     },
-    assignCompanyPeople(adults) {
-      if (adults.length === 0) return
-      for (const company of companies) {
-        const board = random.chance(0.7) ? 1 : random.int(2, 3)
-        const owners = random.chance(0.6) ? 1 : random.int(2, 4)
-        const chosen = new Set<string>()
-        while (chosen.size < Math.min(Math.max(board, owners), adults.length)) {
-          chosen.add(adults[random.int(0, adults.length - 1)])
-        }
-        const people = [...chosen]
-        for (let index = 0; index < board; index++) {
-          sink.add('company_people', [
-            company.code,
-            people[index],
-            'board member',
-            null,
-            company.founded,
-          ])
-        }
-        for (let index = 0; index < owners && index < people.length; index++) {
-          const share = Math.round((100 / owners) * 100) / 100
-          sink.add('company_people', [
-            company.code,
-            people[index],
-            'shareholder',
-            share,
-            company.founded,
-          ])
-          sink.add('company_people', [
-            company.code,
-            people[index],
-            'founder',
-            null,
-            company.founded,
-          ])
-        }
+    registerCompanies(adults, chunk) {
+      const end = Math.min(companies.length, registered + chunk)
+      for (; registered < end; registered++) {
+        const company = companies[registered]
+        company.row[5] = options.geography.placeCompany()
+        sink.add('companies', company.row)
+        if (adults.length > 0) addCompanyPeople(company.code, company.founded, adults)
       }
+      return registered < companies.length
     },
     insure(personalCode, age, employment) {
       const basis =

@@ -32,7 +32,10 @@ export interface Dwelling {
 export interface Geography {
   /** A dwelling for a new household, in a settlement drawn by population weight. */
   placeHousehold(): Dwelling
-  /** A building for a company seat (an office in a city or town). */
+  /**
+   * A building for a company seat: mostly one that exists (small companies are registered at a
+   * founder's home or share an office building), otherwise a new office building.
+   */
   placeCompany(): string
   readonly capitalMunicipality: string
 }
@@ -116,8 +119,10 @@ export function generateGeography(
     sink.add('streets', [code, settlement.code, `${names.place()} ${random.pick(STREET_SUFFIXES)}`])
     return code
   }
+  const existing: string[] = []
   const newBuilding = (settlement: Settlement, dwellings: number): string => {
     const code = `ME${String(++buildingSequence).padStart(8, '0')}`
+    existing.push(code)
     let street: string | null = null
     let houseNumber: string
     if (settlement.kind === 'village') {
@@ -160,6 +165,8 @@ export function generateGeography(
       }
     },
     placeCompany() {
+      if (existing.length > 0 && random.chance(0.8))
+        return existing[random.int(0, existing.length - 1)]
       const settlement = settlements[pickIndex(cumulative, random.next())]
       return newBuilding(settlement.kind === 'village' ? settlements[0] : settlement, 0)
     },

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { openEnvelope, type MasterKey } from '../../crypto/index.ts'
-import { createDataKeyStore, openStore } from '../../storage/index.ts'
+import { HOUSEHOLD_INDEX_POINT, createDataKeyStore, openStore } from '../../storage/index.ts'
 import { createSqliteBulkWriter } from './bulk-writer.ts'
 import { createStoreSink } from './seed-sink.ts'
 import type { SeedTable } from './tables.ts'
@@ -18,6 +18,8 @@ export interface SeedWorkerData {
 
 export type SeedWorkerMessage =
   | { readonly type: 'rows'; readonly batch: Array<[SeedTable, string]> }
+  /** Every household is in: build those tables' keys and indexes while companies are generated. */
+  | { readonly type: 'index' }
   | { readonly type: 'finish' }
 
 export type SeedWorkerReply =
@@ -26,8 +28,8 @@ export type SeedWorkerReply =
   | { readonly type: 'failed'; readonly message: string }
 
 const data = workerData as SeedWorkerData
+if (parentPort === null) throw new TypeError('seed-worker must run as a worker thread')
 const port = parentPort
-if (port === null) throw new TypeError('seed-worker must run as a worker thread')
 
 const store = await openStore({
   url: data.path,
@@ -46,21 +48,36 @@ const sink = createStoreSink(
 )
 sqlite.exec('BEGIN')
 
+// Messages are handled strictly one after another: index building is asynchronous (Kysely's
+// migrator) and must not interleave with inserts.
+let queue: Promise<void> = Promise.resolve()
 port.on('message', (message: SeedWorkerMessage) => {
-  try {
-    if (message.type === 'rows') {
+  queue = queue
+    .then(() => handle(message))
+    .catch((error: unknown) => {
+      port.postMessage({ type: 'failed', message: String(error) } satisfies SeedWorkerReply)
+    })
+})
+
+async function handle(message: SeedWorkerMessage): Promise<void> {
+  switch (message.type) {
+    case 'rows':
       for (const [table, json] of message.batch) {
         for (const row of JSON.parse(json) as unknown[][]) sink.add(table, row)
       }
-      void sink.flush().then(() => port.postMessage({ type: 'ack' } satisfies SeedWorkerReply))
+      await sink.flush()
+      port.postMessage({ type: 'ack' } satisfies SeedWorkerReply)
       return
-    }
-    void sink.flush().then(async () => {
+    case 'index':
+      await sink.flush()
+      sqlite.exec('COMMIT')
+      await store.migrate(HOUSEHOLD_INDEX_POINT)
+      sqlite.exec('BEGIN')
+      return
+    case 'finish':
+      await sink.flush()
       sqlite.exec('COMMIT')
       await store.close()
       port.postMessage({ type: 'done' } satisfies SeedWorkerReply)
-    })
-  } catch (error) {
-    port.postMessage({ type: 'failed', message: String(error) } satisfies SeedWorkerReply)
   }
-})
+}

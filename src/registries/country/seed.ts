@@ -77,7 +77,8 @@ async function seedSqlite(options: SeedOptions): Promise<SeedReport> {
   const sidePath = options.url + SIDE_SUFFIX
   const store = await openStore({
     url: sidePath,
-    sqlite: { journalMode: 'OFF', synchronous: 'OFF' },
+    // This connection only starts and finishes the country; the worker's does the loading.
+    sqlite: { journalMode: 'OFF', synchronous: 'OFF', cacheKilobytes: 8192 },
   })
   const sqlite = store.sqlite as NonNullable<Store['sqlite']>
   let report: Omit<SeedReport, 'seconds'>

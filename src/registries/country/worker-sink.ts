@@ -15,6 +15,8 @@ const MAX_IN_FLIGHT = 3
 
 export interface WorkerSink extends RowSink {
   flushIfFull(): Promise<void> | void
+  /** Hands the worker the household tables to index while the main thread writes companies. */
+  householdsDone(): Promise<void>
   /** Sends what is left, waits for the worker to commit, returns the row counts and hash. */
   finish(): Promise<{ counts: Record<string, number>; snapshotHash: string }>
   /** Stops the worker (after a failure elsewhere). */
@@ -34,11 +36,13 @@ export function createWorkerSink(
   const worker = new Worker(new URL('./seed-worker.ts', import.meta.url), {
     workerData: data,
     // The worker holds a few batches at a time; a bounded heap keeps the seeder under 1 GB.
-    resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 96 },
+    resourceLimits: { maxOldGenerationSizeMb: 160, maxYoungGenerationSizeMb: 48 },
   })
   let outgoing: Array<[SeedTable, string]> = []
   let pending = 0
   let inFlight = 0
+  // While the worker indexes, the company rows queue up instead of waiting for acknowledgements.
+  let maxInFlight = MAX_IN_FLIGHT
   let failure: Error | null = null
   let finished = false
   let wakeSender: (() => void) | null = null
@@ -77,7 +81,7 @@ export function createWorkerSink(
   })
 
   const send = async (message: SeedWorkerMessage): Promise<void> => {
-    while (inFlight >= MAX_IN_FLIGHT && failure === null) {
+    while (inFlight >= maxInFlight && failure === null) {
       await new Promise<void>((resolve) => (wakeSender = resolve))
     }
     if (failure !== null) throw failure
@@ -97,6 +101,11 @@ export function createWorkerSink(
     add: hasher.add,
     flushIfFull() {
       return pending >= BATCH_ROWS ? sendOutgoing() : undefined
+    },
+    async householdsDone() {
+      await sendOutgoing()
+      await send({ type: 'index' })
+      maxInFlight = Number.POSITIVE_INFINITY
     },
     async finish() {
       const snapshotHash = hasher.snapshotHash()

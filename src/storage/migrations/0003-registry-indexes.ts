@@ -10,8 +10,6 @@ const KEYS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['streets', ['code']],
   ['buildings', ['code']],
   ['persons', ['personal_code']],
-  ['companies', ['registry_code']],
-  ['company_people', ['registry_code', 'personal_code', 'role']],
   ['vehicles', ['plate']],
   ['driving_licences', ['licence_number']],
   ['incomes', ['personal_code', 'employer_code', 'year']],
@@ -32,8 +30,6 @@ const INDEXES: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['persons_mother', 'persons', ['mother_code']],
   ['persons_father', 'persons', ['father_code']],
   ['vital_events_person', 'vital_events', ['personal_code']],
-  ['companies_name', 'companies', ['name']],
-  ['company_people_person', 'company_people', ['personal_code']],
   ['vehicles_owner', 'vehicles', ['owner_code']],
   ['vehicles_user', 'vehicles', ['user_code']],
   ['driving_licences_person', 'driving_licences', ['personal_code']],
@@ -43,7 +39,10 @@ const INDEXES: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['ledger_outbox_recorded', 'ledger_outbox', ['recorded_at']],
 ]
 
-/** Keys and secondary indexes, built once after a fresh country is loaded (see 0002). */
+/**
+ * Keys and secondary indexes, built once after a fresh country's households are loaded (see
+ * 0002); the business register's come in 0007, since companies are written last.
+ */
 export function registryIndexesMigration(engine: Engine) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {

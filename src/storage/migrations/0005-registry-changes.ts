@@ -22,7 +22,11 @@ export function registryChangesMigration(engine: Engine) {
         .addColumn('change', 'text', (c) => c.notNull())
         .addColumn('salt', binary(engine), (c) => c.notNull())
         .execute()
-      await db.schema.createIndex('registry_changes_record').on('registry_changes').columns(['registry', 'record_id']).execute()
+      await db.schema
+        .createIndex('registry_changes_record')
+        .on('registry_changes')
+        .columns(['registry', 'record_id'])
+        .execute()
     },
   }
 }

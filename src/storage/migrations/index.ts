@@ -5,12 +5,15 @@ import { registriesMigration } from './0002-registries.ts'
 import { registryIndexesMigration } from './0003-registry-indexes.ts'
 import { postgresRolesMigration } from './0004-postgres-roles.ts'
 import { registryChangesMigration } from './0005-registry-changes.ts'
+import { businessKeysMigration } from './0007-business-keys.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
 
 /** Before this migration a fresh store is bulk-loaded (tables without secondary indexes). */
 export const BULK_LOAD_POINT = '0002-registries'
+/** Built by the seeder as soon as every household is loaded, while companies are generated. */
+export const HOUSEHOLD_INDEX_POINT = '0003-registry-indexes'
 
 export function listMigrations(engine: Engine): Record<string, Migration> {
   return {
@@ -20,5 +23,6 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0004-postgres-roles': postgresRolesMigration(engine),
     '0005-registry-changes': registryChangesMigration(engine),
     '0006-registry-change-privileges': postgresRolesMigration(engine),
+    '0007-business-keys': businessKeysMigration(engine),
   }
 }
