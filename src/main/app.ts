@@ -83,6 +83,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       reply.elapsedTime / 1000,
     )
   })
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  server.removeContentTypeParser('text/plain')
   installProblemHandlers(server)
   await server.register(swagger, {
     openapi: {

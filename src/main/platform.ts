@@ -2,7 +2,7 @@
  * Everything behind the HTTP edge, wired once: the store (migrated, with a country seeded on
  * first start), envelope encryption, the access gate, the registries and the ledger outbox drain.
  */
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openEnvelope, type Envelope } from '../crypto/index.ts'
 import { issueMemberCredential } from '../exchange/index.ts'
@@ -163,6 +163,7 @@ async function writeDevCredentials(
       apiKey: await issueMemberCredential(store.db, clock, agency.member_id),
     })
   }
+  mkdirSync(dataDir, { recursive: true })
   writeFileSync(path, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 })
   logger.info({ path }, 'development member API keys written')
 }

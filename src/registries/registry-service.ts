@@ -340,13 +340,12 @@ export function createRegistryService(options: {
     async personalDataUsage(caller, userId, registry) {
       const subject = personalCodeOf(userId, 'userId')
       if (registry !== '*') registryOf(registry, '1.0')
-      const actor = actorOf({
-        ...caller,
-        issue: caller.issue ?? (caller.userCode === subject ? SELF_ACCESS : undefined),
-      })
+      const actor = actorOf(caller)
+      // The person looking at their own tracker needs no stated purpose; anyone else does.
+      const reason = caller.issue ?? (actor.personalCode === subject ? SELF_ACCESS : '')
       return gate.read(
         actor,
-        { reason: caller.issue ?? SELF_ACCESS },
+        { reason },
         {
           registry: 'tracker',
           data: 'tracker.data-usage',
