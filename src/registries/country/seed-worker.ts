@@ -33,7 +33,7 @@ const port = parentPort
 
 const store = await openStore({
   url: data.path,
-  sqlite: { journalMode: 'OFF', synchronous: 'OFF' },
+  sqlite: { journalMode: 'OFF', synchronous: 'OFF', cacheKilobytes: 32_768 },
 })
 const sqlite = store.sqlite as NonNullable<typeof store.sqlite>
 const envelope = await openEnvelope(
@@ -71,6 +71,9 @@ async function handle(message: SeedWorkerMessage): Promise<void> {
     case 'index':
       await sink.flush()
       sqlite.exec('COMMIT')
+      // The index sorter takes up to the page cache's size per thread; the main thread is still
+      // generating companies meanwhile, so keep both within the memory budget.
+      sqlite.exec('PRAGMA cache_size = -32768')
       await store.migrate(HOUSEHOLD_INDEX_POINT)
       sqlite.exec('BEGIN')
       return

@@ -9,6 +9,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { sql, type Kysely } from 'kysely'
 import { openEnvelope, type MasterKeyRing } from '../../crypto/index.ts'
 import type { Clock } from '../../shared/index.ts'
@@ -21,7 +22,7 @@ import {
   type Store,
 } from '../../storage/index.ts'
 import { createPostgresBulkWriter } from './bulk-writer.ts'
-import { createWorkerSink } from './worker-sink.ts'
+import type { GenerateWorkerData, GenerateWorkerMessage } from './generate-worker.ts'
 import { generateCountry, type GeneratedCountry } from './generate.ts'
 import type { CountryProfile } from './profile.ts'
 import { createSnapshotHasher, createStoreSink } from './seed-sink.ts'
@@ -86,19 +87,10 @@ async function seedSqlite(options: SeedOptions): Promise<SeedReport> {
     await store.migrate(BULK_LOAD_POINT)
     const keepers = await startCountry(options, store.admin)
     options.onPhase?.('generating')
-    // Rows go to a worker thread that encrypts and writes them while this one generates.
-    const sink = createWorkerSink(sidePath, options.masterKeys, keepers)
-    let generated: GeneratedCountry
-    try {
-      generated = await generateCountry({ ...generation(options), sink })
-    } catch (error) {
-      await sink.abort()
-      throw error
-    }
-    const { counts, snapshotHash } = await sink.finish()
+    // Two threads: one generates and hashes, the other encrypts and writes.
+    const { generated, counts, snapshotHash } = await generateInWorkers(options, sidePath, keepers)
     await finishCountry(options, store.admin, snapshotHash)
     report = { ...generated, rows: counts, snapshotHash }
-    options.onPhase?.('indexing')
     await store.migrate()
     options.onPhase?.('finishing')
     sqlite.exec('PRAGMA journal_mode = WAL')
@@ -114,6 +106,42 @@ async function seedSqlite(options: SeedOptions): Promise<SeedReport> {
   renameSync(sidePath, options.url)
   fsyncPath(dirname(options.url))
   return { ...report, seconds: (performance.now() - started) / 1000 }
+}
+
+/** Runs `generate-worker.ts` (which runs `seed-worker.ts`) and relays its progress. */
+function generateInWorkers(
+  options: SeedOptions,
+  sidePath: string,
+  keepers: Record<string, string>,
+): Promise<{ generated: GeneratedCountry; counts: Record<string, number>; snapshotHash: string }> {
+  const data: GenerateWorkerData = {
+    sidePath,
+    profile: options.profile,
+    population: options.population,
+    seed: options.seed,
+    masterKeys: { current: options.masterKeys.current, previous: [...options.masterKeys.previous] },
+    keepers,
+  }
+  const worker = new Worker(new URL('./generate-worker.ts', import.meta.url), {
+    workerData: data,
+    // Its live set is tens of megabytes; the cap makes the collector keep it near that.
+    resourceLimits: { maxOldGenerationSizeMb: 224, maxYoungGenerationSizeMb: 96 },
+  })
+  return new Promise((resolve, reject) => {
+    let done = false
+    worker.on('message', (message: GenerateWorkerMessage) => {
+      if (message.type === 'progress') options.onProgress?.(message.residents)
+      else if (message.type === 'indexing') options.onPhase?.('indexing')
+      else {
+        done = true
+        resolve(message)
+      }
+    })
+    worker.on('error', reject)
+    worker.on('exit', (code) => {
+      if (!done) reject(new Error(`the generating thread exited with code ${code}`))
+    })
+  })
 }
 
 async function seedPostgres(options: SeedOptions): Promise<SeedReport> {

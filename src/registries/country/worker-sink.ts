@@ -35,8 +35,8 @@ export function createWorkerSink(
   }
   const worker = new Worker(new URL('./seed-worker.ts', import.meta.url), {
     workerData: data,
-    // The worker holds a few batches at a time; a bounded heap keeps the seeder under 1 GB.
-    resourceLimits: { maxOldGenerationSizeMb: 160, maxYoungGenerationSizeMb: 48 },
+    // It holds a few batches at a time; a bounded heap keeps the seeder well under 1 GB.
+    resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 64 },
   })
   let outgoing: Array<[SeedTable, string]> = []
   let pending = 0

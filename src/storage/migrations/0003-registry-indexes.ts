@@ -27,8 +27,6 @@ const INDEXES: ReadonlyArray<readonly [string, string, readonly string[]]> = [
   ['buildings_street', 'buildings', ['street_code']],
   ['persons_last_name', 'persons', ['last_name', 'first_name']],
   ['persons_residence', 'persons', ['residence_building']],
-  ['persons_mother', 'persons', ['mother_code']],
-  ['persons_father', 'persons', ['father_code']],
   ['vital_events_person', 'vital_events', ['personal_code']],
   ['vehicles_owner', 'vehicles', ['owner_code']],
   ['vehicles_user', 'vehicles', ['user_code']],
@@ -73,6 +71,16 @@ export function registryIndexesMigration(engine: Engine) {
           .createIndex(name)
           .on(table)
           .columns([...columns])
+          .execute()
+      }
+      // Parent links are often unknown: partial indexes skip the empty ones (both engines use
+      // them for `mother_code = ?` / `IN (…)`, which imply NOT NULL).
+      for (const column of ['mother_code', 'father_code']) {
+        await db.schema
+          .createIndex(`persons_${column.replace('_code', '')}`)
+          .on('persons')
+          .column(column)
+          .where(sql.ref(column), 'is not', null)
           .execute()
       }
     },
