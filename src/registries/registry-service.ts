@@ -161,13 +161,7 @@ export function createRegistryService(options: {
         { field: 'query.content' },
       )
     }
-    const { records } = await runSearch(caller, definition, {
-      equals,
-      descending: false,
-      offset: 0,
-      limit: 1,
-      countTotal: false,
-    })
+    const { records } = await runSearch(caller, definition, oneRecord(equals))
     return records[0]
   }
 
@@ -327,13 +321,7 @@ export function createRegistryService(options: {
         )
       }
       const equals = validateEquals(definition, { [definition.idField]: id }, 'uuid')
-      const { records } = await runSearch(caller, definition, {
-        equals,
-        descending: false,
-        offset: 0,
-        limit: 1,
-        countTotal: false,
-      })
+      const { records } = await runSearch(caller, definition, oneRecord(equals))
       if (records[0] === undefined) throw new RegistryError('RECORD_NOT_FOUND', 'no record found')
       return records[0][field]
     },
@@ -422,6 +410,11 @@ export function createRegistryService(options: {
 }
 
 const SELF_ACCESS = 'the data subject views their own data (GDPR Art. 15)'
+
+/** Criteria for the first record matching exact values, without counting the rest. */
+function oneRecord(equals: Record<string, string>): SearchCriteria {
+  return { equals, descending: false, offset: 0, limit: 1, countTotal: false }
+}
 
 function registryOf(registry: string, version: string): RegistryDefinition {
   const definition = (REGISTRIES as Record<string, RegistryDefinition | undefined>)[registry]

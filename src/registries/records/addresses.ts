@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox'
 import type { Kysely } from 'kysely'
 import type { Schema } from '../../storage/index.ts'
 import type { RegistryDefinition } from './registry-definition.ts'
-import { applyCriteria } from './search-query.ts'
+import { applyCriteria, countMatching } from './search-query.ts'
 
 export const AddressRecordSchema = Type.Object({
   buildingCode: Type.String(),
@@ -97,20 +97,16 @@ export const addressRegistry: RegistryDefinition<AddressRecord> = {
       .limit(criteria.limit)
       .offset(criteria.offset)
       .execute()
-    const total =
-      criteria.countTotal === false
-        ? { count: rows.length }
-        : await applyCriteria(
-            db
-              .selectFrom('buildings')
-              .innerJoin('settlements', 'settlements.code', 'buildings.settlement_code')
-              .leftJoin('streets', 'streets.code', 'buildings.street_code'),
-            criteria,
-            COLUMNS,
-          )
-            .select((eb) => eb.fn.countAll().as('count'))
-            .executeTakeFirstOrThrow()
-    return { records: rows.map(toRecord), total: Number(total.count) }
+    const matching = applyCriteria(
+      db
+        .selectFrom('buildings')
+        .innerJoin('settlements', 'settlements.code', 'buildings.settlement_code')
+        .leftJoin('streets', 'streets.code', 'buildings.street_code'),
+      criteria,
+      COLUMNS,
+    )
+    const total = await countMatching(matching, criteria, rows.length)
+    return { records: rows.map(toRecord), total }
   },
   subjectsOf: () => [],
 }

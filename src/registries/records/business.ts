@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox'
 import type { RegistryDefinition } from './registry-definition.ts'
 import { findAddresses } from './addresses.ts'
-import { applyCriteria } from './search-query.ts'
+import { applyCriteria, countMatching } from './search-query.ts'
 
 const Person = Type.Object({
   personalCode: Type.String(),
@@ -57,11 +57,8 @@ export const businessRegistry: RegistryDefinition<CompanyRecord> = {
       .limit(criteria.limit)
       .offset(criteria.offset)
       .execute()
-    const total =
-      criteria.countTotal === false
-        ? { count: rows.length }
-        : await base.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
-    if (rows.length === 0) return { records: [], total: Number(total.count) }
+    const total = await countMatching(base, criteria, rows.length)
+    if (rows.length === 0) return { records: [], total: total }
     const [addresses, people] = await Promise.all([
       findAddresses(
         db,
@@ -114,7 +111,7 @@ export const businessRegistry: RegistryDefinition<CompanyRecord> = {
         founders: mine.filter((person) => person.role === 'founder').map(entry),
       }
     })
-    return { records, total: Number(total.count) }
+    return { records, total: total }
   },
   subjectsOf: (record) => [
     ...new Set(

@@ -6,6 +6,7 @@
 import { Type, type Static } from 'typebox'
 import { incomeContext } from '../country/tables.ts'
 import type { RegistryDefinition } from './registry-definition.ts'
+import { countMatching } from './search-query.ts'
 
 const Month = Type.Object({
   month: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}$' }),
@@ -60,14 +61,8 @@ export const employmentRegistry: RegistryDefinition<EmploymentRecord> = {
         .offset(criteria.offset)
         .execute()
     ).map((row) => row.personal_code)
-    const total =
-      criteria.countTotal === false
-        ? { count: codes.length }
-        : await db
-            .selectFrom(people.as('matching'))
-            .select((eb) => eb.fn.countAll().as('count'))
-            .executeTakeFirstOrThrow()
-    if (codes.length === 0) return { records: [], total: Number(total.count) }
+    const total = await countMatching(db.selectFrom(people.as('matching')), criteria, codes.length)
+    if (codes.length === 0) return { records: [], total }
     const [contracts, incomes] = await Promise.all([
       db
         .selectFrom('employments')
@@ -127,7 +122,7 @@ export const employmentRegistry: RegistryDefinition<EmploymentRecord> = {
           return { employerCode: income.employer_code, year, months }
         }),
     }))
-    return { records, total: Number(total.count) }
+    return { records, total }
   },
   subjectsOf: (record) => [record.personalCode],
 }

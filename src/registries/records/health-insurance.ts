@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox'
 import { coverageContext } from '../country/tables.ts'
 import type { RegistryDefinition } from './registry-definition.ts'
+import { countMatching } from './search-query.ts'
 
 const NullableDate = Type.Union([Type.String({ format: 'date' }), Type.Null()])
 
@@ -40,17 +41,14 @@ export const healthInsuranceRegistry: RegistryDefinition<CoverageRecord> = {
       .limit(criteria.limit)
       .offset(criteria.offset)
       .execute()
-    const total =
-      criteria.countTotal === false
-        ? { count: rows.length }
-        : await query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
+    const total = await countMatching(query, criteria, rows.length)
     const records = rows.map((row): CoverageRecord => {
       const coverage = JSON.parse(
         envelope.decryptText(row.coverage, coverageContext(row.personal_code)),
       ) as Omit<CoverageRecord, 'personalCode'>
       return { personalCode: row.personal_code, ...coverage }
     })
-    return { records, total: Number(total.count) }
+    return { records, total: total }
   },
   subjectsOf: (record) => [record.personalCode],
 }

@@ -5,7 +5,7 @@
 import { Type, type Static } from 'typebox'
 import type { RegistryDefinition } from './registry-definition.ts'
 import { findAddresses } from './addresses.ts'
-import { applyCriteria } from './search-query.ts'
+import { applyCriteria, countMatching } from './search-query.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()])
@@ -89,11 +89,8 @@ export const populationRegistry: RegistryDefinition<PersonRecord> = {
       .limit(criteria.limit)
       .offset(criteria.offset)
       .execute()
-    const total =
-      criteria.countTotal === false
-        ? { count: rows.length }
-        : await base.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
-    if (rows.length === 0) return { records: [], total: Number(total.count) }
+    const total = await countMatching(base, criteria, rows.length)
+    if (rows.length === 0) return { records: [], total: total }
     const codes = rows.map((row) => row.personal_code)
     const [addresses, children, events] = await Promise.all([
       findAddresses(
@@ -169,7 +166,7 @@ export const populationRegistry: RegistryDefinition<PersonRecord> = {
           })),
       }
     })
-    return { records, total: Number(total.count) }
+    return { records, total: total }
   },
   subjectsOf: (record) => [record.personalCode],
 }

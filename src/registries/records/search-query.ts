@@ -23,3 +23,14 @@ export function applyCriteria<DB, TB extends keyof DB, O>(
   }
   return result
 }
+
+/** How many records match in all (for paging), or just the ones found when no total is wanted. */
+export async function countMatching<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  criteria: SearchCriteria,
+  found: number,
+): Promise<number> {
+  if (criteria.countTotal === false) return found
+  const row = await query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
+  return Number((row as { count: unknown }).count)
+}

@@ -1,7 +1,7 @@
 /** The vehicle register: vehicles with owner and user, inspection and insurance; driving licences. */
 import { Type, type Static } from 'typebox'
 import type { RegistryDefinition } from './registry-definition.ts'
-import { applyCriteria } from './search-query.ts'
+import { applyCriteria, countMatching } from './search-query.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()])
@@ -70,10 +70,7 @@ export const vehicleRegistry: RegistryDefinition<VehicleRecord> = {
       .limit(criteria.limit)
       .offset(criteria.offset)
       .execute()
-    const total =
-      criteria.countTotal === false
-        ? { count: rows.length }
-        : await base.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
+    const total = await countMatching(base, criteria, rows.length)
     const users = rows.flatMap((row) => (row.user_code === null ? [] : [row.user_code]))
     const licences =
       users.length === 0
@@ -110,7 +107,7 @@ export const vehicleRegistry: RegistryDefinition<VehicleRecord> = {
               },
       }
     })
-    return { records, total: Number(total.count) }
+    return { records, total: total }
   },
   subjectsOf: (record) => [
     ...new Set([
