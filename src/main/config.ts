@@ -61,7 +61,7 @@ export function readConfig(
     dataDir,
     databaseUrl,
     masterKeys: readMasterKeys(env, environment, dataDir),
-    logLevel: env.E_STATE_LOG_LEVEL ?? (environment === 'production' ? 'info' : 'info'),
+    logLevel: env.E_STATE_LOG_LEVEL ?? 'info',
     country: {
       population: integer(env, 'E_STATE_POPULATION', 100_000, 10, 20_000_000),
       seed: env.E_STATE_SEED ?? 'e-state',

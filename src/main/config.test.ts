@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { readConfig } from './config.ts'
+
+const directory = mkdtempSync(join(tmpdir(), 'e-state-config-'))
+afterAll(() => rmSync(directory, { recursive: true, force: true }))
+const realKey = `prod-1:${Buffer.alloc(32, 7).toString('base64')}`
+
+describe('configuration', () => {
+  it('works with no settings at all in development, generating a master key outside the data folder', () => {
+    const config = readConfig({ E_STATE_DATA_DIR: join(directory, 'dev', 'data') })
+    expect(config.environment).toBe('development')
+    expect(config.port).toBe(8080)
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.databaseUrl).toBe(join(directory, 'dev', 'data', 'estate.db'))
+    expect(config.masterKeys.current.key).toHaveLength(32)
+    // The same key on the next start: it is kept, not regenerated.
+    const again = readConfig({ E_STATE_DATA_DIR: join(directory, 'dev', 'data') })
+    expect(Buffer.from(again.masterKeys.current.key)).toEqual(
+      Buffer.from(config.masterKeys.current.key),
+    )
+  })
+
+  it('refuses to run production without a master key', () => {
+    expect(() =>
+      readConfig({ E_STATE_ENV: 'production', E_STATE_DATA_DIR: join(directory, 'p1') }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        details: { variable: 'E_STATE_MASTER_KEY' },
+      }),
+    )
+  })
+
+  it('refuses to run production with a development key', () => {
+    const dev = readConfig({ E_STATE_DATA_DIR: join(directory, 'p2', 'data') })
+    const devText = `development-only:${dev.masterKeys.current.id}:${Buffer.from(dev.masterKeys.current.key).toString('base64')}`
+    const file = join(directory, 'dev.key')
+    writeFileSync(file, devText)
+    expect(() => readConfig({ NODE_ENV: 'production', E_STATE_MASTER_KEY_FILE: file })).toThrow(
+      /development master key/,
+    )
+  })
+
+  it('runs production with a real key and keeps previous keys for rotation', () => {
+    const config = readConfig({
+      E_STATE_ENV: 'production',
+      E_STATE_MASTER_KEY: realKey,
+      E_STATE_MASTER_KEYS_PREVIOUS: `old-1:${Buffer.alloc(32, 1).toString('base64')}`,
+    })
+    expect(config.environment).toBe('production')
+    expect(config.writeDevCredentials).toBe(false)
+    expect(config.masterKeys.current.id).toBe('prod-1')
+    expect(config.masterKeys.previous.map((key) => key.id)).toEqual(['old-1'])
+  })
+
+  it('names the variable that is wrong', () => {
+    expect(() => readConfig({ E_STATE_MASTER_KEY: realKey, PORT: 'eighty' })).toThrow(
+      expect.objectContaining({ details: { variable: 'PORT' } }),
+    )
+    expect(() => readConfig({ E_STATE_MASTER_KEY: 'short:AAAA' })).toThrow(
+      expect.objectContaining({ details: { variable: 'E_STATE_MASTER_KEY' } }),
+    )
+    expect(() => readConfig({ E_STATE_MASTER_KEY: realKey, E_STATE_POPULATION: '5' })).toThrow(
+      /E_STATE_POPULATION/,
+    )
+  })
+})
