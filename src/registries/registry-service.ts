@@ -33,6 +33,8 @@ export interface Caller {
   readonly userCode?: string
   /** `X-Road-Issue`, if given. */
   readonly issue?: string
+  /** What the calling agency keeps and what it has been granted to read (deny by default). */
+  readonly grants: { readonly keeps: readonly string[]; readonly reads: readonly string[] }
 }
 
 export interface ListQuery {
@@ -142,7 +144,7 @@ export function createRegistryService(options: {
     version: string,
   ): Promise<RegistryDefinition> => {
     const definition = registryOf(registry, version)
-    await authoriseRegistry(store.db, caller, definition.name)
+    authoriseRegistry(caller, definition.name)
     return definition
   }
 
@@ -216,7 +218,7 @@ export function createRegistryService(options: {
           { registry: definition.name },
         )
       }
-      await authoriseKeeper(store.db, caller, definition.name)
+      authoriseKeeper(caller, definition.name)
       const equals = validateEquals(definition, query, 'query.content')
       if (Object.keys(equals).length === 0) {
         throw new RegistryError(
@@ -437,19 +439,8 @@ function registryOf(registry: string, version: string): RegistryDefinition {
   return definition
 }
 
-async function authoriseRegistry(
-  db: Kysely<Schema>,
-  caller: Caller,
-  registry: RegistryName,
-): Promise<void> {
-  const agency = await db
-    .selectFrom('agencies')
-    .select(['registries', 'reads'])
-    .where('registry_code', '=', caller.agencyCode)
-    .executeTakeFirst()
-  const granted =
-    agency === undefined ? [] : [...agency.registries.split(','), ...agency.reads.split(',')]
-  if (!granted.includes(registry)) {
+function authoriseRegistry(caller: Caller, registry: RegistryName): void {
+  if (!caller.grants.keeps.includes(registry) && !caller.grants.reads.includes(registry)) {
     throw new RegistryError(
       'ACCESS_DENIED',
       `${caller.clientId} has no right to read the ${registry} register`,
@@ -491,17 +482,8 @@ async function isOfficial(
 }
 
 /** Only the agency that keeps a register changes it. */
-async function authoriseKeeper(
-  db: Kysely<Schema>,
-  caller: Caller,
-  registry: RegistryName,
-): Promise<void> {
-  const agency = await db
-    .selectFrom('agencies')
-    .select('registries')
-    .where('registry_code', '=', caller.agencyCode)
-    .executeTakeFirst()
-  if (agency === undefined || !agency.registries.split(',').includes(registry)) {
+function authoriseKeeper(caller: Caller, registry: RegistryName): void {
+  if (!caller.grants.keeps.includes(registry)) {
     throw new RegistryError(
       'ACCESS_DENIED',
       `only the keeper of the ${registry} register may change it`,

@@ -35,7 +35,7 @@ export async function callerOf(request: FastifyRequest, platform: Platform): Pro
   const client = parseClientId(header, 'Information-Mediator-Client')
   const agency = await platform.store.db
     .selectFrom('agencies')
-    .select(['registry_code', 'subsystem'])
+    .select(['registry_code', 'subsystem', 'registries', 'reads'])
     .where('member_id', '=', memberId)
     .executeTakeFirst()
   if (
@@ -56,6 +56,7 @@ export async function callerOf(request: FastifyRequest, platform: Platform): Pro
   return {
     clientId: formatClientId(client),
     agencyCode: agency.registry_code,
+    grants: { keeps: listOf(agency.registries), reads: listOf(agency.reads) },
     ...(userId === undefined ? {} : { userCode: personalCodeOf(userId, 'X-Road-UserId') }),
     ...(issue === undefined ? {} : { issue }),
   }
@@ -71,4 +72,8 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
   if (Array.isArray(value))
     throw new EStateError('INVALID_INPUT', `send ${name} once`, { field: name })
   return value === undefined || value === '' ? undefined : value
+}
+
+function listOf(commaSeparated: string): string[] {
+  return commaSeparated.split(',').filter((item) => item !== '')
 }
