@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { parsePersonalCode, type Clock } from '../shared/index.ts'
-import { DOOR_ROLE, type Schema, type Store } from '../storage/index.ts'
+import { DOOR_ROLE, type Schema, type Store, type tables } from '../storage/index.ts'
 import { commitValues } from './commitment.ts'
 import { RegistryError } from './errors.ts'
 
@@ -255,18 +255,9 @@ async function writeAccessRecords(
  * The public log holds only this salted hash of the access record, never whose data was read;
  * the readable record stays in the database, and the hash ties the two together for an audit.
  */
-export function commitAccessRecord(record: {
-  salt: Uint8Array
-  recorded_at: string
-  subject_code: string
-  actor_code: string
-  client_id: string
-  agency_code: string
-  registry: string
-  data: string
-  purpose: string
-  covert_until: string | null
-}): string {
+export function commitAccessRecord(
+  record: Omit<tables.AccessRecordTable, 'id' | 'actor_name'>,
+): string {
   return commitValues(record.salt, [
     record.recorded_at,
     record.subject_code,

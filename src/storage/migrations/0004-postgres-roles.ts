@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { PERSONAL_TABLES, type Schema } from '../schema.ts'
+import { PERSONAL_TABLES } from '../schema.ts'
 import type { Engine } from './column-types.ts'
 
 export const APP_ROLE = 'estate_app'
@@ -43,5 +43,3 @@ export function postgresRolesMigration(engine: Engine) {
     },
   }
 }
-
-export type { Schema }
