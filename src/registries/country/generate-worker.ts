@@ -4,11 +4,16 @@
  * lets garbage pile up to hundreds of megabytes before collecting it. It hands rows to the
  * storing worker (`seed-worker.ts`) through `createWorkerSink`.
  */
+import { rmSync } from 'node:fs'
+import type { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
 import type { MasterKey } from '../../crypto/index.ts'
 import { generateCountry, type GeneratedCountry } from './generate.ts'
 import type { CountryProfile } from './profile.ts'
-import { createWorkerSink } from './worker-sink.ts'
+import { createWorkerSink, type LocalTables } from './worker-sink.ts'
+import { createSqliteBulkWriter } from './bulk-writer.ts'
+import type { SeedTable } from './tables.ts'
+import { BULK_LOAD_POINT, openStore } from '../../storage/index.ts'
 
 export interface GenerateWorkerData {
   readonly sidePath: string
@@ -33,7 +38,8 @@ if (parentPort === null) throw new TypeError('generate-worker must run as a work
 const port = parentPort
 const data = workerData as GenerateWorkerData
 
-const sink = createWorkerSink(data.sidePath, data.masterKeys, data.keepers)
+const local = await openLocalTables(`${data.sidePath}.local`)
+const sink = createWorkerSink(data.sidePath, data.masterKeys, data.keepers, local)
 try {
   const generated = await generateCountry({
     profile: data.profile,
@@ -54,4 +60,25 @@ try {
 } catch (error) {
   await sink.abort()
   throw error
+}
+
+/** Vehicles and driving licences: written by this thread into a side file of their own. */
+async function openLocalTables(path: string): Promise<LocalTables> {
+  rmSync(path, { force: true })
+  const store = await openStore({
+    url: path,
+    sqlite: { journalMode: 'OFF', synchronous: 'OFF', cacheKilobytes: 16_384 },
+  })
+  await store.migrate(BULK_LOAD_POINT)
+  const sqlite = store.sqlite as DatabaseSync
+  sqlite.exec('BEGIN')
+  return {
+    tables: new Set<SeedTable>(['vehicles', 'driving_licences']),
+    path,
+    writer: createSqliteBulkWriter(sqlite),
+    close() {
+      sqlite.exec('COMMIT')
+      sqlite.close()
+    },
+  }
 }

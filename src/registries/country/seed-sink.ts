@@ -15,6 +15,8 @@ const TABLES = Object.keys(SEED_TABLES) as SeedTable[]
 
 export interface SnapshotHasher extends RowSink {
   counts(): Record<string, number>
+  /** Hands on the last partial chunk of tables that are complete (no row for them follows). */
+  completeTables(tables: Iterable<SeedTable>): void
   /** Hashes and hands on the last partial chunks; call once, after the last row. */
   snapshotHash(): string
 }
@@ -49,6 +51,9 @@ export function createSnapshotHasher(
       if (rows.length === CHUNK_ROWS) emit(table)
     },
     counts: () => ({ ...counts }),
+    completeTables(tables) {
+      for (const table of tables) emit(table)
+    },
     snapshotHash() {
       const summary = TABLES.map((table) => {
         emit(table)

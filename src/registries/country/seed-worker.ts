@@ -3,12 +3,13 @@
  * confidential columns, hashes and writes them, so generation and storage overlap. It owns the
  * only writing connection to the side file while the country is loaded.
  */
+import { rmSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import { openEnvelope, type MasterKey } from '../../crypto/index.ts'
 import { HOUSEHOLD_INDEX_POINT, createDataKeyStore, openStore } from '../../storage/index.ts'
 import { createSqliteBulkWriter } from './bulk-writer.ts'
 import { createStoreSink } from './seed-sink.ts'
-import type { SeedTable } from './tables.ts'
+import { SEED_TABLES, type SeedTable } from './tables.ts'
 
 export interface SeedWorkerData {
   readonly path: string
@@ -19,7 +20,11 @@ export interface SeedWorkerData {
 export type SeedWorkerMessage =
   | { readonly type: 'rows'; readonly batch: Array<[SeedTable, string]> }
   /** Every household is in: build those tables' keys and indexes while companies are generated. */
-  | { readonly type: 'index' }
+  | {
+      readonly type: 'index'
+      readonly localPath?: string
+      readonly localTables: readonly SeedTable[]
+    }
   | { readonly type: 'finish' }
 
 export type SeedWorkerReply =
@@ -70,6 +75,7 @@ async function handle(message: SeedWorkerMessage): Promise<void> {
       return
     case 'index':
       await sink.flush()
+      if (message.localPath !== undefined) copyLocalTables(message.localPath, message.localTables)
       sqlite.exec('COMMIT')
       // The index sorter takes up to the page cache's size per thread; the main thread is still
       // generating companies meanwhile, so keep both within the memory budget.
@@ -83,4 +89,22 @@ async function handle(message: SeedWorkerMessage): Promise<void> {
       await store.close()
       port.postMessage({ type: 'done' } satisfies SeedWorkerReply)
   }
+}
+
+/** Copies the tables the generating thread wrote into its own side file, then deletes it. */
+function copyLocalTables(path: string, tables: readonly SeedTable[]): void {
+  // ATTACH and DETACH are refused inside a transaction.
+  sqlite.exec('COMMIT')
+  sqlite.prepare('ATTACH DATABASE ? AS local').run(path)
+  sqlite.exec('BEGIN')
+  for (const table of tables) {
+    const columns = SEED_TABLES[table].join(', ')
+    sqlite.exec(
+      `INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM local.${table} ORDER BY rowid`,
+    )
+  }
+  sqlite.exec('COMMIT')
+  sqlite.exec('DETACH DATABASE local')
+  sqlite.exec('BEGIN')
+  rmSync(path, { force: true })
 }

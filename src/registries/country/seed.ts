@@ -67,8 +67,9 @@ export async function hasCountry(store: Store): Promise<boolean> {
 
 /** Removes what a killed seeding left behind (SQLite side files). */
 export function removeAbandonedSeed(path: string): void {
-  for (const suffix of ['', '-wal', '-shm', '-journal'])
+  for (const suffix of ['', '-wal', '-shm', '-journal', '.local']) {
     rmSync(path + SIDE_SUFFIX + suffix, { force: true })
+  }
 }
 
 async function seedSqlite(options: SeedOptions): Promise<SeedReport> {

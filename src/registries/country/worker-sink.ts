@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads'
 import type { MasterKeyRing } from '../../crypto/index.ts'
 import type { SeedWorkerData, SeedWorkerMessage, SeedWorkerReply } from './seed-worker.ts'
+import type { BulkWriter } from './bulk-writer.ts'
 import { createSnapshotHasher } from './seed-sink.ts'
 import type { RowSink } from './sink.ts'
 import type { SeedTable } from './tables.ts'
@@ -23,10 +24,24 @@ export interface WorkerSink extends RowSink {
   abort(): Promise<void>
 }
 
+/**
+ * Tables the generating thread writes itself, into a side file of its own, instead of shipping
+ * them to the storing thread, which is the busier of the two. They hold nothing confidential.
+ * The storing thread copies them in before it builds the household indexes.
+ */
+export interface LocalTables {
+  readonly tables: ReadonlySet<SeedTable>
+  readonly path: string
+  readonly writer: BulkWriter
+  /** Commits and closes the side file. */
+  close(): void
+}
+
 export function createWorkerSink(
   path: string,
   masterKeys: MasterKeyRing,
   keepers: Record<string, string>,
+  local?: LocalTables,
 ): WorkerSink {
   const data: SeedWorkerData = {
     path,
@@ -76,6 +91,10 @@ export function createWorkerSink(
   })
 
   const hasher = createSnapshotHasher((table, rows, json) => {
+    if (local?.tables.has(table) === true) {
+      void local.writer.write(table, rows)
+      return
+    }
     outgoing.push([table, json])
     pending += rows.length
   })
@@ -103,8 +122,12 @@ export function createWorkerSink(
       return pending >= BATCH_ROWS ? sendOutgoing() : undefined
     },
     async householdsDone() {
+      if (local !== undefined) {
+        hasher.completeTables(local.tables)
+        local.close()
+      }
       await sendOutgoing()
-      await send({ type: 'index' })
+      await send({ type: 'index', localPath: local?.path, localTables: [...(local?.tables ?? [])] })
       maxInFlight = Number.POSITIVE_INFINITY
     },
     async finish() {
