@@ -1,7 +1,12 @@
 import { EStateError } from '../shared/index.ts'
 
 export type LedgerErrorCode =
-  'LEDGER_INVALID_INCLUSION_PROOF' | 'LEDGER_INVALID_CONSISTENCY_PROOF' | 'LEDGER_INVALID_ARGUMENT'
+  | 'LEDGER_INVALID_INCLUSION_PROOF'
+  | 'LEDGER_INVALID_CONSISTENCY_PROOF'
+  | 'LEDGER_INVALID_ARGUMENT'
+  | 'LEDGER_MALFORMED_NOTE'
+  | 'LEDGER_INVALID_SIGNATURE'
+  | 'LEDGER_MALFORMED_CHECKPOINT'
 
 export class LedgerError extends EStateError {
   declare readonly code: LedgerErrorCode

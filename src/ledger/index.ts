@@ -7,4 +7,15 @@ export {
   verifyInclusion,
   verifyConsistency,
 } from './merkle.ts'
+export {
+  generateSigner,
+  parseSignerKey,
+  parseVerifierKey,
+  signNote,
+  openNote,
+  type NoteSigner,
+  type NoteVerifier,
+} from './note.ts'
+export { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.ts'
+export { tilePath, entryBundle, tilesForSize, TILE_WIDTH, type TileFile } from './tiles.ts'
 export { LedgerError, type LedgerErrorCode } from './errors.ts'
