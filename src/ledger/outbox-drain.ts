@@ -10,7 +10,10 @@
 import { sql, type Kysely } from 'kysely'
 import type { Clock } from '../shared/index.ts'
 import type { Schema, Store } from '../storage/index.ts'
+import { formatCheckpoint } from './checkpoint.ts'
+import { createCompactRange, type CompactRange } from './compact-range.ts'
 import { hashLeaf } from './merkle-hash.ts'
+import { signNote, type NoteSigner } from './note.ts'
 
 const DRAIN_LOCK = 0x65737461 // "esta"
 
@@ -23,6 +26,8 @@ export interface OutboxDrain {
 export interface OutboxDrainOptions {
   readonly store: Store
   readonly clock: Clock
+  /** Sign a C2SP checkpoint of the new tree size with every batch appended. */
+  readonly checkpoints?: { readonly origin: string; readonly signer: NoteSigner }
   readonly intervalMs?: number
   readonly batchSize?: number
   readonly onError?: (error: unknown) => void
@@ -34,8 +39,34 @@ export function startOutboxDrain(options: OutboxDrainOptions): OutboxDrain {
   let stopped = false
   let running: Promise<number> | null = null
 
+  // The tree's right edge as of the last committed batch; rebuilt from the stored leaf hashes
+  // whenever another process has appended meanwhile (or at start).
+  let range: CompactRange | undefined
+  const rangeAt = async (db: Kysely<Schema>, size: number): Promise<CompactRange> => {
+    if (range?.size === size) return range.clone()
+    const rebuilt = createCompactRange()
+    const leaves = await db
+      .selectFrom('ledger_entries')
+      .select('leaf_hash')
+      .where('idx', '<', size)
+      .orderBy('idx')
+      .execute()
+    for (const leaf of leaves) rebuilt.append(leaf.leaf_hash)
+    return rebuilt
+  }
+  const publisher: Publisher | undefined =
+    options.checkpoints === undefined
+      ? undefined
+      : {
+          ...options.checkpoints,
+          rangeAt,
+          accept: (next) => {
+            range = next
+          },
+        }
+
   const drainOnce = (): Promise<number> => {
-    running ??= appendBatch(store, clock, batchSize).finally(() => {
+    running ??= appendBatch(store, clock, batchSize, publisher).finally(() => {
       running = null
     })
     return running
@@ -64,8 +95,21 @@ export function startOutboxDrain(options: OutboxDrainOptions): OutboxDrain {
   }
 }
 
-async function appendBatch(store: Store, clock: Clock, batchSize: number): Promise<number> {
-  return store.db.transaction().execute(async (trx) => {
+interface Publisher {
+  readonly origin: string
+  readonly signer: NoteSigner
+  rangeAt(db: Kysely<Schema>, size: number): Promise<CompactRange>
+  accept(range: CompactRange): void
+}
+
+async function appendBatch(
+  store: Store,
+  clock: Clock,
+  batchSize: number,
+  publisher?: Publisher,
+): Promise<number> {
+  let extended: CompactRange | undefined
+  const moved = await store.db.transaction().execute(async (trx) => {
     if (store.engine === 'postgres') {
       const { rows } = await sql<{
         locked: boolean
@@ -102,8 +146,23 @@ async function appendBatch(store: Store, clock: Clock, batchSize: number): Promi
         .where('id', 'in', ids.slice(start, start + 1000))
         .execute()
     }
+    if (publisher !== undefined) {
+      extended = await publisher.rangeAt(trx, next)
+      for (const row of rows) extended.append(row.leaf_hash)
+      const rootHash = extended.root()
+      const note = signNote(
+        formatCheckpoint({ origin: publisher.origin, size: extended.size, rootHash }),
+        [publisher.signer],
+      )
+      await trx
+        .insertInto('ledger_checkpoints')
+        .values({ size: extended.size, root_hash: rootHash, note, signed_at: appendedAt })
+        .execute()
+    }
     return pending.length
   })
+  if (extended !== undefined) publisher?.accept(extended)
+  return moved
 }
 
 async function nextIndex(db: Kysely<Schema>): Promise<number> {

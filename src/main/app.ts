@@ -15,6 +15,7 @@ import { createMetrics } from './metrics.ts'
 import { openPlatform, type Platform } from './platform.ts'
 import { installProblemHandlers } from './problem.ts'
 import { registerDataApi } from './routes/data-api.ts'
+import { registerLedger } from './routes/ledger.ts'
 import { registerOperations } from './routes/operations.ts'
 
 export interface EStateApp {
@@ -119,6 +120,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   registerOperations(server, { metrics, isReady: () => platform !== undefined && !closing })
   registerDataApi(server, requirePlatform)
+  registerLedger(server, config, requirePlatform)
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
   return {

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { generateSigner } from '../ledger/index.ts'
 import { readConfig } from './config.ts'
 
 const directory = mkdtempSync(join(tmpdir(), 'e-state-config-'))
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
 const realKey = `prod-1:${Buffer.alloc(32, 7).toString('base64')}`
+const ledgerKey = generateSigner('registry.example.gov/ledger').text
 
 describe('configuration', () => {
   it('works with no settings at all in development, generating a master key outside the data folder', () => {
@@ -47,6 +49,7 @@ describe('configuration', () => {
   it('runs production with a real key and keeps previous keys for rotation', () => {
     const config = readConfig({
       E_STATE_ENV: 'production',
+      E_STATE_LEDGER_KEY: ledgerKey,
       E_STATE_MASTER_KEY: realKey,
       E_STATE_MASTER_KEYS_PREVIOUS: `old-1:${Buffer.alloc(32, 1).toString('base64')}`,
     })
@@ -54,6 +57,13 @@ describe('configuration', () => {
     expect(config.writeDevCredentials).toBe(false)
     expect(config.masterKeys.current.id).toBe('prod-1')
     expect(config.masterKeys.previous.map((key) => key.id)).toEqual(['old-1'])
+    expect(config.ledger.origin).toBe('registry.example.gov/ledger')
+  })
+
+  it('refuses to run production without a log signing key', () => {
+    expect(() => readConfig({ E_STATE_ENV: 'production', E_STATE_MASTER_KEY: realKey })).toThrow(
+      expect.objectContaining({ details: { variable: 'E_STATE_LEDGER_KEY' } }),
+    )
   })
 
   it('names the variable that is wrong', () => {

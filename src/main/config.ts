@@ -11,6 +11,7 @@ import {
   type MasterKey,
   type MasterKeyRing,
 } from '../crypto/index.ts'
+import { generateSigner } from '../ledger/index.ts'
 import { EStateError } from '../shared/index.ts'
 
 export type Environment = 'development' | 'production'
@@ -32,6 +33,8 @@ export interface Config {
     readonly requestTimeoutMs: number
     readonly keepAliveTimeoutMs: number
   }
+  /** The log's checkpoint origin line and its signed-note signer key (C2SP signed-note text). */
+  readonly ledger: { readonly origin: string; readonly signerKey: string }
   /** Development only: write member credentials for the seeded agencies to the data folder. */
   readonly writeDevCredentials: boolean
 }
@@ -76,8 +79,54 @@ export function readConfig(
       requestTimeoutMs: integer(env, 'E_STATE_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
       keepAliveTimeoutMs: integer(env, 'E_STATE_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
     },
+    ledger: readLedgerKey(env, environment, dataDir),
     writeDevCredentials: environment === 'development',
   }
+}
+
+/**
+ * The log's signing key: `E_STATE_LEDGER_KEY` (or `_FILE`) in signed-note form,
+ * `PRIVATE+KEY+<origin>+<hash>+<key>`; its name is the checkpoint origin. In development one is
+ * generated beside the data folder for `E_STATE_LEDGER_ORIGIN` (default `localhost/ledger`).
+ */
+function readLedgerKey(
+  env: Readonly<Record<string, string | undefined>>,
+  environment: Environment,
+  dataDir: string,
+): Config['ledger'] {
+  let text = env.E_STATE_LEDGER_KEY
+  if (text === undefined && env.E_STATE_LEDGER_KEY_FILE !== undefined) {
+    text = readFileSync(env.E_STATE_LEDGER_KEY_FILE, 'utf8').trim()
+  }
+  const origin = env.E_STATE_LEDGER_ORIGIN ?? 'localhost/ledger'
+  if (text === undefined) {
+    if (environment === 'production') {
+      throw new ConfigError(
+        'production needs the log signing key: set E_STATE_LEDGER_KEY or E_STATE_LEDGER_KEY_FILE',
+        'E_STATE_LEDGER_KEY',
+      )
+    }
+    const path = join(dirname(dataDir), 'keys', `${basename(dataDir)}-ledger.key`)
+    if (!existsSync(path)) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+      writeFileSync(path, `${DEV_KEY_MARKER}:${generateSigner(origin).text}\n`, {
+        mode: 0o600,
+        flag: 'wx',
+      })
+    }
+    text = readFileSync(path, 'utf8').trim()
+  }
+  if (environment === 'production' && text.startsWith(DEV_KEY_MARKER)) {
+    throw new ConfigError('production refuses a development log key', 'E_STATE_LEDGER_KEY')
+  }
+  const signerKey = text.replace(`${DEV_KEY_MARKER}:`, '')
+  const name = /^PRIVATE\+KEY\+([^+]+)\+/.exec(signerKey)?.[1]
+  if (name === undefined)
+    throw new ConfigError(
+      'E_STATE_LEDGER_KEY must be a signed-note signer key',
+      'E_STATE_LEDGER_KEY',
+    )
+  return { origin: name, signerKey }
 }
 
 /**

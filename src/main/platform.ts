@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openEnvelope, type Envelope } from '../crypto/index.ts'
 import { issueMemberCredential } from '../exchange/index.ts'
-import { startOutboxDrain, type OutboxDrain } from '../ledger/index.ts'
+import { parseSignerKey, startOutboxDrain, type OutboxDrain } from '../ledger/index.ts'
 import {
   DEFAULT_PROFILE,
   createAccessGate,
@@ -73,6 +73,10 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
     const drain = startOutboxDrain({
       store,
       clock,
+      checkpoints: {
+        origin: config.ledger.origin,
+        signer: parseSignerKey(config.ledger.signerKey),
+      },
       intervalMs: options.drainIntervalMs ?? 100,
       onError: (error) => logger.error({ err: error }, 'ledger outbox drain failed'),
     })

@@ -233,6 +233,14 @@ export interface LedgerEntryTable {
   appended_at: string
 }
 
+export interface LedgerCheckpointTable {
+  size: number
+  root_hash: Uint8Array
+  /** The signed note, as served at /ledger/checkpoint. */
+  note: string
+  signed_at: string
+}
+
 export interface Schema {
   country: CountryTable
   data_keys: DataKeyTable
@@ -257,6 +265,7 @@ export interface Schema {
   registry_changes: RegistryChangeTable
   ledger_outbox: LedgerOutboxTable
   ledger_entries: LedgerEntryTable
+  ledger_checkpoints: LedgerCheckpointTable
 }
 
 /** Tables holding personal data: readable only through the access gate. */

@@ -6,6 +6,7 @@ import { registryIndexesMigration } from './0003-registry-indexes.ts'
 import { postgresRolesMigration } from './0004-postgres-roles.ts'
 import { registryChangesMigration } from './0005-registry-changes.ts'
 import { businessKeysMigration } from './0007-business-keys.ts'
+import { ledgerCheckpointsMigration } from './0008-ledger-checkpoints.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -24,5 +25,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0005-registry-changes': registryChangesMigration(engine),
     '0006-registry-change-privileges': postgresRolesMigration(engine),
     '0007-business-keys': businessKeysMigration(engine),
+    '0008-ledger-checkpoints': ledgerCheckpointsMigration(engine),
+    '0009-ledger-checkpoint-privileges': postgresRolesMigration(engine),
   }
 }
