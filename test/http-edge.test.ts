@@ -86,3 +86,12 @@ describe('the HTTP edge', () => {
     expect(reply.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND', status: 404 })
   })
 })
+
+describe('hostile requests found in review', () => {
+  it('answers a malformed URL with a problem document', async () => {
+    const reply = await app.server.inject({ method: 'GET', url: '/data/%ZZ' })
+    expect(reply.statusCode).toBe(400)
+    expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(reply.json()).toMatchObject({ code: 'INVALID_INPUT' })
+  })
+})

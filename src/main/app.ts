@@ -8,12 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import { EStateError, createLogger, systemClock, type Clock, type Logger } from '../shared/index.ts'
 import type { Config } from './config.ts'
 import { createMetrics } from './metrics.ts'
 import { openPlatform, type Platform } from './platform.ts'
-import { installProblemHandlers } from './problem.ts'
+import { installProblemHandlers, problemOf } from './problem.ts'
 import { registerDataApi } from './routes/data-api.ts'
 import { registerLedger } from './routes/ledger.ts'
 import { registerOperations } from './routes/operations.ts'
@@ -66,6 +66,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return typeof given === 'string' && X_ROAD_ID.test(given) ? given : randomUUID()
     },
     requestIdLogLabel: 'requestId',
+    // Requests are logged by the onResponse hook below, by route template: a URL's query string
+    // can carry names and personal codes, which do not belong in logs.
+    disableRequestLogging: true,
+    // Malformed URLs (bad percent-encoding) get a problem document like every other bad input.
+    frameworkErrors: (error, request, reply) => {
+      void (reply as FastifyReply)
+        .code(400)
+        .type('application/problem+json')
+        .send(
+          problemOf(
+            'INVALID_INPUT',
+            `the request could not be read: ${error.message}`,
+            request.url.split('?')[0],
+          ),
+        )
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
   })
@@ -75,6 +91,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     reply.header('cache-control', 'no-store')
   })
   server.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    )
     metrics.http.observe(
       {
         method: request.method,

@@ -50,11 +50,12 @@ const DEV_KEY_MARKER = 'development-only'
 export function readConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Config {
-  const environment: Environment =
-    (env.E_STATE_ENV ?? (env.NODE_ENV === 'production' ? 'production' : 'development')) ===
-    'production'
-      ? 'production'
-      : 'development'
+  const named = env.E_STATE_ENV ?? (env.NODE_ENV === 'production' ? 'production' : 'development')
+  if (named !== 'production' && named !== 'development') {
+    // A typo must never fall back to development keys and credentials.
+    throw new ConfigError('E_STATE_ENV must be "development" or "production"', 'E_STATE_ENV')
+  }
+  const environment: Environment = named
   const dataDir = resolve(env.E_STATE_DATA_DIR ?? 'data')
   const databaseUrl = env.E_STATE_DATABASE_URL ?? join(dataDir, 'estate.db')
   return {

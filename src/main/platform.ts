@@ -80,7 +80,14 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       intervalMs: options.drainIntervalMs ?? 100,
       onError: (error) => logger.error({ err: error }, 'ledger outbox drain failed'),
     })
-    if (config.writeDevCredentials) await writeDevCredentials(store, clock, config.dataDir, logger)
+    if (config.writeDevCredentials) {
+      try {
+        await writeDevCredentials(store, clock, config.dataDir, logger)
+      } catch (error) {
+        await drain.stop()
+        throw error
+      }
+    }
     return {
       store,
       envelope,

@@ -105,12 +105,19 @@ export function createAccessGate(options: {
           await sql`SET LOCAL ROLE ${sql.raw(DOOR_ROLE)}`.execute(trx)
         await backlog.refuseIfBehind(trx)
         const accessRows: AccessRow[] = []
+        // Each act in its own savepoint: one that fails (even with an SQL error, which on
+        // PostgreSQL would abort the whole transaction) is undone alone, never half-kept, and
+        // never takes the others in its batch down with it.
         for (const pending of batch) {
+          await sql`SAVEPOINT gate_act`.execute(trx)
           try {
             const { value, subjects } = await pending.read.run(trx)
+            await sql`RELEASE SAVEPOINT gate_act`.execute(trx)
             outcomes.push({ value })
             for (const subject of new Set(subjects)) accessRows.push(accessRow(pending, subject))
           } catch (error) {
+            await sql`ROLLBACK TO SAVEPOINT gate_act`.execute(trx)
+            await sql`RELEASE SAVEPOINT gate_act`.execute(trx)
             outcomes.push({ error })
           }
         }

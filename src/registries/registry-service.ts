@@ -131,7 +131,10 @@ export function createRegistryService(options: {
       async run(db) {
         const result = await definition.search({ db, envelope }, criteria)
         const subjects = result.records.flatMap((record) => definition.subjectsOf(record))
-        await authoriseSubjects(db, actor, subjects)
+        const owners = result.records.flatMap((record) =>
+          (definition.ownersOf ?? definition.subjectsOf)(record),
+        )
+        await authoriseSubjects(db, caller, actor, owners)
         return { value: result, subjects }
       },
     }
@@ -315,7 +318,7 @@ export function createRegistryService(options: {
     },
     async readValue(caller, registry, version, id, field) {
       const definition = await resolve(caller, registry, version)
-      if (!(field in definition.recordSchema.properties)) {
+      if (!Object.hasOwn(definition.recordSchema.properties, field)) {
         throw new RegistryError(
           'REGISTRY_FIELD_UNKNOWN',
           `the ${definition.name} register has no field "${field}"`,
@@ -340,7 +343,7 @@ export function createRegistryService(options: {
           registry: 'tracker',
           data: 'tracker.data-usage',
           async run(db) {
-            const self = actor.personalCode === subject
+            const self = actor.personalCode === subject && selfService(caller)
             if (!self && !(await isOfficial(db, actor, 'data protection officer'))) {
               throw new RegistryError(
                 'ACCESS_DENIED',
@@ -439,6 +442,11 @@ function registryOf(registry: string, version: string): RegistryDefinition {
   return definition
 }
 
+/** Whether the calling system is one where residents act for themselves (the state portal). */
+function selfService(caller: Caller): boolean {
+  return caller.grants.reads.includes('self-service')
+}
+
 function authoriseRegistry(caller: Caller, registry: RegistryName): void {
   if (!caller.grants.keeps.includes(registry) && !caller.grants.reads.includes(registry)) {
     throw new RegistryError(
@@ -450,13 +458,15 @@ function authoriseRegistry(caller: Caller, registry: RegistryName): void {
 }
 
 /** An actor who is not an official of the calling agency may only see records about themself. */
+/** An official of the calling agency reads; anyone else only their own records, through self-service. */
 async function authoriseSubjects(
   db: Kysely<Schema>,
+  caller: Caller,
   actor: Actor,
-  subjects: readonly string[],
+  owners: readonly string[],
 ): Promise<void> {
-  if (subjects.every((subject) => subject === actor.personalCode)) return
   if (await isOfficial(db, actor)) return
+  if (selfService(caller) && owners.every((owner) => owner === actor.personalCode)) return
   throw new RegistryError(
     'ACCESS_DENIED',
     'the acting person is not an official of the calling agency and the data is not theirs',
@@ -585,7 +595,8 @@ function validateWrite(
 }
 
 const WRITABLE_PATTERNS: Readonly<Record<WritableKind, RegExp>> = {
-  email: /^[^\s@<>()[\],;:"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}$/,
+  // eslint-disable-next-line no-control-regex
+  email: /^[^\s@<>()[\],;:"\u0000-\u001f\u007f]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}$/,
   phone: /^\+[1-9]\d{6,14}$/,
   date: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/,
   personalCode: /^(?:[A-Z]{2})?[1-8]\d{10}$/,
@@ -657,9 +668,9 @@ function validateValue(
   }
 }
 
-/** Accepts a bare personal code or one with the ISO country prefix (`EE38001085718`). */
+/** Accepts a bare personal code or one with the issuing country's prefix (`EE38001085718`). */
 export function personalCodeOf(value: string, field: string): string {
-  const code = /^[A-Z]{2}\d{11}$/.test(value) ? value.slice(2) : value
+  const code = /^EE\d{11}$/.test(value) ? value.slice(2) : value
   parsePersonalCode(code, field)
   return code
 }

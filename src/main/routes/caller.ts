@@ -67,11 +67,22 @@ function bearerToken(authorization: string | undefined): string {
   return authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : authorization.trim()
 }
 
+/**
+ * A header that must come once, read as UTF-8. Node joins repeated headers with ", " and gives
+ * the bytes as Latin-1, so the raw header list is counted and the value re-decoded.
+ */
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
+  const raw = request.raw.rawHeaders
+  let count = 0
+  for (let index = 0; index < raw.length; index += 2) if (raw[index].toLowerCase() === name) count++
+  if (count > 1) throw new EStateError('INVALID_INPUT', `send ${name} once`, { field: name })
   const value = request.headers[name]
-  if (Array.isArray(value))
-    throw new EStateError('INVALID_INPUT', `send ${name} once`, { field: name })
-  return value === undefined || value === '' ? undefined : value
+  if (typeof value !== 'string' || value === '') return undefined
+  const decoded = Buffer.from(value, 'latin1').toString('utf8')
+  if (decoded.includes('\ufffd')) {
+    throw new EStateError('INVALID_INPUT', `${name} must be UTF-8`, { field: name })
+  }
+  return decoded
 }
 
 function listOf(commaSeparated: string): string[] {

@@ -15,6 +15,8 @@ export const REGISTRY_NAMES = [
 
 export type RegistryName = (typeof REGISTRY_NAMES)[number]
 
+export type Grant = RegistryName | 'self-service'
+
 export interface AgencyProfile {
   readonly registryCode: string
   readonly name: string
@@ -25,8 +27,12 @@ export interface AgencyProfile {
   readonly registries: readonly RegistryName[]
   /** Roles its officials act in. */
   readonly roles: readonly string[]
-  /** Registries kept by other agencies that this one may read (deny by default). */
-  readonly reads: readonly RegistryName[]
+  /**
+   * Registries kept by other agencies that this one may read (deny by default), and
+   * `self-service` for a system where residents act for themselves (the state portal): only
+   * there may a person who is not an official read their own records and data tracker.
+   */
+  readonly reads: readonly Grant[]
 }
 
 export interface DemoPerson {
@@ -159,7 +165,15 @@ export const DEFAULT_PROFILE: CountryProfile = {
       'state-portal',
       [],
       ['clerk', 'data protection officer'],
-      ['population', 'addresses', 'business', 'vehicles', 'employment', 'health-insurance'],
+      [
+        'self-service',
+        'population',
+        'addresses',
+        'business',
+        'vehicles',
+        'employment',
+        'health-insurance',
+      ],
     ),
   ],
   demoPersons: [
@@ -184,7 +198,7 @@ function agency(
   subsystem: string,
   registries: RegistryName[],
   roles: string[],
-  reads: RegistryName[],
+  reads: Grant[],
 ): AgencyProfile {
   return {
     registryCode: formatRegistryCode(body),

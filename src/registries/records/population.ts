@@ -168,5 +168,15 @@ export const populationRegistry: RegistryDefinition<PersonRecord> = {
     })
     return { records, total: total }
   },
-  subjectsOf: (record) => [record.personalCode],
+  ownersOf: (record) => [record.personalCode],
+  // The record shows relatives' personal codes too: their trackers show the read as well.
+  subjectsOf: (record) =>
+    [
+      record.personalCode,
+      record.spouseCode,
+      record.motherCode,
+      record.fatherCode,
+      ...record.childrenCodes,
+      ...record.vitalEvents.map((event) => event.otherCode),
+    ].filter((code): code is string => code !== null),
 }

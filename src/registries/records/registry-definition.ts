@@ -61,4 +61,9 @@ export interface RegistryDefinition<R extends Record<string, unknown> = Record<s
   ): Promise<{ records: R[]; total: number }>
   /** Personal codes whose data a record shows (for access records). */
   subjectsOf(record: R): string[]
+  /**
+   * Whose record it is, for self-service reads (default: every subject). A population record
+   * shows relatives' codes, but only its own person may read it through the portal.
+   */
+  ownersOf?(record: R): string[]
 }
