@@ -18,7 +18,8 @@ usePostgresCluster()
 describe.each(ENGINES)('ledger checkpoints on %s', (engine) => {
   let t: TestApp
   beforeAll(async () => {
-    t = await startTestApp(engine)
+    // No background drain: each test drains explicitly, so none races another drain for entries.
+    t = await startTestApp(engine, { options: { drainIntervalMs: 0 } })
   }, 120_000)
   afterAll(async () => {
     await t?.close()
