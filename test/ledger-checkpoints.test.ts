@@ -4,6 +4,7 @@ import {
   hashLeaf,
   openNote,
   parseSignerKey,
+  entryBundle,
   parseCheckpoint,
   parseVerifierKey,
   rootHash,
@@ -51,6 +52,42 @@ describe.each(ENGINES)('ledger checkpoints on %s', (engine) => {
       true,
     )
     expect(checkpoint.rootHash).toEqual(rootHash(entries.map((row) => Buffer.from(row.leaf_hash))))
+  })
+
+  it('serves the tiles of the signed tree, immutable, and refuses others', async () => {
+    expect((await read()).statusCode).toBe(200)
+    await t.app.platform().drain.drainOnce()
+    const key = parseVerifierKey((await t.inject({ url: '/ledger/verifier-key' })).body)
+    const size = parseCheckpoint(
+      openNote((await t.inject({ url: '/ledger/checkpoint' })).body, [key]).text,
+    ).size
+    const rows = await t.app
+      .platform()
+      .store.admin.selectFrom('ledger_entries')
+      .select(['entry', 'leaf_hash'])
+      .where('idx', '<', size)
+      .orderBy('idx')
+      .execute()
+    const width = Math.min(size, 255)
+    const hashes = await t.inject({ url: `/ledger/tile/0/000.p/${width}` })
+    expect(hashes.statusCode).toBe(200)
+    expect(hashes.headers['cache-control']).toMatch(/immutable/)
+    expect(hashes.rawPayload).toEqual(
+      Buffer.concat(rows.slice(0, width).map((row) => Buffer.from(row.leaf_hash))),
+    )
+    const bundle = await t.inject({ url: `/ledger/tile/entries/000.p/${width}` })
+    expect(bundle.rawPayload).toEqual(entryBundle(rows.slice(0, width).map((row) => row.entry)))
+    for (const url of [
+      `/ledger/tile/0/000.p/${width + 1}`,
+      '/ledger/tile/0/001',
+      '/ledger/tile/0/0.p/1',
+      '/ledger/tile/9/../x',
+      '/ledger/tile/0/000.p/0',
+    ]) {
+      const reply = await t.inject({ url })
+      expect(reply.statusCode, url).toBe(404)
+      expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/)
+    }
   })
 
   it('continues the same tree from another drain (another process), one checkpoint per size', async () => {

@@ -17,5 +17,14 @@ export {
   type NoteVerifier,
 } from './note.ts'
 export { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.ts'
-export { tilePath, entryBundle, tilesForSize, TILE_WIDTH, type TileFile } from './tiles.ts'
+export {
+  tilePath,
+  parseTilePath,
+  entryBundle,
+  tilesForSize,
+  TILE_WIDTH,
+  type TileFile,
+  type TileAddress,
+} from './tiles.ts'
+export { readTile } from './tile-reader.ts'
 export { LedgerError, type LedgerErrorCode } from './errors.ts'

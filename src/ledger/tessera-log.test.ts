@@ -16,7 +16,7 @@ import {
   verifyInclusion,
 } from './merkle.ts'
 import { generateSigner, openNote, parseSignerKey, parseVerifierKey, signNote } from './note.ts'
-import { tilePath, tilesForSize } from './tiles.ts'
+import { parseTilePath, tilePath, tilesForSize } from './tiles.ts'
 
 const LOG = join(import.meta.dirname, '../../../shared/vectors/tessera-log')
 const SIGNER =
@@ -136,6 +136,25 @@ describe('signed notes and checkpoints', () => {
   it('name tiles as tlog-tiles does, beyond the first tile and the first level', () => {
     expect(tilePath(0, 1234067)).toBe('tile/0/x001/x234/067')
     expect(tilePath('entries', 5, 17)).toBe('tile/entries/005.p/17')
+    expect(parseTilePath('tile/0/x001/x234/067')).toEqual({ level: 0, index: 1234067, width: 256 })
+    expect(parseTilePath('tile/entries/005.p/17')).toEqual({
+      level: 'entries',
+      index: 5,
+      width: 17,
+    })
+    for (const path of [
+      'tile/0/5',
+      'tile/0/000.p/256',
+      'tile/0/000.p/0',
+      'tile/0/x000/005',
+      'tile/64/000',
+      'tile/0/000.p/017',
+      'tile/0/../000',
+    ]) {
+      expect(() => parseTilePath(path), path).toThrow(
+        expect.objectContaining({ code: 'LEDGER_INVALID_ARGUMENT' }),
+      )
+    }
     const leaves = Array.from({ length: 600 }, (_, index) =>
       hashLeaf(Buffer.from(`entry ${index}`)),
     )

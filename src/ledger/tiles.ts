@@ -77,3 +77,35 @@ export function tilesForSize(
   }
   return files
 }
+
+export interface TileAddress {
+  readonly level: number | 'entries'
+  readonly index: number
+  /** 256 for a full tile. */
+  readonly width: number
+}
+
+const TILE_PATH =
+  /^tile\/(entries|[0-9]|[1-5][0-9]|6[0-3])\/((?:x[0-9]{3}\/)*[0-9]{3})(?:\.p\/([0-9]{1,3}))?$/
+
+/** Parses `tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]` strictly, as tlog-tiles writes them. */
+export function parseTilePath(path: string): TileAddress {
+  const match = TILE_PATH.exec(path)
+  const invalid = (): never => {
+    throw new LedgerError('LEDGER_INVALID_ARGUMENT', `not a tile path: ${path.slice(0, 100)}`)
+  }
+  if (match === null) invalid()
+  const [, levelText, indexText, widthText] = match as RegExpExecArray
+  const index = Number(indexText.replace(/x|\//g, ''))
+  const width = widthText === undefined ? TILE_WIDTH : Number(widthText)
+  if (
+    !Number.isSafeInteger(index) ||
+    width < 1 ||
+    width > TILE_WIDTH - (widthText === undefined ? 0 : 1)
+  )
+    invalid()
+  // The canonical spelling only: one path per tile.
+  const level = levelText === 'entries' ? 'entries' : Number(levelText)
+  if (tilePath(level, index, width) !== path) invalid()
+  return { level, index, width }
+}

@@ -88,7 +88,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   server.addHook('onSend', async (request, reply) => {
     reply.header('x-road-id', request.id)
     reply.header('x-content-type-options', 'nosniff')
-    reply.header('cache-control', 'no-store')
+    // Nothing is cacheable unless its route says so (ledger tiles are immutable).
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
   })
   server.addHook('onResponse', async (request, reply) => {
     request.log.info(

@@ -1,11 +1,11 @@
 /**
  * The public log, read-only and unauthenticated (anyone may audit it): the latest signed
- * checkpoint (C2SP tlog-checkpoint as a signed note) and the log's verifier key. Tiles,
- * proofs and witness cosignatures come with the rest of the ledger issue.
+ * checkpoint (C2SP tlog-checkpoint as a signed note), the log's verifier key, and its tiles
+ * (C2SP tlog-tiles). Proofs, receipts and witness cosignatures come with the rest of issue 5.
  */
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { parseSignerKey } from '../../ledger/index.ts'
+import { parseSignerKey, parseTilePath, readTile, type TileAddress } from '../../ledger/index.ts'
 import type { Config } from '../config.ts'
 import type { Platform } from '../platform.ts'
 import { ProblemSchema } from './schemas.ts'
@@ -47,6 +47,49 @@ export function registerLedger(
         .type('text/plain; charset=utf-8')
         .header('cache-control', 'no-cache')
         .send(latest.note)
+    },
+  )
+  app.get(
+    '/ledger/tile/*',
+    {
+      schema: {
+        tags: ['Ledger'],
+        summary:
+          'A C2SP tlog-tiles hash tile or entry bundle: tile/<L>/<N>[.p/<W>], tile/entries/<N>[.p/<W>]',
+        response: { 404: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const path = `tile/${(request.params as { '*': string })['*']}`
+      const notFound = (detail: string) =>
+        reply.code(404).type('application/problem+json').send({
+          type: 'urn:e-state:problem:tile_not_found',
+          title: 'Not found',
+          status: 404,
+          code: 'TILE_NOT_FOUND',
+          detail,
+          instance: request.url,
+        })
+      let address: TileAddress
+      try {
+        address = parseTilePath(path)
+      } catch {
+        return notFound('not a tile path (tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>])')
+      }
+      const db = platform().store.db
+      const latest = await db
+        .selectFrom('ledger_checkpoints')
+        .select('size')
+        .orderBy('size', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      const bytes = await readTile(db, address, Number(latest?.size ?? 0))
+      if (bytes === undefined) return notFound('the log has no such tile (yet)')
+      // Tiles never change: cache them for good.
+      return reply
+        .type('application/octet-stream')
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .send(bytes)
     },
   )
   app.get(
