@@ -13,7 +13,7 @@ import { EStateError, createLogger, systemClock, type Clock, type Logger } from 
 import type { Config } from './config.ts'
 import { createMetrics } from './metrics.ts'
 import { openPlatform, type Platform } from './platform.ts'
-import { installProblemHandlers, problemOf } from './problem.ts'
+import { installProblemHandlers, problemOf, sendProblem } from './problem.ts'
 import { registerDataApi } from './routes/data-api.ts'
 import { registerLedger } from './routes/ledger.ts'
 import { registerOperations } from './routes/operations.ts'
@@ -71,16 +71,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     disableRequestLogging: true,
     // Malformed URLs (bad percent-encoding) get a problem document like every other bad input.
     frameworkErrors: (error, request, reply) => {
-      void (reply as FastifyReply)
-        .code(400)
-        .type('application/problem+json')
-        .send(
-          problemOf(
-            'INVALID_INPUT',
-            `the request could not be read: ${error.message}`,
-            request.url.split('?')[0],
-          ),
-        )
+      void sendProblem(
+        reply as FastifyReply,
+        problemOf(
+          'INVALID_INPUT',
+          `the request could not be read: ${error.message}`,
+          request.url.split('?')[0],
+        ),
+      )
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,

@@ -8,6 +8,7 @@ import { Type } from 'typebox'
 import { parseSignerKey, parseTilePath, readTile, type TileAddress } from '../../ledger/index.ts'
 import type { Config } from '../config.ts'
 import type { Platform } from '../platform.ts'
+import { problemOf, sendProblem } from '../problem.ts'
 import { ProblemSchema } from './schemas.ts'
 
 export function registerLedger(
@@ -26,21 +27,12 @@ export function registerLedger(
       },
     },
     async (_request, reply) => {
-      const latest = await platform()
-        .store.db.selectFrom('ledger_checkpoints')
-        .select('note')
-        .orderBy('size', 'desc')
-        .limit(1)
-        .executeTakeFirst()
+      const latest = await latestCheckpoint(platform())
       if (latest === undefined) {
-        return reply.code(404).type('application/problem+json').send({
-          type: 'urn:e-state:problem:ledger_empty',
-          title: 'Not found',
-          status: 404,
-          code: 'LEDGER_EMPTY',
-          detail: 'no checkpoint has been signed yet',
-          instance: '/ledger/checkpoint',
-        })
+        return sendProblem(
+          reply,
+          problemOf('LEDGER_EMPTY', 'no checkpoint has been signed yet', '/ledger/checkpoint'),
+        )
       }
       // A checkpoint changes every second or so: clients must not cache it.
       return reply
@@ -62,28 +54,15 @@ export function registerLedger(
     async (request, reply) => {
       const path = `tile/${(request.params as { '*': string })['*']}`
       const notFound = (detail: string) =>
-        reply.code(404).type('application/problem+json').send({
-          type: 'urn:e-state:problem:tile_not_found',
-          title: 'Not found',
-          status: 404,
-          code: 'TILE_NOT_FOUND',
-          detail,
-          instance: request.url,
-        })
+        sendProblem(reply, problemOf('TILE_NOT_FOUND', detail, request.url))
       let address: TileAddress
       try {
         address = parseTilePath(path)
       } catch {
         return notFound('not a tile path (tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>])')
       }
-      const db = platform().store.db
-      const latest = await db
-        .selectFrom('ledger_checkpoints')
-        .select('size')
-        .orderBy('size', 'desc')
-        .limit(1)
-        .executeTakeFirst()
-      const bytes = await readTile(db, address, Number(latest?.size ?? 0))
+      const latest = await latestCheckpoint(platform())
+      const bytes = await readTile(platform().store.db, address, Number(latest?.size ?? 0))
       if (bytes === undefined) return notFound('the log has no such tile (yet)')
       // Tiles never change: cache them for good.
       return reply
@@ -103,4 +82,14 @@ export function registerLedger(
     },
     async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${verifierKey}\n`),
   )
+}
+
+/** The newest signed checkpoint: what the log serves and what its tiles are cut from. */
+function latestCheckpoint(platform: Platform): Promise<{ size: number; note: string } | undefined> {
+  return platform.store.db
+    .selectFrom('ledger_checkpoints')
+    .select(['size', 'note'])
+    .orderBy('size', 'desc')
+    .limit(1)
+    .executeTakeFirst()
 }

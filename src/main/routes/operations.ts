@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { Metrics } from '../metrics.ts'
+import { problemOf, sendProblem } from '../problem.ts'
 import { ProblemSchema } from './schemas.ts'
 
 export function registerOperations(
@@ -30,14 +31,14 @@ export function registerOperations(
     },
     async (request, reply) => {
       if (options.isReady()) return { status: 'ready' as const }
-      return reply.code(503).header('retry-after', '5').type('application/problem+json').send({
-        type: 'urn:e-state:problem:not_ready',
-        title: 'Service unavailable',
-        status: 503,
-        code: 'NOT_READY',
-        detail: 'starting: opening the store and, on first start, seeding the country',
-        instance: request.url,
-      })
+      return sendProblem(
+        reply,
+        problemOf(
+          'NOT_READY',
+          'starting: opening the store and, on first start, seeding the country',
+          request.url,
+        ),
+      )
     },
   )
   app.get(
