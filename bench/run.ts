@@ -6,8 +6,11 @@
  * 2. A personal-record read through the access gate versus the same query without it, both with
  *    16 concurrent readers in one process, on both engines.
  *
+ * 3. The integrity ledger: durable appends/s with 64 appenders and their latency, beside the raw
+ *    SHA-256 and fsync rates of this machine; inclusion proofs/s; receipt size (bench/ledger.ts).
+ *
  * Options: --population N (SQLite, default 100000), --pg-population N (default 20000),
- * --seconds S per read measurement (default 5), --skip-postgres.
+ * --seconds S per measurement (default 5), --skip-postgres, --only-ledger.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,6 +26,7 @@ import {
 import { systemClock } from '../src/shared/index.ts'
 import { createDataKeyStore, openStore, type Store } from '../src/storage/index.ts'
 import { startPgCluster } from '../test/support/pg-cluster.ts'
+import { benchLedger } from './ledger.ts'
 import { measureRawInserts } from './raw-inserts.ts'
 
 const { values } = parseArgs({
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     'pg-population': { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '5' },
     'skip-postgres': { type: 'boolean', default: false },
+    'only-ledger': { type: 'boolean', default: false },
   },
 })
 const population = Number(values.population)
@@ -46,11 +51,15 @@ console.log(
 const workDir = mkdtempSync(join(tmpdir(), 'e-state-bench-'))
 try {
   const sqliteUrl = join(workDir, 'estate.db')
-  await benchEngine('sqlite', sqliteUrl, population)
+  if (!values['only-ledger']) await benchEngine('sqlite', sqliteUrl, population)
+  console.log('## ledger on sqlite')
+  await benchLedger('sqlite', join(workDir, 'ledger.db'), seconds, workDir)
   if (!values['skip-postgres']) {
     const cluster = await startPgCluster({ database: 'bench', durable: true })
     try {
-      await benchEngine('postgres', cluster.url, pgPopulation)
+      if (!values['only-ledger']) await benchEngine('postgres', cluster.url, pgPopulation)
+      console.log('\n## ledger on postgres')
+      await benchLedger('postgres', cluster.url, seconds, workDir)
     } finally {
       await cluster.stop()
     }

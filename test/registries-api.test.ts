@@ -325,7 +325,7 @@ describe.each(ENGINES)('the registries API on %s', (engine) => {
       )
 
       // The public ledger holds a salted commitment of the record, never whose data was read.
-      await t.app.platform().drain.drainOnce()
+      await t.app.platform().ledger.drainOnce()
       const commitment = commitAccessRecord({ ...record, salt: new Uint8Array(record.salt) })
       const entries = await admin
         .selectFrom('ledger_entries')
@@ -1107,7 +1107,7 @@ describe('fail closed when access records do not reach the ledger (sqlite)', () 
     // Nothing was written by the refused read.
     expect(await outboxSize()).toBe(before)
 
-    const moved = await t.app.platform().drain.drainOnce()
+    const moved = await t.app.platform().ledger.drainOnce()
     expect(moved).toBe(before)
     expect(await outboxSize()).toBe(0)
     const again = expectOk(await read())

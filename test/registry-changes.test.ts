@@ -1,6 +1,6 @@
 /** Changing base-registry records through the API: who may, what is recorded, what is refused. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { commitValues } from '../src/registries/commitment.ts'
+import { commitValues } from '../src/ledger/index.ts'
 import { ENGINES, usePostgresCluster } from './support/engines.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 
@@ -62,7 +62,7 @@ describe.each(ENGINES)('registry changes on %s', (engine) => {
       .select(['entry'])
       .where('kind', '=', 'registry-change')
       .execute()
-    await t.app.platform().drain.drainOnce()
+    await t.app.platform().ledger.drainOnce()
     const entries = await db
       .selectFrom('ledger_entries')
       .select(['entry'])

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { EStateError } from '../shared/index.ts'
 import { runAgencies } from './agencies-command.ts'
 import { runKeys } from './keys-command.ts'
+import { runLedger } from './ledger-command.ts'
 import { runMigrate } from './migrate-command.ts'
 import { runSeed } from './seed-command.ts'
 import { runStart } from './start-command.ts'
@@ -37,6 +38,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage:
       'e-state keys status | rotate-data-key AGENCY | rotate-master (--new-key-file FILE | --out FILE)',
     run: runKeys,
+  },
+  ledger: {
+    summary: 'Audit the integrity ledger; verify a receipt offline',
+    usage:
+      'e-state ledger audit | e-state ledger verify-receipt FILE [--log-key VKEY] [--witness-key VKEY]... [--quorum N]',
+    run: runLedger,
   },
   agencies: {
     summary: 'List the agencies (exchange members); issue a member API key',

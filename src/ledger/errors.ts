@@ -7,6 +7,10 @@ export type LedgerErrorCode =
   | 'LEDGER_MALFORMED_NOTE'
   | 'LEDGER_INVALID_SIGNATURE'
   | 'LEDGER_MALFORMED_CHECKPOINT'
+  | 'LEDGER_INCOMPLETE'
+  | 'LEDGER_UNKNOWN_SIZE'
+  | 'LEDGER_UNKNOWN_ENTRY'
+  | 'LEDGER_MALFORMED_RECEIPT'
 
 export class LedgerError extends EStateError {
   declare readonly code: LedgerErrorCode

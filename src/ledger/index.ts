@@ -1,4 +1,20 @@
-export { startOutboxDrain, type OutboxDrain, type OutboxDrainOptions } from './outbox-drain.ts'
+export {
+  openLedger,
+  committedSize,
+  latestPublished,
+  type Ledger,
+  type LedgerOptions,
+  type PublishedCheckpoint,
+  type WitnessClient,
+} from './log.ts'
+export {
+  createTreeReader,
+  rangeHash,
+  storedInclusionProof,
+  storedConsistencyProof,
+  storedTile,
+  type TreeReader,
+} from './stored-tree.ts'
 export { hashLeaf, hashChildren } from './merkle-hash.ts'
 export {
   rootHash,
@@ -6,6 +22,8 @@ export {
   consistencyProof,
   verifyInclusion,
   verifyConsistency,
+  inclusionRanges,
+  consistencyRanges,
 } from './merkle.ts'
 export {
   generateSigner,
@@ -26,5 +44,33 @@ export {
   type TileFile,
   type TileAddress,
 } from './tiles.ts'
-export { readTile } from './tile-reader.ts'
 export { LedgerError, type LedgerErrorCode } from './errors.ts'
+export { commitValues } from './commitment.ts'
+export {
+  buildReceipt,
+  verifyReceipt,
+  type Receipt,
+  type ReceiptOpening,
+  type VerifiedReceipt,
+} from './receipt.ts'
+export { auditLog, type AuditFinding, type LogAuditReport } from './audit.ts'
+export {
+  generateCosigner,
+  parseCosignerKey,
+  parseCosignerVerifierKey,
+  cosignCheckpoint,
+  verifyCosignatures,
+  type Cosigner,
+  type CosignerVerifier,
+} from './cosignature.ts'
+export {
+  createWitness,
+  openFileWitnessState,
+  memoryWitnessState,
+  formatAddCheckpoint,
+  appendCosignatures,
+  type Witness,
+  type WitnessAnswer,
+  type WitnessRecord,
+  type WitnessState,
+} from './witness.ts'

@@ -5,8 +5,8 @@
  * The verifiers follow the RFC's algorithms step by step and add the conventions of
  * transparency-dev/merkle that its test vectors encode: hashes are exactly 32 bytes, and a
  * consistency proof from size 0 is an error (there is nothing to be consistent with).
- * Generation works over an in-memory array of leaf hashes; the tiled log (later) computes the
- * same values from stored tiles.
+ * Generation first lists the subtrees a proof needs (`inclusionRanges`, `consistencyRanges`);
+ * their hashes come from an in-memory array here and from the stored tiles in the log.
  */
 import { createHash } from 'node:crypto'
 import { LedgerError } from './errors.ts'
@@ -30,17 +30,10 @@ export function inclusionProof(
   index: number,
   size = leaves.length,
 ): Buffer[] {
-  if (!Number.isInteger(index) || index < 0 || index >= size || size > leaves.length) {
+  if (size > leaves.length) {
     throw new LedgerError('LEDGER_INVALID_ARGUMENT', `no leaf ${index} in a tree of ${size}`)
   }
-  const path = (start: number, end: number, target: number): Buffer[] => {
-    if (end - start <= 1) return []
-    const split = largestPowerOfTwoBelow(end - start)
-    return target < start + split
-      ? [...path(start, start + split, target), rootHash(leaves, start + split, end)]
-      : [...path(start + split, end, target), rootHash(leaves, start, start + split)]
-  }
-  return path(0, size, index)
+  return inclusionRanges(index, size).map(([start, end]) => rootHash(leaves, start, end))
 }
 
 /** PROOF(m, D[n]) (§2.1.4.1): proves the tree of `oldSize` leaves is a prefix of `newSize`. */
@@ -49,21 +42,81 @@ export function consistencyProof(
   oldSize: number,
   newSize = leaves.length,
 ): Buffer[] {
-  if (!Number.isInteger(oldSize) || oldSize < 1 || oldSize > newSize || newSize > leaves.length) {
+  if (newSize > leaves.length) {
     throw new LedgerError(
       'LEDGER_INVALID_ARGUMENT',
       `no consistency proof from ${oldSize} to ${newSize}`,
     )
   }
-  const subproof = (m: number, start: number, end: number, complete: boolean): Buffer[] => {
-    const n = end - start
-    if (m === n) return complete ? [] : [rootHash(leaves, start, end)]
-    const split = largestPowerOfTwoBelow(n)
-    return m <= split
-      ? [...subproof(m, start, start + split, complete), rootHash(leaves, start + split, end)]
-      : [...subproof(m - split, start + split, end, false), rootHash(leaves, start, start + split)]
+  return consistencyRanges(oldSize, newSize).map(([start, end]) => rootHash(leaves, start, end))
+}
+
+/** A run of leaves `[start, end)` whose subtree hash MTH(D[start:end]) is one proof node. */
+export type LeafRange = readonly [start: number, end: number]
+
+/**
+ * The subtrees whose hashes make up PATH(index, D[size]), in proof order. The same list serves
+ * an in-memory tree and the stored one (which fetches each hash from its tiles).
+ */
+export function inclusionRanges(index: number, size: number): LeafRange[] {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) {
+    throw new LedgerError('LEDGER_INVALID_ARGUMENT', `no leaf ${index} in a tree of ${size}`)
   }
-  return subproof(oldSize, 0, newSize, true)
+  const ranges: LeafRange[] = []
+  let start = 0
+  let end = size
+  const stack: LeafRange[] = []
+  while (end - start > 1) {
+    const split = largestPowerOfTwoBelow(end - start)
+    if (index < start + split) {
+      stack.push([start + split, end])
+      end = start + split
+    } else {
+      stack.push([start, start + split])
+      start += split
+    }
+  }
+  // The recursion emits the deepest sibling first.
+  while (stack.length > 0) ranges.push(stack.pop() as LeafRange)
+  return ranges
+}
+
+/** The subtrees whose hashes make up PROOF(oldSize, D[newSize]), in proof order. */
+export function consistencyRanges(oldSize: number, newSize: number): LeafRange[] {
+  if (
+    !Number.isSafeInteger(oldSize) ||
+    !Number.isSafeInteger(newSize) ||
+    oldSize < 1 ||
+    oldSize > newSize
+  ) {
+    throw new LedgerError(
+      'LEDGER_INVALID_ARGUMENT',
+      `no consistency proof from ${oldSize} to ${newSize}`,
+    )
+  }
+  const stack: LeafRange[] = []
+  let m = oldSize
+  let start = 0
+  let end = newSize
+  let complete = true
+  for (;;) {
+    const n = end - start
+    if (m === n) {
+      if (!complete) stack.push([start, end])
+      break
+    }
+    const split = largestPowerOfTwoBelow(n)
+    if (m <= split) {
+      stack.push([start + split, end])
+      end = start + split
+    } else {
+      stack.push([start, start + split])
+      m -= split
+      start += split
+      complete = false
+    }
+  }
+  return stack.reverse()
 }
 
 /** §2.1.3.2: does `proof` show `leafHash` at `index` in the tree of `size` with `root`? */

@@ -16,6 +16,7 @@ import { openPlatform, type Platform } from './platform.ts'
 import { installProblemHandlers, problemOf, sendProblem } from './problem.ts'
 import { registerDataApi } from './routes/data-api.ts'
 import { registerLedger } from './routes/ledger.ts'
+import { registerTracker } from './routes/tracker.ts'
 import { registerOperations } from './routes/operations.ts'
 
 export interface EStateApp {
@@ -145,6 +146,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerOperations(server, { metrics, isReady: () => platform !== undefined && !closing })
   registerDataApi(server, requirePlatform)
   registerLedger(server, config, requirePlatform)
+  registerTracker(server, requirePlatform)
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
   return {

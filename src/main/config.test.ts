@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { generateSigner } from '../ledger/index.ts'
+import { generateCosigner, generateSigner } from '../ledger/index.ts'
 import { readConfig } from './config.ts'
 
 const directory = mkdtempSync(join(tmpdir(), 'e-state-config-'))
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
 const realKey = `prod-1:${Buffer.alloc(32, 7).toString('base64')}`
 const ledgerKey = generateSigner('registry.example.gov/ledger').text
+const witnessKey = generateCosigner('registry.example.gov/witness').text
 
 describe('configuration', () => {
   it('works with no settings at all in development, generating a master key outside the data folder', () => {
@@ -50,6 +51,7 @@ describe('configuration', () => {
     const config = readConfig({
       E_STATE_ENV: 'production',
       E_STATE_LEDGER_KEY: ledgerKey,
+      E_STATE_WITNESS_KEY: witnessKey,
       E_STATE_MASTER_KEY: realKey,
       E_STATE_MASTER_KEYS_PREVIOUS: `old-1:${Buffer.alloc(32, 1).toString('base64')}`,
     })
@@ -58,6 +60,32 @@ describe('configuration', () => {
     expect(config.masterKeys.current.id).toBe('prod-1')
     expect(config.masterKeys.previous.map((key) => key.id)).toEqual(['old-1'])
     expect(config.ledger.origin).toBe('registry.example.gov/ledger')
+  })
+
+  it('refuses to run production without a witness, or with a development witness key', () => {
+    const base = {
+      E_STATE_ENV: 'production',
+      E_STATE_LEDGER_KEY: ledgerKey,
+      E_STATE_MASTER_KEY: realKey,
+    }
+    expect(() => readConfig(base)).toThrow(
+      expect.objectContaining({ details: { variable: 'E_STATE_WITNESS_KEY' } }),
+    )
+    expect(() =>
+      readConfig({ ...base, E_STATE_WITNESS_KEY: `development-only:${witnessKey}` }),
+    ).toThrow(/development witness key/)
+    expect(() => readConfig({ ...base, E_STATE_WITNESSES: 'nonsense' })).toThrow(
+      expect.objectContaining({ details: { variable: 'E_STATE_WITNESSES' } }),
+    )
+    const remote = generateCosigner('embassy.example/witness').cosigner.verifier.text
+    const config = readConfig({
+      ...base,
+      E_STATE_WITNESSES: `${remote}@https://embassy.example/witness/`,
+    })
+    expect(config.witness).toMatchObject({
+      key: undefined,
+      remote: [{ verifierKey: remote, url: 'https://embassy.example/witness' }],
+    })
   })
 
   it('refuses to run production without a log signing key', () => {

@@ -11,7 +11,7 @@ import {
   type MasterKey,
   type MasterKeyRing,
 } from '../crypto/index.ts'
-import { generateSigner } from '../ledger/index.ts'
+import { generateCosigner, generateSigner } from '../ledger/index.ts'
 import { EStateError } from '../shared/index.ts'
 
 export type Environment = 'development' | 'production'
@@ -35,6 +35,18 @@ export interface Config {
   }
   /** The log's checkpoint origin line and its signed-note signer key (C2SP signed-note text). */
   readonly ledger: { readonly origin: string; readonly signerKey: string }
+  /**
+   * Witnessing: `key` runs a witness in this process (one-machine mode, or the embassy's witness
+   * for the other site's log), with its state in `statePath`, trusting this log and `logs`
+   * (verifier keys); `remote` are other sites' witnesses (C2SP tlog-witness) that must cosign
+   * this log's checkpoints too.
+   */
+  readonly witness: {
+    readonly key: string | undefined
+    readonly statePath: string
+    readonly logs: readonly string[]
+    readonly remote: readonly { readonly verifierKey: string; readonly url: string }[]
+  }
   /** Development only: write member credentials for the seeded agencies to the data folder. */
   readonly writeDevCredentials: boolean
 }
@@ -81,6 +93,7 @@ export function readConfig(
       keepAliveTimeoutMs: integer(env, 'E_STATE_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
     },
     ledger: readLedgerKey(env, environment, dataDir),
+    witness: readWitness(env, environment, dataDir),
     writeDevCredentials: environment === 'development',
   }
 }
@@ -128,6 +141,68 @@ function readLedgerKey(
       'E_STATE_LEDGER_KEY',
     )
   return { origin: name, signerKey }
+}
+
+/**
+ * Witnessing. `E_STATE_WITNESS_KEY` (or `_FILE`), a cosigner key `PRIVATE+KEY+<name>+<hash>+…`,
+ * runs an in-process witness; in development one is generated beside the data folder.
+ * `E_STATE_WITNESSES` lists remote witnesses as `<verifier key>@<url prefix>`, comma-separated.
+ * Production needs at least one witness and refuses a development key.
+ */
+function readWitness(
+  env: Readonly<Record<string, string | undefined>>,
+  environment: Environment,
+  dataDir: string,
+): Config['witness'] {
+  let text = env.E_STATE_WITNESS_KEY
+  if (text === undefined && env.E_STATE_WITNESS_KEY_FILE !== undefined) {
+    text = readFileSync(env.E_STATE_WITNESS_KEY_FILE, 'utf8').trim()
+  }
+  const remote = list(env.E_STATE_WITNESSES).map((item) => {
+    const at = item.indexOf('@')
+    const url = item.slice(at + 1)
+    if (at <= 0 || !/^https?:\/\/[^\s]+$/.test(url)) {
+      throw new ConfigError(
+        'E_STATE_WITNESSES lists <verifier key>@<http(s) url>, comma-separated',
+        'E_STATE_WITNESSES',
+      )
+    }
+    return { verifierKey: item.slice(0, at), url: url.replace(/\/+$/, '') }
+  })
+  if (text === undefined && environment === 'development') {
+    const path = join(dirname(dataDir), 'keys', `${basename(dataDir)}-witness.key`)
+    if (!existsSync(path)) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+      const name = `${env.E_STATE_LEDGER_ORIGIN?.split('/')[0] ?? 'localhost'}/witness`
+      writeFileSync(path, `${DEV_KEY_MARKER}:${generateCosigner(name).text}\n`, {
+        mode: 0o600,
+        flag: 'wx',
+      })
+    }
+    text = readFileSync(path, 'utf8').trim()
+  }
+  if (text === undefined && remote.length === 0) {
+    throw new ConfigError(
+      'production needs a witness: set E_STATE_WITNESS_KEY(_FILE) or E_STATE_WITNESSES',
+      'E_STATE_WITNESS_KEY',
+    )
+  }
+  if (environment === 'production' && text?.startsWith(DEV_KEY_MARKER) === true) {
+    throw new ConfigError('production refuses a development witness key', 'E_STATE_WITNESS_KEY')
+  }
+  return {
+    key: text?.replace(`${DEV_KEY_MARKER}:`, ''),
+    statePath: resolve(env.E_STATE_WITNESS_STATE ?? join(dataDir, 'witness-state.json')),
+    logs: list(env.E_STATE_WITNESS_LOGS),
+    remote,
+  }
+}
+
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
 }
 
 /**

@@ -1,11 +1,19 @@
-/** Prometheus metrics: process defaults, HTTP requests, and the access gate's batches and refusals. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+/**
+ * Prometheus metrics: process defaults, HTTP requests, the access gate's batches and refusals,
+ * and the ledger's appends, publications and failures.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { AccessGateMetrics } from '../registries/index.ts'
 
 export interface Metrics {
   readonly registry: Registry
   readonly http: Histogram<'method' | 'route' | 'status'>
   readonly gate: AccessGateMetrics
+  readonly ledger: {
+    readonly appended: Counter
+    readonly published: Gauge
+    readonly failures: Counter<'stage'>
+  }
 }
 
 export function createMetrics(): Metrics {
@@ -40,9 +48,26 @@ export function createMetrics(): Metrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   })
+  const appended = new Counter({
+    name: 'estate_ledger_entries_appended_total',
+    help: 'Entries appended to the integrity ledger',
+    registers: [registry],
+  })
+  const published = new Gauge({
+    name: 'estate_ledger_published_size',
+    help: 'Tree size of the newest checkpoint cosigned by every witness',
+    registers: [registry],
+  })
+  const failures = new Counter({
+    name: 'estate_ledger_failures_total',
+    help: 'Ledger appends, drains or publications that failed',
+    labelNames: ['stage'] as const,
+    registers: [registry],
+  })
   return {
     registry,
     http,
+    ledger: { appended, published, failures },
     gate: {
       onBatch(size, written) {
         reads.inc(size)

@@ -6,7 +6,18 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openEnvelope, type Envelope } from '../crypto/index.ts'
 import { issueMemberCredential } from '../exchange/index.ts'
-import { parseSignerKey, startOutboxDrain, type OutboxDrain } from '../ledger/index.ts'
+import {
+  createWitness,
+  openFileWitnessState,
+  openLedger,
+  parseCosignerKey,
+  parseCosignerVerifierKey,
+  parseSignerKey,
+  parseVerifierKey,
+  type Ledger,
+  type Witness,
+  type WitnessClient,
+} from '../ledger/index.ts'
 import {
   DEFAULT_PROFILE,
   createAccessGate,
@@ -19,6 +30,7 @@ import {
   type SeedReport,
 } from '../registries/index.ts'
 import type { Clock, Logger } from '../shared/index.ts'
+import { createTracker, type Tracker } from '../tracker/index.ts'
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
 import type { Config } from './config.ts'
 import type { Metrics } from './metrics.ts'
@@ -28,7 +40,10 @@ export interface Platform {
   readonly envelope: Envelope
   readonly gate: AccessGate
   readonly registries: RegistryService
-  readonly drain: OutboxDrain
+  readonly tracker: Tracker
+  readonly ledger: Ledger
+  /** The in-process witness, when this node runs one. */
+  readonly witness: Witness | undefined
   readonly instance: string
   close(): Promise<void>
 }
@@ -70,21 +85,30 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       clock,
       instance: country.instance,
     })
-    const drain = startOutboxDrain({
+    const signer = parseSignerKey(config.ledger.signerKey)
+    const witness = await openWitness(config, signer.verifier.text, clock)
+    const ledger = await openLedger({
       store,
       clock,
-      checkpoints: {
-        origin: config.ledger.origin,
-        signer: parseSignerKey(config.ledger.signerKey),
-      },
+      origin: config.ledger.origin,
+      signer,
+      witnesses: [
+        ...(witness === undefined ? [] : [witness]),
+        ...config.witness.remote.map((remote) => remoteWitness(remote.verifierKey, remote.url)),
+      ],
       intervalMs: options.drainIntervalMs ?? 100,
-      onError: (error) => logger.error({ err: error }, 'ledger outbox drain failed'),
+      onError: (error, stage) => {
+        options.metrics.ledger.failures.inc({ stage })
+        logger.error({ err: error, stage }, 'ledger failure')
+      },
+      onBatch: (entries) => options.metrics.ledger.appended.inc(entries),
+      onPublished: (size) => options.metrics.ledger.published.set(size),
     })
     if (config.writeDevCredentials) {
       try {
         await writeDevCredentials(store, clock, config.dataDir, logger)
       } catch (error) {
-        await drain.stop()
+        await ledger.stop()
         throw error
       }
     }
@@ -93,16 +117,63 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       envelope,
       gate,
       registries,
-      drain,
+      ledger,
+      witness,
+      tracker: createTracker({ registries, db: store.db, tree: ledger.tree }),
       instance: country.instance,
       async close() {
-        await drain.stop()
-        await store.close()
+        try {
+          await ledger.stop()
+        } finally {
+          await store.close()
+        }
       },
     }
   } catch (error) {
     await store.close()
     throw error
+  }
+}
+
+/** The in-process witness: this log's own and any other site's logs it was told to trust. */
+async function openWitness(
+  config: Config,
+  ownLog: string,
+  clock: Clock,
+): Promise<Witness | undefined> {
+  if (config.witness.key === undefined) return undefined
+  const byOrigin = new Map<string, ReturnType<typeof parseVerifierKey>[]>()
+  for (const text of [ownLog, ...config.witness.logs]) {
+    const verifier = parseVerifierKey(text)
+    byOrigin.set(verifier.name, [...(byOrigin.get(verifier.name) ?? []), verifier])
+  }
+  return createWitness({
+    cosigner: parseCosignerKey(config.witness.key),
+    logs: [...byOrigin].map(([origin, verifiers]) => ({ origin, verifiers })),
+    state: await openFileWitnessState(config.witness.statePath),
+    clock,
+  })
+}
+
+/** Another site's witness, over C2SP tlog-witness HTTP. */
+function remoteWitness(verifierKey: string, url: string): WitnessClient {
+  const { name } = parseCosignerVerifierKey(verifierKey)
+  return {
+    name,
+    async addCheckpoint(body) {
+      const response = await fetch(`${url}/add-checkpoint`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(10_000),
+      })
+      return {
+        status: response.status,
+        contentType: response.headers.get('content-type') ?? '',
+        body: await response.text(),
+      }
+    },
   }
 }
 

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { parsePersonalCode, type Clock } from '../shared/index.ts'
 import { DOOR_ROLE, type Schema, type Store, type tables } from '../storage/index.ts'
-import { commitValues } from './commitment.ts'
+import { commitValues } from '../ledger/index.ts'
 import { RegistryError } from './errors.ts'
 
 export interface Actor {
@@ -265,7 +265,14 @@ async function writeAccessRecords(
 export function commitAccessRecord(
   record: Omit<tables.AccessRecordTable, 'id' | 'actor_name'>,
 ): string {
-  return commitValues(record.salt, [
+  return commitValues(record.salt, accessRecordValues(record))
+}
+
+/** The values an access record's commitment covers, in order (a receipt's opening). */
+export function accessRecordValues(
+  record: Omit<tables.AccessRecordTable, 'id' | 'actor_name' | 'salt'>,
+): unknown[] {
+  return [
     record.recorded_at,
     record.subject_code,
     record.actor_code,
@@ -275,7 +282,7 @@ export function commitAccessRecord(
     record.data,
     record.purpose,
     record.covert_until,
-  ])
+  ]
 }
 
 /** Officials' names for the records, cached for a minute: a handful of officials read a lot. */

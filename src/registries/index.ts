@@ -14,6 +14,8 @@ export {
   type RegistryService,
   type Caller,
   type ListQuery,
+  type PersonalDataUsage,
+  type UsagePage,
 } from './registry-service.ts'
 export { RegistryError, type RegistryErrorCode } from './errors.ts'
 export { REGISTRIES, type RegistryDefinition } from './records/index.ts'
@@ -33,3 +35,4 @@ export {
   type SeedOptions,
 } from './country/seed.ts'
 export { PersonRecordSchema } from './records/population.ts'
+export { auditRecords, type RecordAuditReport } from './record-audit.ts'

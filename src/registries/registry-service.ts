@@ -9,8 +9,13 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
 import { assertRegistryCode, parsePersonalCode, type Clock } from '../shared/index.ts'
-import type { Schema, Store } from '../storage/index.ts'
-import type { AccessGate, Actor, PersonalRead } from './access-gate.ts'
+import type { Schema, Store, tables } from '../storage/index.ts'
+import {
+  accessRecordValues,
+  type AccessGate,
+  type Actor,
+  type PersonalRead,
+} from './access-gate.ts'
 import { REGISTRY_NAMES, type RegistryName } from './country/profile.ts'
 import { RegistryError } from './errors.ts'
 import {
@@ -19,7 +24,7 @@ import {
   type SearchCriteria,
   type WritableKind,
 } from './records/index.ts'
-import { commitValues } from './commitment.ts'
+import { commitValues } from '../ledger/index.ts'
 
 export const MAX_PAGE_SIZE = 100
 const MAX_OFFSET = 10_000
@@ -33,6 +38,11 @@ export interface Caller {
   readonly userCode?: string
   /** `X-Road-Issue`, if given. */
   readonly issue?: string
+  /**
+   * A covert read (police surveillance): hidden from the person's data tracker until this date
+   * (ISO 8601), though logged from the start. Only a police officer may ask for it.
+   */
+  readonly covertUntil?: string
   /** What the calling agency keeps and what it has been granted to read (deny by default). */
   readonly grants: { readonly keeps: readonly string[]; readonly reads: readonly string[] }
 }
@@ -64,6 +74,18 @@ export interface PersonalDataUsage {
   refrences: Array<{ ReferenceID: string }>
   purpose: string
   registry: string
+  /** The official's full name (the GovStack shape has initials only). */
+  readerName: string
+  /** Until when the read was hidden from the person (covert police queries), if it was. */
+  covertUntil: string | null
+  /** The salt and values behind the record's ledger commitment (see `commitAccessRecord`). */
+  opening: { salt: string; values: unknown[] }
+}
+
+export interface UsagePage {
+  readonly records: PersonalDataUsage[]
+  /** All matching records, for paging. */
+  readonly total: number
 }
 
 export interface RegistryService {
@@ -99,7 +121,13 @@ export interface RegistryService {
     id: string,
     field: string,
   ): Promise<unknown>
-  personalDataUsage(caller: Caller, userId: string, registry: string): Promise<PersonalDataUsage[]>
+  /** Reads of one person's data, newest first: only for the person or a data protection officer. */
+  personalDataUsage(
+    caller: Caller,
+    userId: string,
+    registry: string,
+    page?: { offset: number; limit: number },
+  ): Promise<UsagePage>
   registryList(): Array<{
     name: RegistryName
     version: string
@@ -135,10 +163,22 @@ export function createRegistryService(options: {
           (definition.ownersOf ?? definition.subjectsOf)(record),
         )
         await authoriseSubjects(db, caller, actor, owners)
+        if (caller.covertUntil !== undefined && !(await isOfficial(db, actor, 'police officer'))) {
+          throw new RegistryError('ACCESS_DENIED', 'only a police officer may read covertly', {
+            mandate: 'police officer',
+          })
+        }
         return { value: result, subjects }
       },
     }
-    return gate.read(actor, { reason: caller.issue ?? '' }, read)
+    return gate.read(
+      actor,
+      {
+        reason: caller.issue ?? '',
+        ...(caller.covertUntil === undefined ? {} : { covertUntil: caller.covertUntil }),
+      },
+      read,
+    )
   }
 
   const resolve = async (
@@ -330,7 +370,7 @@ export function createRegistryService(options: {
       if (records[0] === undefined) throw new RegistryError('RECORD_NOT_FOUND', 'no record found')
       return records[0][field]
     },
-    async personalDataUsage(caller, userId, registry) {
+    async personalDataUsage(caller, userId, registry, page = { offset: 0, limit: 1000 }) {
       const subject = personalCodeOf(userId, 'userId')
       if (registry !== '*') registryOf(registry, '1.0')
       const actor = actorOf(caller)
@@ -355,21 +395,14 @@ export function createRegistryService(options: {
             }
             let query = db
               .selectFrom('access_records')
-              .leftJoin('agencies', 'agencies.registry_code', 'access_records.agency_code')
-              .select([
-                'access_records.id',
-                'access_records.recorded_at',
-                'access_records.actor_code',
-                'access_records.actor_name',
-                'access_records.agency_code',
-                'access_records.client_id',
-                'access_records.registry',
-                'access_records.data',
-                'access_records.purpose',
-                'access_records.covert_until',
-                'agencies.name as agency_name',
-              ])
               .where('access_records.subject_code', '=', subject)
+              // The person's own looks at their tracker are logged, not listed back to them.
+              .where((eb) =>
+                eb.or([
+                  eb('access_records.registry', '!=', 'tracker'),
+                  eb('access_records.actor_code', '!=', subject),
+                ]),
+              )
             if (registry !== '*') query = query.where('access_records.registry', '=', registry)
             // Covert police queries stay hidden from the person until their release date.
             if (self) {
@@ -381,8 +414,18 @@ export function createRegistryService(options: {
                 ]),
               )
             }
-            const rows = await query.orderBy('access_records.id', 'desc').limit(1000).execute()
-            const value = rows.map((row): PersonalDataUsage => ({
+            const counted = await query
+              .select((eb) => eb.fn.countAll().as('total'))
+              .executeTakeFirst()
+            const rows = await query
+              .leftJoin('agencies', 'agencies.registry_code', 'access_records.agency_code')
+              .selectAll('access_records')
+              .select('agencies.name as agency_name')
+              .orderBy('access_records.id', 'desc')
+              .limit(page.limit)
+              .offset(page.offset)
+              .execute()
+            const records = rows.map((row): PersonalDataUsage => ({
               id: String(row.id),
               readerId: `${options.instance}${row.actor_code}`,
               readerInitials: initials(row.actor_name),
@@ -393,8 +436,17 @@ export function createRegistryService(options: {
               refrences: [{ ReferenceID: row.data }],
               purpose: row.purpose,
               registry: row.registry,
+              readerName: row.actor_name,
+              covertUntil: row.covert_until,
+              opening: {
+                salt: Buffer.from(row.salt).toString('hex'),
+                values: accessRecordValues(row),
+              },
             }))
-            return { value, subjects: [subject] }
+            return {
+              value: { records, total: Number(counted?.total ?? 0) },
+              subjects: [subject],
+            }
           },
         },
       )
@@ -530,16 +582,7 @@ async function recordChange(
     .values(row)
     .returning('id')
     .executeTakeFirstOrThrow()
-  const commitment = commitValues(row.salt, [
-    row.recorded_at,
-    row.registry,
-    row.record_id,
-    row.agency_code,
-    row.actor_code,
-    row.client_id,
-    row.purpose,
-    row.change,
-  ])
+  const commitment = commitRegistryChange(row)
   await db
     .insertInto('ledger_outbox')
     .values({
@@ -706,4 +749,18 @@ function initials(name: string): string {
     .filter((part) => part !== '')
     .map((part) => part[0].toUpperCase())
     .join('')
+}
+
+/** The public log holds only this salted hash of a registry change (see `commitAccessRecord`). */
+export function commitRegistryChange(row: Omit<tables.RegistryChangeTable, 'id'>): string {
+  return commitValues(row.salt, [
+    row.recorded_at,
+    row.registry,
+    row.record_id,
+    row.agency_code,
+    row.actor_code,
+    row.client_id,
+    row.purpose,
+    row.change,
+  ])
 }

@@ -231,14 +231,26 @@ export interface LedgerEntryTable {
   entry: Uint8Array
   leaf_hash: Uint8Array
   appended_at: string
+  /** The row this entry commits to (access record, registry change), when there is one. */
+  ref_id: number | null
+}
+
+/** The hash of leaves [idx·256^level, (idx+1)·256^level), for level ≥ 1. */
+export interface LedgerTileHashTable {
+  level: number
+  idx: number
+  hash: Uint8Array
 }
 
 export interface LedgerCheckpointTable {
   size: number
   root_hash: Uint8Array
-  /** The signed note, as served at /ledger/checkpoint. */
+  /** The note signed by the log alone. */
   note: string
   signed_at: string
+  /** The note with the witnesses' cosignatures: what /ledger/checkpoint serves once set. */
+  cosigned_note: string | null
+  published_at: string | null
 }
 
 export interface Schema {
@@ -266,6 +278,7 @@ export interface Schema {
   ledger_outbox: LedgerOutboxTable
   ledger_entries: LedgerEntryTable
   ledger_checkpoints: LedgerCheckpointTable
+  ledger_tile_hashes: LedgerTileHashTable
 }
 
 /** Tables holding personal data: readable only through the access gate. */

@@ -80,6 +80,9 @@ async function openPostgresStore(location: StoreLocation): Promise<Store> {
     } as pg.PoolConfig)
   const adminPool = makePool(location.poolSize ?? 16)
   const pool = makePool(location.poolSize ?? 16)
+  // An idle connection the server drops (restart, failover, shutdown) is discarded by the pool
+  // and the next query opens a new one; unhandled, the event would crash the process.
+  for (const each of [adminPool, pool]) each.on('error', () => undefined)
   const admin = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: adminPool }) })
   try {
     await sql`select 1`.execute(admin)

@@ -53,13 +53,39 @@ export async function callerOf(request: FastifyRequest, platform: Platform): Pro
   }
   const userId = singleHeader(request, 'x-road-userid')
   const issue = singleHeader(request, 'x-road-issue')
+  const covertUntil = covertDate(singleHeader(request, 'x-estate-covert-until'))
   return {
     clientId: formatClientId(client),
     agencyCode: agency.registry_code,
     grants: { keeps: listOf(agency.registries), reads: listOf(agency.reads) },
     ...(userId === undefined ? {} : { userCode: personalCodeOf(userId, 'X-Road-UserId') }),
     ...(issue === undefined ? {} : { issue }),
+    ...(covertUntil === undefined ? {} : { covertUntil }),
   }
+}
+
+/**
+ * `X-EState-Covert-Until: YYYY-MM-DD`: a covert read, hidden from the person's tracker until
+ * then (at most five years ahead, as a court's surveillance order would allow).
+ */
+function covertDate(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined
+  const now = Date.now()
+  if (
+    date === undefined ||
+    Number.isNaN(date.getTime()) ||
+    date.toISOString().slice(0, 10) !== value ||
+    date.getTime() <= now ||
+    date.getTime() > now + 5 * 366 * 86_400_000
+  ) {
+    throw new EStateError(
+      'INVALID_INPUT',
+      'X-EState-Covert-Until must be a date (YYYY-MM-DD) in the next five years',
+      { field: 'X-EState-Covert-Until' },
+    )
+  }
+  return date.toISOString()
 }
 
 function bearerToken(authorization: string | undefined): string {

@@ -16,27 +16,7 @@ import {
 } from '../../registries/index.ts'
 import type { Platform } from '../platform.ts'
 import { callerOf } from './caller.ts'
-import { ProblemSchema } from './schemas.ts'
-
-const CLIENT_HEADER = Type.Object({
-  'information-mediator-client': Type.Optional(
-    Type.String({ description: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM (or send X-Road-Client)' }),
-  ),
-  'x-road-userid': Type.Optional(
-    Type.String({ description: 'The acting person: EE + personal code' }),
-  ),
-  'x-road-issue': Type.Optional(
-    Type.String({ description: 'Purpose: legal basis or case reference', maxLength: 500 }),
-  ),
-})
-
-const ERRORS = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  503: ProblemSchema,
-}
+import { CLIENT_HEADER, ERRORS, ProblemSchema } from './schemas.ts'
 
 export function registerDataApi(app: FastifyInstance, platform: () => Platform): void {
   for (const definition of Object.values(REGISTRIES)) registerRegistry(app, platform, definition)
@@ -399,11 +379,12 @@ function registerPersonalDataUsage(app: FastifyInstance, platform: () => Platfor
     },
     async (request) => {
       const { userId, databaseId } = request.query as { userId: string; databaseId: string }
-      return platform().registries.personalDataUsage(
+      const usage = await platform().registries.personalDataUsage(
         await callerOf(request, platform()),
         userId,
         databaseId,
       )
+      return usage.records
     },
   )
 }

@@ -7,6 +7,7 @@ import { postgresRolesMigration } from './0004-postgres-roles.ts'
 import { registryChangesMigration } from './0005-registry-changes.ts'
 import { businessKeysMigration } from './0007-business-keys.ts'
 import { ledgerCheckpointsMigration } from './0008-ledger-checkpoints.ts'
+import { ledgerTilesMigration } from './0010-ledger-tiles.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -27,5 +28,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0007-business-keys': businessKeysMigration(engine),
     '0008-ledger-checkpoints': ledgerCheckpointsMigration(engine),
     '0009-ledger-checkpoint-privileges': postgresRolesMigration(engine),
+    '0010-ledger-tiles': ledgerTilesMigration(engine),
+    '0011-ledger-tile-privileges': postgresRolesMigration(engine),
   }
 }

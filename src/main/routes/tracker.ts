@@ -1,0 +1,139 @@
+/**
+ * The data tracker over HTTP: `/tracker/usage` (e-state's full view, each read with its ledger
+ * receipt) and `/tracker/findUsage` (the shape of Estonia's data-tracker protocol: `logtime`,
+ * `action`, `receiver`). Only the person themself (the acting user, through a self-service
+ * portal's member key) or a data protection officer with a stated purpose gets an answer.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { EStateError } from '../../shared/index.ts'
+import { MAX_USAGE_PAGE } from '../../tracker/index.ts'
+import type { Platform } from '../platform.ts'
+import { callerOf } from './caller.ts'
+import { CLIENT_HEADER, ERRORS } from './schemas.ts'
+
+const Paging = Type.Object(
+  {
+    userId: Type.Optional(
+      Type.String({
+        maxLength: 20,
+        description: 'Whose data: EE + personal code (default: the acting user)',
+      }),
+    ),
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: MAX_USAGE_PAGE, default: 20 }),
+  },
+  { additionalProperties: false },
+)
+
+const Receipt = Type.Union([
+  Type.Null(),
+  Type.Object(
+    {
+      format: Type.String(),
+      index: Type.Integer(),
+      kind: Type.String(),
+      entry: Type.String(),
+      proof: Type.Array(Type.String()),
+      checkpoint: Type.String(),
+      opening: Type.Object({ salt: Type.String(), values: Type.Array(Type.Unknown()) }),
+    },
+    { description: 'Verify offline with `e-state ledger verify-receipt`' },
+  ),
+])
+
+export function registerTracker(app: FastifyInstance, platform: () => Platform): void {
+  const usage = async (request: FastifyRequest) => {
+    const query = request.query as { userId?: string; offset: number; limit: number }
+    const caller = await callerOf(request, platform())
+    const userId =
+      query.userId ?? (caller.userCode === undefined ? undefined : `EE${caller.userCode}`)
+    if (userId === undefined) {
+      throw new EStateError('ACCESS_ACTOR_REQUIRED', 'name the person in X-Road-UserId', {
+        field: 'X-Road-UserId',
+      })
+    }
+    return platform().tracker.usage(caller, userId, { offset: query.offset, limit: query.limit })
+  }
+
+  app.get(
+    '/tracker/usage',
+    {
+      schema: {
+        tags: ['Data tracker'],
+        summary: 'Who read my data: newest first, paged, each read with its ledger receipt',
+        headers: CLIENT_HEADER,
+        querystring: Paging,
+        response: {
+          200: Type.Object({
+            offset: Type.Integer(),
+            limit: Type.Integer(),
+            total: Type.Integer(),
+            records: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                at: Type.String({ format: 'date-time' }),
+                official: Type.String(),
+                agency: Type.String(),
+                agencyCode: Type.String(),
+                application: Type.String(),
+                registry: Type.String(),
+                data: Type.String(),
+                purpose: Type.String(),
+                covertUntil: Type.Union([Type.String(), Type.Null()]),
+                ledger: Type.Object({
+                  index: Type.Union([Type.Integer(), Type.Null()]),
+                  receipt: Receipt,
+                }),
+              }),
+            ),
+          }),
+          ...ERRORS,
+        },
+        security: [{ apiKey: [] }],
+      },
+    },
+    usage,
+  )
+
+  app.get(
+    '/tracker/findUsage',
+    {
+      schema: {
+        tags: ['Data tracker'],
+        summary: "Who read my data, in the shape of Estonia's data-tracker protocol",
+        headers: CLIENT_HEADER,
+        querystring: Paging,
+        response: {
+          200: Type.Object({
+            offset: Type.Integer(),
+            limit: Type.Integer(),
+            total: Type.Integer(),
+            usage: Type.Array(
+              Type.Object({
+                logtime: Type.String({ format: 'date-time' }),
+                action: Type.String(),
+                receiver: Type.String(),
+              }),
+            ),
+          }),
+          ...ERRORS,
+        },
+        security: [{ apiKey: [] }],
+      },
+    },
+    async (request) => {
+      const list = await usage(request)
+      return {
+        offset: list.offset,
+        limit: list.limit,
+        total: list.total,
+        usage: list.records.map((record) => ({
+          logtime: record.at,
+          action: `${record.registry}: ${record.data} (${record.purpose})`,
+          receiver: `${record.agency}, ${record.official}`,
+        })),
+      }
+    },
+  )
+}

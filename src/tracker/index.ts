@@ -1,0 +1,7 @@
+export {
+  createTracker,
+  MAX_USAGE_PAGE,
+  type Tracker,
+  type UsageList,
+  type UsageRecord,
+} from './tracker.ts'
