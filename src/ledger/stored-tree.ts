@@ -16,6 +16,8 @@ import { entryBundle, TILE_WIDTH, type TileAddress } from './tiles.ts'
 export interface TreeReader {
   /** The hashes at height 8·level of nodes `[from, to)`, all of which must be complete. */
   levelHashes(level: number, from: number, to: number): Promise<Buffer[]>
+  /** The hash of the complete subtree of height `height` at position `index` (RFC 9162 MTH). */
+  nodeHash(height: number, index: number): Promise<Buffer>
 }
 
 export function createTreeReader(
@@ -23,42 +25,71 @@ export function createTreeReader(
   options: { cachedTiles?: number } = {},
 ): TreeReader {
   const capacity = options.cachedTiles ?? 0
-  const cache = new Map<string, Buffer[]>()
-  const remember = (key: string, hashes: Buffer[]) => {
-    if (capacity === 0) return
-    if (cache.size >= capacity) cache.delete(cache.keys().next().value as string)
-    cache.set(key, hashes)
+  // A tile's hashes never change (a partial tile only grows), nor do the complete subtrees
+  // inside it: each tile read is kept with its subtree hashes, one buffer per height 0–7, so
+  // the tree above a leaf is computed once and shared by every later proof. A partial tile is
+  // read again only when a request needs more of it than was read.
+  const cache = new Map<string, Tile>()
+  const tileOf = async (level: number, tile: number, needed: number): Promise<Tile> => {
+    const key = `${level}/${tile}`
+    const known = cache.get(key)
+    if (known !== undefined && known.width >= needed) return known
+    const hashes = await readLevel(db, level, tile * TILE_WIDTH, (tile + 1) * TILE_WIDTH)
+    if (hashes.length < needed) {
+      throw new LedgerError(
+        'LEDGER_INCOMPLETE',
+        `the stored tree lacks hashes ${tile * TILE_WIDTH + hashes.length}… at level ${level}`,
+      )
+    }
+    const heights = [Buffer.concat(hashes)]
+    for (let height = 1; height < 8; height++) {
+      const below = heights[height - 1]
+      const nodes: Buffer[] = []
+      for (let at = 0; at + 64 <= below.length; at += 64)
+        nodes.push(hashChildren(below.subarray(at, at + 32), below.subarray(at + 32, at + 64)))
+      heights.push(Buffer.concat(nodes))
+    }
+    const read = { width: hashes.length, heights }
+    if (capacity > 0) {
+      cache.delete(key)
+      if (cache.size >= capacity) cache.delete(cache.keys().next().value as string)
+      cache.set(key, read)
+    }
+    return read
   }
-  return {
+
+  const reader: TreeReader = {
     async levelHashes(level, from, to) {
-      const tile = Math.floor(from / TILE_WIDTH)
-      if (to - from <= 0) return []
-      if (Math.floor((to - 1) / TILE_WIDTH) !== tile) {
-        // Spans tiles: read tile by tile.
-        const parts: Buffer[] = []
-        for (let start = from; start < to;) {
-          const end = Math.min(to, (Math.floor(start / TILE_WIDTH) + 1) * TILE_WIDTH)
-          parts.push(...(await this.levelHashes(level, start, end)))
-          start = end
-        }
-        return parts
+      const hashes: Buffer[] = []
+      for (let start = from; start < to;) {
+        const tile = Math.floor(start / TILE_WIDTH)
+        const offset = tile * TILE_WIDTH
+        const end = Math.min(to, offset + TILE_WIDTH)
+        const bottom = (await tileOf(level, tile, end - offset)).heights[0]
+        for (let node = start - offset; node < end - offset; node++)
+          hashes.push(bottom.subarray(node * 32, node * 32 + 32))
+        start = end
       }
-      const key = `${level}/${tile}`
-      let hashes = cache.get(key)
-      if (hashes === undefined) {
-        hashes = await readLevel(db, level, tile * TILE_WIDTH, (tile + 1) * TILE_WIDTH)
-        if (hashes.length === TILE_WIDTH) remember(key, hashes)
-      }
-      const offset = tile * TILE_WIDTH
-      if (to - offset > hashes.length) {
-        throw new LedgerError(
-          'LEDGER_INCOMPLETE',
-          `the stored tree lacks hashes ${from}…${to - 1} at level ${level}`,
-        )
-      }
-      return hashes.slice(from - offset, to - offset)
+      return hashes
+    },
+    async nodeHash(height, index) {
+      const level = Math.floor(height / 8)
+      const count = 2 ** (height % 8)
+      const first = index * count
+      const tile = Math.floor(first / TILE_WIDTH)
+      const found = await tileOf(level, tile, first + count - tile * TILE_WIDTH)
+      const at = ((first - tile * TILE_WIDTH) / count) * 32
+      return found.heights[height % 8].subarray(at, at + 32)
     },
   }
+  return reader
+}
+
+interface Tile {
+  /** How many hashes of the tile were read (256 when full). */
+  readonly width: number
+  /** The complete subtrees inside, by height: height h holds floor(width / 2^h) hashes. */
+  readonly heights: Buffer[]
 }
 
 async function readLevel(
@@ -93,20 +124,12 @@ async function readLevel(
   return hashes
 }
 
-/** The hash of the complete subtree of height `height` at position `index` (RFC 9162 MTH). */
-export async function nodeHash(reader: TreeReader, height: number, index: number): Promise<Buffer> {
-  const level = Math.floor(height / 8)
-  const count = 2 ** (height % 8)
-  const hashes = await reader.levelHashes(level, index * count, (index + 1) * count)
-  return rootHash(hashes)
-}
-
 /** MTH(D[start:end]) for the ranges RFC 9162 proofs use (`start` aligned to the split). */
 export async function rangeHash(reader: TreeReader, start: number, end: number): Promise<Buffer> {
   const size = end - start
   if (size <= 0) return rootHash([])
   if ((size & (size - 1)) === 0 && start % size === 0) {
-    return nodeHash(reader, Math.log2(size), start / size)
+    return reader.nodeHash(Math.log2(size), start / size)
   }
   let split = 1
   while (split * 2 < size) split *= 2
