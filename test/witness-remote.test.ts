@@ -101,11 +101,12 @@ describe('a remote witness at the embassy', () => {
     expect((await published()).size).toBe(before.size)
 
     await startEmbassy()
+    const back = embassy as EStateApp | undefined
     await primary.app.platform().ledger.append('test', Buffer.from('back again'))
     const next = await primary.app.platform().ledger.publish()
     expect(next?.size).toBe(before.size + 2)
     expect((await published()).size).toBe(before.size + 2)
-    expect((await embassy?.platform().witness?.latest('primary.example/ledger'))?.size).toBe(
+    expect((await back?.platform().witness?.latest('primary.example/ledger'))?.size).toBe(
       before.size + 2,
     )
   })
