@@ -1,0 +1,17 @@
+import { EStateError } from '../shared/index.ts'
+
+export type TrustErrorCode =
+  | 'TRUST_UNSUPPORTED_KEY'
+  | 'TRUST_MALFORMED_REQUEST'
+  | 'TRUST_UNKNOWN_CA'
+  | 'TRUST_UNKNOWN_CERTIFICATE'
+  | 'TRUST_INVALID_STATUS_CHANGE'
+  | 'TRUST_DEVELOPMENT_KEYS'
+
+export class TrustError extends EStateError {
+  declare readonly code: TrustErrorCode
+
+  constructor(code: TrustErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, details)
+  }
+}
