@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto'
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema'
+import type { CertID } from '@peculiar/asn1-ocsp'
 import {
   BasicOCSPResponse,
-  CertID,
   CertStatus,
   KeyHash,
   OCSPRequest,
