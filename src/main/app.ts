@@ -17,6 +17,7 @@ import { installProblemHandlers, problemOf, sendProblem } from './problem.ts'
 import { registerDataApi } from './routes/data-api.ts'
 import { registerLedger } from './routes/ledger.ts'
 import { registerTracker } from './routes/tracker.ts'
+import { registerTrust } from './routes/trust.ts'
 import { registerOperations } from './routes/operations.ts'
 
 export interface EStateApp {
@@ -147,6 +148,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerDataApi(server, requirePlatform)
   registerLedger(server, config, requirePlatform)
   registerTracker(server, requirePlatform)
+  registerTrust(server, requirePlatform)
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
   return {

@@ -20,6 +20,8 @@ export interface Config {
   readonly environment: Environment
   readonly host: string
   readonly port: number
+  /** Where clients reach this node: certificates point at `<publicUrl>/trust/…`. */
+  readonly publicUrl: string
   readonly dataDir: string
   /** `postgres://…` or a SQLite file path. */
   readonly databaseUrl: string
@@ -74,6 +76,7 @@ export function readConfig(
     environment,
     host: env.HOST ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65535),
+    publicUrl: publicUrl(env),
     dataDir,
     databaseUrl,
     masterKeys: readMasterKeys(env, environment, dataDir),
@@ -196,6 +199,13 @@ function readWitness(
     logs: list(env.E_STATE_WITNESS_LOGS),
     remote,
   }
+}
+
+function publicUrl(env: Readonly<Record<string, string | undefined>>): string {
+  const text = env.E_STATE_PUBLIC_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? '8080'}`
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text))
+    throw new ConfigError('E_STATE_PUBLIC_URL must be an http(s) URL', 'E_STATE_PUBLIC_URL')
+  return text.replace(/\/+$/, '')
 }
 
 function list(text: string | undefined): string[] {

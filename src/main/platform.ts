@@ -31,6 +31,7 @@ import {
 } from '../registries/index.ts'
 import type { Clock, Logger } from '../shared/index.ts'
 import { createTracker, type Tracker } from '../tracker/index.ts'
+import { openPki, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
 import type { Config } from './config.ts'
 import type { Metrics } from './metrics.ts'
@@ -41,6 +42,7 @@ export interface Platform {
   readonly gate: AccessGate
   readonly registries: RegistryService
   readonly tracker: Tracker
+  readonly pki: StatePki
   readonly ledger: Ledger
   /** The in-process witness, when this node runs one. */
   readonly witness: Witness | undefined
@@ -66,12 +68,20 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
     const envelope = await openEnvelope(
       config.masterKeys,
       createDataKeyStore(store.db, clock.now),
-      [],
+      [TRUST_AGENCY],
     )
     const country = await store.db
       .selectFrom('country')
-      .select(['instance'])
+      .select(['instance', 'name'])
       .executeTakeFirstOrThrow()
+    const pki = await openPki({
+      store,
+      envelope,
+      clock,
+      publicUrl: config.publicUrl,
+      environment: config.environment,
+      organization: country.name,
+    })
     const gate = createAccessGate({
       store,
       clock,
@@ -120,6 +130,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       ledger,
       witness,
       tracker: createTracker({ registries, db: store.db, tree: ledger.tree }),
+      pki,
       instance: country.instance,
       async close() {
         try {

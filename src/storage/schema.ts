@@ -218,7 +218,7 @@ export interface RegistryChangeTable {
 
 export interface LedgerOutboxTable {
   id: Generated<number>
-  kind: 'genesis' | 'access' | 'registry-change'
+  kind: 'genesis' | 'access' | 'registry-change' | 'certificate-status'
   ref_id: number
   recorded_at: string
   /** The entry as it will go into the public log: a commitment, never readable personal data. */
@@ -253,6 +253,50 @@ export interface LedgerCheckpointTable {
   published_at: string | null
 }
 
+export interface TrustAuthorityTable {
+  name: string
+  role: 'root' | 'issuing' | 'ocsp' | 'tsa'
+  issuer: string | null
+  certificate: Uint8Array
+  /** PKCS#8, sealed with the envelope's `trust` data key. */
+  private_key: Uint8Array
+  /** 1 when generated at a development start: production refuses to run with it. */
+  development: number
+  crl_number: Generated<number>
+  created_at: string
+}
+
+export interface CertificateTable {
+  /** Lowercase hex, no leading zeros. */
+  serial: string
+  authority: string
+  kind: 'auth' | 'sign' | 'eseal' | 'tls'
+  /** The holder's personal code or registry code. */
+  holder: string | null
+  subject: string
+  key_algorithm: string
+  /** The production batch (e.g. the card series), for mass suspension. */
+  batch: string | null
+  not_before: string
+  not_after: string
+  status: 'good' | 'suspended' | 'revoked'
+  status_changed_at: string | null
+  /** RFC 5280 CRLReason of the last status change. */
+  reason: number | null
+  der: Uint8Array
+  issued_at: string
+}
+
+/** Letters to residents (paper or the state mailbox), queued by acts that must tell them. */
+export interface LetterTable {
+  id: Generated<number>
+  recipient: string
+  subject: string
+  body: string
+  queued_at: string
+  sent_at: string | null
+}
+
 export interface Schema {
   country: CountryTable
   data_keys: DataKeyTable
@@ -279,6 +323,9 @@ export interface Schema {
   ledger_entries: LedgerEntryTable
   ledger_checkpoints: LedgerCheckpointTable
   ledger_tile_hashes: LedgerTileHashTable
+  trust_authorities: TrustAuthorityTable
+  certificates: CertificateTable
+  letters: LetterTable
 }
 
 /** Tables holding personal data: readable only through the access gate. */

@@ -8,6 +8,7 @@ import { registryChangesMigration } from './0005-registry-changes.ts'
 import { businessKeysMigration } from './0007-business-keys.ts'
 import { ledgerCheckpointsMigration } from './0008-ledger-checkpoints.ts'
 import { ledgerTilesMigration } from './0010-ledger-tiles.ts'
+import { trustMigration } from './0012-trust.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -30,5 +31,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0009-ledger-checkpoint-privileges': postgresRolesMigration(engine),
     '0010-ledger-tiles': ledgerTilesMigration(engine),
     '0011-ledger-tile-privileges': postgresRolesMigration(engine),
+    '0012-trust': trustMigration(engine),
+    '0013-trust-privileges': postgresRolesMigration(engine),
   }
 }

@@ -1,0 +1,25 @@
+export { TrustError, type TrustErrorCode } from './errors.ts'
+export { keySigner, algorithmOf, type Signer, type KeyAlgorithm } from './signer.ts'
+export {
+  issueCertificate,
+  issueCrl,
+  OID,
+  type CertificateProfile,
+  type DistinguishedName,
+} from './x509.ts'
+export { createOcspResponder, type CertificateStatus, type OcspResponder } from './ocsp.ts'
+export { createTimeStampAuthority, type TimeStampAuthority } from './tsa.ts'
+export {
+  openPki,
+  generateHierarchy,
+  TRUST_AGENCY,
+  TSA_POLICY,
+  POLICY,
+  type StatePki,
+  type Authority,
+  type IssueRequest,
+  type IssuedCertificate,
+  type IssuingCa,
+  type CertificateKind,
+  type CertificateState,
+} from './pki.ts'

@@ -1,0 +1,515 @@
+/**
+ * The state PKI as a service: its authorities — a root, issuing CAs for citizens' e-ID (auth
+ * and signing certificates), organisation e-seals and TLS, a delegated OCSP responder per
+ * issuing CA and a time-stamping authority — with their keys sealed at rest by the envelope
+ * (`trust` data key); the certificates issued and their status; OCSP, time-stamps and CRLs
+ * over them. A development start generates the hierarchy (marked as such); production refuses
+ * to run with development keys and expects them imported (`e-state ca import`).
+ */
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Envelope } from '../crypto/index.ts'
+import type { Clock } from '../shared/index.ts'
+import type { Schema, Store } from '../storage/index.ts'
+import { TrustError } from './errors.ts'
+import { createOcspResponder, type CertificateStatus, type OcspResponder } from './ocsp.ts'
+import { algorithmOf, keySigner, type KeyAlgorithm, type Signer } from './signer.ts'
+import { createTimeStampAuthority, type TimeStampAuthority } from './tsa.ts'
+import {
+  issueCertificate,
+  issueCrl,
+  OID,
+  type CertificateProfile,
+  type DistinguishedName,
+} from './x509.ts'
+
+export const TRUST_AGENCY = 'trust'
+export const TSA_POLICY = '1.3.6.1.4.1.99999.1.3.1'
+/** e-state's certificate policies (a private arc; a real state registers its own). */
+export const POLICY = {
+  citizenAuth: '1.3.6.1.4.1.99999.1.1.1',
+  citizenSign: '1.3.6.1.4.1.99999.1.1.2',
+  eseal: '1.3.6.1.4.1.99999.1.2.1',
+  tls: '1.3.6.1.4.1.99999.1.4.1',
+} as const
+
+export type IssuingCa = 'citizen' | 'eseal' | 'tls'
+export type CertificateKind = 'auth' | 'sign' | 'eseal' | 'tls'
+export type CertificateState = 'good' | 'suspended' | 'revoked'
+
+const CA_OF: Record<CertificateKind, IssuingCa> = {
+  auth: 'citizen',
+  sign: 'citizen',
+  eseal: 'eseal',
+  tls: 'tls',
+}
+
+export interface Authority {
+  readonly name: string
+  readonly role: 'root' | 'issuing' | 'ocsp' | 'tsa'
+  readonly certificate: Buffer
+  readonly signer: Signer
+  readonly development: boolean
+}
+
+export interface IssueRequest {
+  readonly kind: CertificateKind
+  readonly subject: DistinguishedName
+  readonly holder: string
+  readonly publicKey: KeyObject
+  readonly batch?: string
+  readonly validDays?: number
+  readonly dnsNames?: readonly string[]
+}
+
+export interface IssuedCertificate {
+  readonly serial: string
+  readonly der: Buffer
+  readonly authority: IssuingCa
+}
+
+export interface StatePki {
+  readonly authorities: ReadonlyMap<string, Authority>
+  readonly ocsp: OcspResponder
+  readonly tsa: TimeStampAuthority
+  readonly development: boolean
+  issue(request: IssueRequest): Promise<IssuedCertificate>
+  /** Suspends, resumes or revokes; a revocation is final. Logged in the ledger. */
+  setStatus(serial: string, status: CertificateState, reason?: number): Promise<void>
+  /** Suspends every good certificate of a batch or key algorithm in one act. */
+  suspendMany(filter: { batch?: string; keyAlgorithm?: KeyAlgorithm }, why: string): Promise<number>
+  status(authority: string, serial: string): Promise<CertificateStatus>
+  crl(authority: IssuingCa): Promise<Buffer>
+}
+
+export interface PkiOptions {
+  readonly store: Store
+  readonly envelope: Envelope
+  readonly clock: Clock
+  /** Where the certificates point clients: `<base>/trust/ocsp`, `<base>/trust/ca/…`. */
+  readonly publicUrl: string
+  readonly environment: 'development' | 'production'
+  /** The country's name in certificates. */
+  readonly organization: string
+}
+
+export async function openPki(options: PkiOptions): Promise<StatePki> {
+  const { store, envelope, clock } = options
+  let rows = await store.db.selectFrom('trust_authorities').selectAll().execute()
+  if (rows.length === 0) {
+    if (options.environment === 'production') {
+      throw new TrustError(
+        'TRUST_DEVELOPMENT_KEYS',
+        'production needs the state PKI imported: run e-state ca import',
+      )
+    }
+    await generateHierarchy(options, true)
+    rows = await store.db.selectFrom('trust_authorities').selectAll().execute()
+  }
+  if (options.environment === 'production' && rows.some((row) => row.development === 1)) {
+    throw new TrustError('TRUST_DEVELOPMENT_KEYS', 'production refuses the development PKI keys')
+  }
+  const authorities = new Map<string, Authority>()
+  for (const row of rows) {
+    const key = createPrivateKey({
+      key: envelope.decrypt(row.private_key, `trust:${row.name}`),
+      format: 'der',
+      type: 'pkcs8',
+    })
+    authorities.set(row.name, {
+      name: row.name,
+      role: row.role,
+      certificate: Buffer.from(row.certificate),
+      signer: keySigner(key),
+      development: row.development === 1,
+    })
+  }
+  const authority = (name: string): Authority => {
+    const found = authorities.get(name)
+    if (found === undefined) throw new TrustError('TRUST_UNKNOWN_CA', `no authority ${name}`)
+    return found
+  }
+  const status = async (name: string, serial: string): Promise<CertificateStatus> => {
+    const row = await store.db
+      .selectFrom('certificates')
+      .select(['status', 'status_changed_at', 'reason'])
+      .where('serial', '=', serial)
+      .where('authority', '=', name)
+      .executeTakeFirst()
+    if (row === undefined) return { status: 'unknown' }
+    if (row.status === 'good') return { status: 'good' }
+    return {
+      status: 'revoked',
+      at: new Date(row.status_changed_at ?? 0),
+      reason: row.status === 'suspended' ? 6 : (row.reason ?? 0),
+    }
+  }
+  const ocsp = createOcspResponder({
+    authorities: (['citizen', 'eseal', 'tls'] as const).map((name) => ({
+      name,
+      caCertificate: authority(name).certificate,
+      responderCertificate: authority(`ocsp-${name}`).certificate,
+      responder: authority(`ocsp-${name}`).signer,
+    })),
+    status,
+    now: () => clock.now(),
+  })
+  const tsa = createTimeStampAuthority({
+    certificate: authority('tsa').certificate,
+    signer: authority('tsa').signer,
+    policy: TSA_POLICY,
+    now: () => clock.now(),
+  })
+
+  const logStatus = async (
+    db: Kysely<Schema>,
+    rowsChanged: readonly { serial: string; authority: string }[],
+    state: CertificateState,
+    reason: number,
+    at: string,
+  ) => {
+    for (let start = 0; start < rowsChanged.length; start += 1000) {
+      await db
+        .insertInto('ledger_outbox')
+        .values(
+          rowsChanged.slice(start, start + 1000).map((row) => ({
+            kind: 'certificate-status' as const,
+            ref_id: 0,
+            recorded_at: at,
+            entry: Buffer.from(
+              JSON.stringify({
+                kind: 'certificate-status',
+                authority: row.authority,
+                serial: row.serial,
+                status: state,
+                reason,
+                at,
+              }),
+            ),
+          })),
+        )
+        .execute()
+    }
+  }
+
+  return {
+    authorities,
+    ocsp,
+    tsa,
+    development: rows.some((row) => row.development === 1),
+    async issue(request) {
+      const caName = CA_OF[request.kind]
+      const ca = authority(caName)
+      const now = clock.now()
+      const serialBytes = Buffer.concat([
+        Buffer.from([0x40 | (randomBytes(1)[0] & 0x3f)]),
+        randomBytes(15),
+      ])
+      const notAfter = new Date(now.getTime() + (request.validDays ?? 5 * 365) * 86_400_000)
+      const der = await issueCertificate({
+        subject: request.subject,
+        publicKey: request.publicKey,
+        serial: serialBytes,
+        notBefore: now,
+        notAfter,
+        profile: profileOf(request.kind, caName, options.publicUrl, request.dnsNames),
+        issuer: { certificate: ca.certificate },
+        signer: ca.signer,
+      })
+      const serial = serialBytes.toString('hex')
+      await store.db
+        .insertInto('certificates')
+        .values({
+          serial,
+          authority: caName,
+          kind: request.kind,
+          holder: request.holder,
+          subject: new X509Certificate(der).subject.replace(/\n/g, ', '),
+          key_algorithm: algorithmOf(request.publicKey),
+          batch: request.batch ?? null,
+          not_before: now.toISOString(),
+          not_after: notAfter.toISOString(),
+          status: 'good',
+          status_changed_at: null,
+          reason: null,
+          der,
+          issued_at: now.toISOString(),
+        })
+        .execute()
+      return { serial, der, authority: caName }
+    },
+    async setStatus(serial, next, reason) {
+      await store.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('certificates')
+          .select(['status', 'authority'])
+          .where('serial', '=', serial)
+          .executeTakeFirst()
+        if (row === undefined)
+          throw new TrustError('TRUST_UNKNOWN_CERTIFICATE', `no certificate ${serial}`)
+        if (row.status === 'revoked')
+          throw new TrustError('TRUST_INVALID_STATUS_CHANGE', 'a revoked certificate stays revoked')
+        if (row.status === next) return
+        const at = clock.now().toISOString()
+        const code = next === 'suspended' ? 6 : next === 'revoked' ? (reason ?? 0) : 0
+        await trx
+          .updateTable('certificates')
+          .set({ status: next, status_changed_at: at, reason: next === 'good' ? null : code })
+          .where('serial', '=', serial)
+          .execute()
+        await logStatus(trx, [{ serial, authority: row.authority }], next, code, at)
+      })
+    },
+    async suspendMany(filter, why) {
+      if (filter.batch === undefined && filter.keyAlgorithm === undefined)
+        throw new TrustError('TRUST_INVALID_STATUS_CHANGE', 'name a batch or a key type')
+      return store.db.transaction().execute(async (trx) => {
+        let query = trx
+          .selectFrom('certificates')
+          .select(['serial', 'authority', 'holder', 'kind'])
+          .where('status', '=', 'good')
+        if (filter.batch !== undefined) query = query.where('batch', '=', filter.batch)
+        if (filter.keyAlgorithm !== undefined)
+          query = query.where('key_algorithm', '=', filter.keyAlgorithm)
+        const found = await query.execute()
+        const at = clock.now().toISOString()
+        for (let start = 0; start < found.length; start += 1000) {
+          const serials = found.slice(start, start + 1000).map((row) => row.serial)
+          await trx
+            .updateTable('certificates')
+            .set({ status: 'suspended', status_changed_at: at, reason: 6 })
+            .where('serial', 'in', serials)
+            .execute()
+        }
+        await logStatus(trx, found, 'suspended', 6, at)
+        const holders = [
+          ...new Set(found.map((row) => row.holder).filter((h): h is string => h !== null)),
+        ]
+        for (let start = 0; start < holders.length; start += 1000) {
+          await trx
+            .insertInto('letters')
+            .values(
+              holders.slice(start, start + 1000).map((holder) => ({
+                recipient: holder,
+                subject: 'Your e-ID certificates are suspended',
+                body: `Your e-ID certificates were suspended on ${at.slice(0, 10)}: ${why}. Renew them at a service desk or online; until then you can still identify yourself in person.`,
+                queued_at: at,
+                sent_at: null,
+              })),
+            )
+            .execute()
+        }
+        return found.length
+      })
+    },
+    status,
+    async crl(name) {
+      const ca = authority(name)
+      const now = clock.now()
+      const revoked = await store.db
+        .selectFrom('certificates')
+        .select(['serial', 'status', 'status_changed_at', 'reason'])
+        .where('authority', '=', name)
+        .where('status', '!=', 'good')
+        .execute()
+      const number = await store.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('trust_authorities')
+          .set((eb) => ({ crl_number: eb('crl_number', '+', 1) }))
+          .where('name', '=', name)
+          .returning('crl_number')
+          .executeTakeFirstOrThrow()
+        return Number(row.crl_number)
+      })
+      return issueCrl({
+        issuer: ca.certificate,
+        signer: ca.signer,
+        number,
+        thisUpdate: now,
+        nextUpdate: new Date(now.getTime() + 3_600_000),
+        revoked: revoked.map((row) => ({
+          serial: Buffer.from(row.serial.length % 2 === 0 ? row.serial : `0${row.serial}`, 'hex'),
+          revokedAt: new Date(row.status_changed_at ?? 0),
+          reason: row.status === 'suspended' ? 6 : (row.reason ?? 0),
+        })),
+      })
+    },
+  }
+}
+
+function profileOf(
+  kind: CertificateKind,
+  ca: IssuingCa,
+  base: string,
+  dnsNames?: readonly string[],
+): CertificateProfile {
+  const links = {
+    ocspUrl: `${base}/trust/ocsp`,
+    caIssuersUrl: `${base}/trust/ca/${ca}.crt`,
+    crlUrl: `${base}/trust/crl/${ca}.crl`,
+  }
+  switch (kind) {
+    case 'auth':
+      return {
+        keyUsage: ['digitalSignature', 'keyAgreement'],
+        extendedKeyUsage: [OID.clientAuth, OID.emailProtection],
+        policies: [POLICY.citizenAuth],
+        ...links,
+      }
+    case 'sign':
+      return { keyUsage: ['nonRepudiation'], policies: [POLICY.citizenSign], ...links }
+    case 'eseal':
+      return {
+        keyUsage: ['digitalSignature', 'nonRepudiation'],
+        policies: [POLICY.eseal],
+        ...links,
+      }
+    case 'tls':
+      return {
+        keyUsage: ['digitalSignature'],
+        extendedKeyUsage: [OID.serverAuth, OID.clientAuth],
+        policies: [POLICY.tls],
+        dnsNames,
+        ...links,
+      }
+  }
+}
+
+/** Generates the whole hierarchy and stores it (keys sealed). */
+export async function generateHierarchy(options: PkiOptions, development: boolean): Promise<void> {
+  const { store, envelope, clock } = options
+  const now = clock.now()
+  const years = (n: number) => new Date(now.getTime() + n * 365 * 86_400_000)
+  const label = development ? ' DEVELOPMENT' : ''
+  const dn = (cn: string): DistinguishedName => [
+    [OID.countryName, 'EE'],
+    [OID.organizationName, options.organization],
+    [OID.commonName, cn],
+  ]
+  const made = new Map<
+    string,
+    { key: KeyObject; certificate: Buffer; role: Authority['role']; issuer: string | null }
+  >()
+  const make = async (
+    name: string,
+    role: Authority['role'],
+    curve: 'P-256' | 'P-384',
+    cn: string,
+    profile: CertificateProfile,
+    issuer: string | null,
+    until: Date,
+  ) => {
+    const pair = generateKeyPairSync('ec', { namedCurve: curve })
+    const parent = issuer === null ? undefined : made.get(issuer)
+    const certificate = await issueCertificate({
+      subject: dn(cn),
+      publicKey: pair.publicKey,
+      serial: randomBytes(16),
+      notBefore: now,
+      notAfter: until,
+      profile,
+      issuer: parent === undefined ? undefined : { certificate: parent.certificate },
+      signer: keySigner(parent?.key ?? pair.privateKey),
+    })
+    made.set(name, { key: pair.privateKey, certificate, role, issuer })
+  }
+  const year = now.getUTCFullYear()
+  const base = options.publicUrl
+  await make(
+    'root',
+    'root',
+    'P-384',
+    `e-state${label} Root CA ${year}`,
+    { ca: {}, keyUsage: ['keyCertSign', 'cRLSign'] },
+    null,
+    years(20),
+  )
+  const issuing = (name: IssuingCa): CertificateProfile => ({
+    ca: { pathLength: 0 },
+    keyUsage: ['keyCertSign', 'cRLSign'],
+    ocspUrl: undefined,
+    caIssuersUrl: `${base}/trust/ca/root.crt`,
+    crlUrl: `${base}/trust/crl/root.crl`,
+    policies: [
+      name === 'citizen' ? POLICY.citizenAuth : name === 'eseal' ? POLICY.eseal : POLICY.tls,
+    ],
+  })
+  await make(
+    'citizen',
+    'issuing',
+    'P-384',
+    `ESTEID-STATE${label} ${year}`,
+    { ...issuing('citizen'), policies: [POLICY.citizenAuth, POLICY.citizenSign] },
+    'root',
+    years(12),
+  )
+  await make(
+    'eseal',
+    'issuing',
+    'P-256',
+    `e-state${label} Organisation CA ${year}`,
+    issuing('eseal'),
+    'root',
+    years(12),
+  )
+  await make(
+    'tls',
+    'issuing',
+    'P-256',
+    `e-state${label} TLS CA ${year}`,
+    issuing('tls'),
+    'root',
+    years(12),
+  )
+  for (const ca of ['citizen', 'eseal', 'tls'] as const) {
+    await make(
+      `ocsp-${ca}`,
+      'ocsp',
+      'P-256',
+      `e-state${label} OCSP responder (${ca}) ${year}`,
+      { keyUsage: ['digitalSignature'], extendedKeyUsage: [OID.ocspSigning], ocspNoCheck: true },
+      ca,
+      years(2),
+    )
+  }
+  await make(
+    'tsa',
+    'tsa',
+    'P-256',
+    `e-state${label} Time-Stamping Authority ${year}`,
+    {
+      keyUsage: ['digitalSignature'],
+      extendedKeyUsage: [OID.timeStamping],
+      ocspUrl: `${base}/trust/ocsp`,
+      caIssuersUrl: `${base}/trust/ca/eseal.crt`,
+    },
+    'eseal',
+    years(6),
+  )
+  await store.db.transaction().execute(async (trx) => {
+    for (const [name, entry] of made) {
+      await trx
+        .insertInto('trust_authorities')
+        .values({
+          name,
+          role: entry.role,
+          issuer: entry.issuer,
+          certificate: entry.certificate,
+          private_key: envelope.encrypt(
+            TRUST_AGENCY,
+            entry.key.export({ format: 'der', type: 'pkcs8' }),
+            `trust:${name}`,
+          ),
+          development: development ? 1 : 0,
+          created_at: now.toISOString(),
+        })
+        .execute()
+    }
+  })
+}
