@@ -7,6 +7,7 @@ export type TrustErrorCode =
   | 'TRUST_UNKNOWN_CERTIFICATE'
   | 'TRUST_INVALID_STATUS_CHANGE'
   | 'TRUST_DEVELOPMENT_KEYS'
+  | 'TRUST_OCSP_INVALID'
 
 export class TrustError extends EStateError {
   declare readonly code: TrustErrorCode

@@ -23,3 +23,11 @@ export {
   type CertificateKind,
   type CertificateState,
 } from './pki.ts'
+export {
+  ocspRequest,
+  newNonce,
+  readOcspResponse,
+  inspectOcspResponse,
+  type OcspAnswer,
+  type InspectedOcsp,
+} from './ocsp-client.ts'
