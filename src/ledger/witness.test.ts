@@ -70,7 +70,10 @@ describe('cosignatures', () => {
     expect(match).not.toBeNull()
     const raw = Buffer.from(match?.[1] ?? '', 'base64')
     expect(raw).toHaveLength(4 + 8 + 64)
-    const publicKey = Buffer.from(cosigner.verifier.text.split('+').slice(2).join('+'), 'base64').subarray(1)
+    const publicKey = Buffer.from(
+      cosigner.verifier.text.split('+').slice(2).join('+'),
+      'base64',
+    ).subarray(1)
     const keyId = createHash('sha256')
       .update('witness.example/w1\n')
       .update(Buffer.from([0x04]))
