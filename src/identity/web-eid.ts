@@ -156,7 +156,7 @@ export function createWebEidValidator(options: {
       const keyType = key.asymmetricKeyType
       if ((algorithm.kind === 'ec') !== (keyType === 'ec'))
         throw new IdentityError('WEBEID_SIGNATURE_INVALID', 'the algorithm does not fit the key')
-      let valid = false
+      let valid: boolean
       try {
         valid = verify(
           algorithm.digest,
