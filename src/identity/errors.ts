@@ -12,6 +12,7 @@ export type IdentityErrorCode =
   | 'WEBEID_OCSP_FAILED'
   | 'WEBEID_SIGNATURE_INVALID'
   | 'WEBEID_NONCE_INVALID'
+  | 'SESSION_REQUIRED'
 
 export class IdentityError extends EStateError {
   declare readonly code: IdentityErrorCode

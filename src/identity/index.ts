@@ -5,3 +5,11 @@ export {
   type WebEidIdentity,
   type WebEidValidator,
 } from './web-eid.ts'
+export {
+  createSessionStore,
+  CHALLENGE_SECONDS,
+  IDLE_SECONDS,
+  ABSOLUTE_SECONDS,
+  type Session,
+  type SessionStore,
+} from './sessions.ts'

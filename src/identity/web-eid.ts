@@ -51,6 +51,8 @@ export interface WebEidIdentity {
 export interface WebEidValidator {
   /** Validates `token` for `origin` and the challenge `nonce` (already consumed by the caller). */
   validate(token: unknown, origin: string, nonce: string): Promise<WebEidIdentity>
+  /** Drops a cached OCSP answer (the certificate's status just changed). */
+  forget(serial: string): void
 }
 
 export function createWebEidValidator(options: {
@@ -141,6 +143,9 @@ export function createWebEidValidator(options: {
   }
 
   return {
+    forget(serial) {
+      ocspCache.delete(serial.toLowerCase())
+    },
     async validate(token, origin, nonce) {
       const parsed = parseToken(token)
       const now = options.now()

@@ -18,6 +18,7 @@ import { registerDataApi } from './routes/data-api.ts'
 import { registerLedger } from './routes/ledger.ts'
 import { registerTracker } from './routes/tracker.ts'
 import { registerTrust } from './routes/trust.ts'
+import { registerAuth } from './routes/auth.ts'
 import { registerOperations } from './routes/operations.ts'
 
 export interface EStateApp {
@@ -149,6 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerLedger(server, config, requirePlatform)
   registerTracker(server, requirePlatform)
   registerTrust(server, requirePlatform)
+  registerAuth(server, config, requirePlatform)
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 
   return {

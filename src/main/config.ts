@@ -22,6 +22,8 @@ export interface Config {
   readonly port: number
   /** Where clients reach this node: certificates point at `<publicUrl>/trust/…`. */
   readonly publicUrl: string
+  /** More CAs whose Web eID logins are accepted (DER), with OCSP off: e.g. a test CA. */
+  readonly webEidCas: readonly Buffer[]
   readonly dataDir: string
   /** `postgres://…` or a SQLite file path. */
   readonly databaseUrl: string
@@ -77,6 +79,7 @@ export function readConfig(
     host: env.HOST ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65535),
     publicUrl: publicUrl(env),
+    webEidCas: list(env.E_STATE_WEBEID_CAS).map((path) => readCertificate(path)),
     dataDir,
     databaseUrl,
     masterKeys: readMasterKeys(env, environment, dataDir),
@@ -199,6 +202,13 @@ function readWitness(
     logs: list(env.E_STATE_WITNESS_LOGS),
     remote,
   }
+}
+
+function readCertificate(path: string): Buffer {
+  const bytes = readFileSync(path)
+  const text = bytes.toString('latin1')
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) return bytes
+  return Buffer.from(text.replace(/-----[^-]+-----|\s/g, ''), 'base64')
 }
 
 function publicUrl(env: Readonly<Record<string, string | undefined>>): string {

@@ -30,6 +30,12 @@ import {
   type SeedReport,
 } from '../registries/index.ts'
 import type { Clock, Logger } from '../shared/index.ts'
+import {
+  createSessionStore,
+  createWebEidValidator,
+  type SessionStore,
+  type WebEidValidator,
+} from '../identity/index.ts'
 import { createTracker, type Tracker } from '../tracker/index.ts'
 import { openPki, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
@@ -43,6 +49,8 @@ export interface Platform {
   readonly registries: RegistryService
   readonly tracker: Tracker
   readonly pki: StatePki
+  readonly webEid: WebEidValidator
+  readonly sessions: SessionStore
   readonly ledger: Ledger
   /** The in-process witness, when this node runs one. */
   readonly witness: Witness | undefined
@@ -74,6 +82,8 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       .selectFrom('country')
       .select(['instance', 'name'])
       .executeTakeFirstOrThrow()
+    // The login validator caches OCSP answers; a status change drops the certificate's.
+    const forgetStatus: ((serial: string) => void)[] = []
     const pki = await openPki({
       store,
       envelope,
@@ -81,7 +91,22 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       publicUrl: config.publicUrl,
       environment: config.environment,
       organization: country.name,
+      onStatusChange: (serials) => {
+        for (const serial of serials) for (const forget of forgetStatus) forget(serial)
+      },
     })
+    const webEid = createWebEidValidator({
+      trusted: [
+        {
+          certificate: pki.authorities.get('citizen')?.certificate as Buffer,
+          // e-state's own e-IDs: OCSP asked of the state's responder, in process.
+          ocsp: { mode: 'on', transport: (request) => pki.ocsp.respond(request) },
+        },
+        ...config.webEidCas.map((certificate) => ({ certificate, ocsp: { mode: 'off' as const } })),
+      ],
+      now: () => clock.now(),
+    })
+    forgetStatus.push((serial) => webEid.forget(serial))
     const gate = createAccessGate({
       store,
       clock,
@@ -131,6 +156,8 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       witness,
       tracker: createTracker({ registries, db: store.db, tree: ledger.tree }),
       pki,
+      webEid,
+      sessions: createSessionStore(store.db, clock),
       instance: country.instance,
       async close() {
         try {

@@ -297,6 +297,25 @@ export interface LetterTable {
   sent_at: string | null
 }
 
+export interface AuthChallengeTable {
+  nonce: string
+  expires_at: string
+}
+
+export interface SessionTable {
+  /** SHA-256 of the session id; the id itself lives only in the browser's cookie. */
+  id_hash: string
+  personal_code: string
+  given_name: string
+  surname: string
+  /** How the person proved who they are: `web-eid`, `passkey`. */
+  method: string
+  created_at: string
+  last_seen_at: string
+  expires_at: string
+  ended_at: string | null
+}
+
 export interface Schema {
   country: CountryTable
   data_keys: DataKeyTable
@@ -326,6 +345,8 @@ export interface Schema {
   trust_authorities: TrustAuthorityTable
   certificates: CertificateTable
   letters: LetterTable
+  auth_challenges: AuthChallengeTable
+  sessions: SessionTable
 }
 
 /** Tables holding personal data: readable only through the access gate. */

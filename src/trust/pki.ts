@@ -97,6 +97,8 @@ export interface PkiOptions {
   readonly environment: 'development' | 'production'
   /** The country's name in certificates. */
   readonly organization: string
+  /** Told of every status change (to drop cached OCSP answers). */
+  readonly onStatusChange?: (serials: readonly string[]) => void
 }
 
 export async function openPki(options: PkiOptions): Promise<StatePki> {
@@ -265,11 +267,12 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
           .execute()
         await logStatus(trx, [{ serial, authority: row.authority }], next, code, at)
       })
+      options.onStatusChange?.([serial])
     },
     async suspendMany(filter, why) {
       if (filter.batch === undefined && filter.keyAlgorithm === undefined)
         throw new TrustError('TRUST_INVALID_STATUS_CHANGE', 'name a batch or a key type')
-      return store.db.transaction().execute(async (trx) => {
+      const suspended = await store.db.transaction().execute(async (trx) => {
         let query = trx
           .selectFrom('certificates')
           .select(['serial', 'authority', 'holder', 'kind'])
@@ -305,8 +308,10 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
             )
             .execute()
         }
-        return found.length
+        return found.map((row) => row.serial)
       })
+      options.onStatusChange?.(suspended)
+      return suspended.length
     },
     status,
     async crl(name) {

@@ -9,6 +9,7 @@ import { businessKeysMigration } from './0007-business-keys.ts'
 import { ledgerCheckpointsMigration } from './0008-ledger-checkpoints.ts'
 import { ledgerTilesMigration } from './0010-ledger-tiles.ts'
 import { trustMigration } from './0012-trust.ts'
+import { identityMigration } from './0014-identity.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -33,5 +34,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0011-ledger-tile-privileges': postgresRolesMigration(engine),
     '0012-trust': trustMigration(engine),
     '0013-trust-privileges': postgresRolesMigration(engine),
+    '0014-identity': identityMigration(),
+    '0015-identity-privileges': postgresRolesMigration(engine),
   }
 }

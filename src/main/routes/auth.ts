@@ -1,0 +1,141 @@
+/**
+ * Logging in with e-ID (the Web eID protocol): a single-use challenge, bound to the browser by
+ * an HttpOnly cookie; the token the card signed for this origin and that challenge; then a
+ * session cookie (Secure, HttpOnly, SameSite=Strict). Logout ends this session or all of them.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { EStateError } from '../../shared/index.ts'
+import type { Config } from '../config.ts'
+import type { Platform } from '../platform.ts'
+import { ProblemSchema } from './schemas.ts'
+
+export const SESSION_COOKIE = 'estate_session'
+const CHALLENGE_COOKIE = 'estate_challenge'
+
+const SessionSchema = Type.Object({
+  personalCode: Type.String(),
+  givenName: Type.String(),
+  surname: Type.String(),
+  method: Type.String(),
+  expiresAt: Type.String({ format: 'date-time' }),
+})
+
+export function registerAuth(app: FastifyInstance, config: Config, platform: () => Platform): void {
+  const origin = new URL(config.publicUrl).origin
+  const cookie = (name: string, value: string, maxAge: number, path = '/') =>
+    `${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Strict`
+
+  app.post(
+    '/auth/challenge',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: 'A Web eID challenge nonce (single use, five minutes)',
+        response: { 200: Type.Object({ nonce: Type.String() }) },
+      },
+    },
+    async (_request, reply) => {
+      const nonce = await platform().sessions.issueChallenge()
+      reply.header('set-cookie', cookie(CHALLENGE_COOKIE, encodeURIComponent(nonce), 300, '/auth'))
+      return { nonce }
+    },
+  )
+
+  app.post(
+    '/auth/web-eid',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: 'Log in with a Web eID authentication token for the challenge this browser holds',
+        body: Type.Object({ authToken: Type.Unknown() }, { additionalProperties: false }),
+        response: {
+          200: SessionSchema,
+          400: ProblemSchema,
+          401: ProblemSchema,
+          503: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { authToken } = request.body as { authToken: unknown }
+      const nonce = decodeURIComponent(cookiesOf(request).get(CHALLENGE_COOKIE) ?? '')
+      const { sessions, webEid } = platform()
+      await sessions.consumeChallenge(nonce)
+      const person = await webEid.validate(authToken, origin, nonce)
+      const { id, session } = await sessions.start({
+        personalCode: person.personalCode,
+        givenName: person.givenName,
+        surname: person.surname,
+        method: 'web-eid',
+      })
+      request.log.info({ personalCode: person.personalCode, method: 'web-eid' }, 'logged in')
+      reply.header('set-cookie', [
+        cookie(SESSION_COOKIE, id, 8 * 3600),
+        cookie(CHALLENGE_COOKIE, '', 0, '/auth'),
+      ])
+      return session
+    },
+  )
+
+  app.get(
+    '/auth/session',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: 'Who is logged in (renews the idle timer)',
+        response: { 200: SessionSchema, 401: ProblemSchema },
+      },
+    },
+    async (request) => requireSession(request, platform()),
+  )
+
+  const logout = (everywhere: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const id = cookiesOf(request).get(SESSION_COOKIE) ?? ''
+    const session = await requireSession(request, platform())
+    const ended = everywhere ? await platform().sessions.endAll(session.personalCode) : 1
+    if (!everywhere) await platform().sessions.end(id)
+    reply.header('set-cookie', cookie(SESSION_COOKIE, '', 0))
+    return { ended }
+  }
+  app.post(
+    '/auth/logout',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: 'End this session',
+        response: { 200: Type.Object({ ended: Type.Integer() }), 401: ProblemSchema },
+      },
+    },
+    logout(false),
+  )
+  app.post(
+    '/auth/logout-everywhere',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: "End all of this person's sessions",
+        response: { 200: Type.Object({ ended: Type.Integer() }), 401: ProblemSchema },
+      },
+    },
+    logout(true),
+  )
+}
+
+export async function requireSession(request: FastifyRequest, platform: Platform) {
+  const session = await platform.sessions.find(cookiesOf(request).get(SESSION_COOKIE) ?? '')
+  if (session === undefined)
+    throw new EStateError('SESSION_REQUIRED', 'log in with your e-ID first')
+  return session
+}
+
+function cookiesOf(request: FastifyRequest): Map<string, string> {
+  const found = new Map<string, string>()
+  const header = request.headers.cookie
+  if (typeof header !== 'string' || header.length > 8192) return found
+  for (const part of header.split(';')) {
+    const at = part.indexOf('=')
+    if (at > 0) found.set(part.slice(0, at).trim(), part.slice(at + 1).trim())
+  }
+  return found
+}

@@ -1,0 +1,178 @@
+/**
+ * Logging in with an e-state e-ID over HTTP, on both engines: the Web eID challenge bound to the
+ * browser, the token checked with OCSP on, a Secure HttpOnly SameSite session cookie, replays and
+ * foreign origins refused, a suspended card refused at once, idle expiry, logout everywhere.
+ */
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Clock } from '../src/shared/index.ts'
+import { OID } from '../src/trust/index.ts'
+import { ENGINES, usePostgresCluster } from './support/engines.ts'
+import { startTestApp, type TestApp } from './support/app.ts'
+
+usePostgresCluster()
+
+const JAAK = '38001085718'
+
+describe.each(ENGINES)('e-ID login on %s', (engine) => {
+  let t: TestApp
+  let ahead = 0
+  const clock: Clock = { now: () => new Date(Date.now() + ahead) }
+  let key: KeyObject
+  let certificate: Buffer
+  let serial: string
+  const origin = 'https://www.state.example'
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {
+      env: { E_STATE_PUBLIC_URL: origin },
+      options: { drainIntervalMs: 0, clock },
+    })
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+    key = pair.privateKey
+    const issued = await t.app.platform().pki.issue({
+      kind: 'auth',
+      holder: JAAK,
+      publicKey: pair.publicKey,
+      subject: [
+        [OID.countryName, 'EE'],
+        [OID.commonName, `JÕEORG,JAAK-KRISTJAN,${JAAK}`],
+        [OID.surname, 'JÕEORG'],
+        [OID.givenName, 'JAAK-KRISTJAN'],
+        [OID.serialNumber, `PNOEE-${JAAK}`],
+      ],
+    })
+    certificate = issued.der
+    serial = issued.serial
+  }, 120_000)
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  const tokenFor = (nonce: string, forOrigin = origin) => ({
+    format: 'web-eid:1.0',
+    algorithm: 'ES384',
+    appVersion: 'https://web-eid.eu/web-eid-app/releases/2.5.0',
+    unverifiedCertificate: certificate.toString('base64'),
+    signature: sign(
+      'sha384',
+      Buffer.concat([
+        createHash('sha384').update(forOrigin).digest(),
+        createHash('sha384').update(nonce).digest(),
+      ]),
+      { key, dsaEncoding: 'ieee-p1363' },
+    ).toString('base64'),
+  })
+  const challenge = async () => {
+    const reply = await t.inject({ method: 'POST', url: '/auth/challenge' })
+    expect(reply.statusCode).toBe(200)
+    const cookie = String(reply.headers['set-cookie']).split(';')[0]
+    return { nonce: reply.json().nonce as string, cookie }
+  }
+  const login = (cookie: string, authToken: unknown) =>
+    t.inject({ method: 'POST', url: '/auth/web-eid', headers: { cookie }, payload: { authToken } })
+  const sessionCookie = (reply: { headers: Record<string, unknown> }) => {
+    const cookies = [reply.headers['set-cookie']].flat().map(String)
+    const session = cookies.find((value) => value.startsWith('estate_session='))
+    expect(session).toMatch(/HttpOnly/)
+    expect(session).toMatch(/Secure/)
+    expect(session).toMatch(/SameSite=Strict/)
+    return String(session).split(';')[0]
+  }
+
+  it('logs in with the card, and the session says who is there', async () => {
+    const { nonce, cookie } = await challenge()
+    expect(Buffer.from(nonce, 'base64')).toHaveLength(32)
+    const reply = await login(cookie, tokenFor(nonce))
+    expect(reply.statusCode, reply.body).toBe(200)
+    expect(reply.json()).toMatchObject({
+      personalCode: JAAK,
+      givenName: 'JAAK-KRISTJAN',
+      method: 'web-eid',
+    })
+    const session = sessionCookie(reply)
+    const who = await t.inject({ url: '/auth/session', headers: { cookie: session } })
+    expect(who.json().personalCode).toBe(JAAK)
+  })
+
+  it('refuses a replayed token, another origin, a missing or expired challenge', async () => {
+    const first = await challenge()
+    expect((await login(first.cookie, tokenFor(first.nonce))).statusCode).toBe(200)
+    const replay = await login(first.cookie, tokenFor(first.nonce))
+    expect(replay.statusCode).toBe(401)
+    expect(replay.json().code).toBe('WEBEID_NONCE_INVALID')
+
+    const second = await challenge()
+    const elsewhere = await login(second.cookie, tokenFor(second.nonce, 'https://evil.example'))
+    expect(elsewhere.json().code).toBe('WEBEID_SIGNATURE_INVALID')
+
+    const third = await challenge()
+    expect((await login('', tokenFor(third.nonce))).json().code).toBe('WEBEID_NONCE_INVALID')
+    ahead = 6 * 60_000
+    try {
+      expect((await login(third.cookie, tokenFor(third.nonce))).json().code).toBe(
+        'WEBEID_NONCE_INVALID',
+      )
+    } finally {
+      ahead = 0
+    }
+    const fourth = await challenge()
+    const malformed = await login(fourth.cookie, { format: 'web-eid:1.0' })
+    expect(malformed.statusCode).toBe(400)
+    expect(malformed.json().code).toBe('WEBEID_TOKEN_MALFORMED')
+  })
+
+  it('refuses a suspended card at once, and takes it back when resumed', async () => {
+    await t.app.platform().pki.setStatus(serial, 'suspended')
+    const { nonce, cookie } = await challenge()
+    const refused = await login(cookie, tokenFor(nonce))
+    expect(refused.statusCode).toBe(401)
+    expect(refused.json().code).toBe('WEBEID_CERTIFICATE_REVOKED')
+    await t.app.platform().pki.setStatus(serial, 'good')
+    const again = await challenge()
+    expect((await login(again.cookie, tokenFor(again.nonce))).statusCode).toBe(200)
+  })
+
+  it('ends sessions when idle too long, on logout, and everywhere at once', async () => {
+    const open = async () => {
+      const { nonce, cookie } = await challenge()
+      return sessionCookie(await login(cookie, tokenFor(nonce)))
+    }
+    const idle = await open()
+    ahead = 16 * 60_000
+    try {
+      expect((await t.inject({ url: '/auth/session', headers: { cookie: idle } })).statusCode).toBe(
+        401,
+      )
+    } finally {
+      ahead = 0
+    }
+    const one = await open()
+    const two = await open()
+    expect(
+      (await t.inject({ method: 'POST', url: '/auth/logout', headers: { cookie: one } }))
+        .statusCode,
+    ).toBe(200)
+    expect((await t.inject({ url: '/auth/session', headers: { cookie: one } })).statusCode).toBe(
+      401,
+    )
+    expect((await t.inject({ url: '/auth/session', headers: { cookie: two } })).statusCode).toBe(
+      200,
+    )
+    const three = await open()
+    const everywhere = await t.inject({
+      method: 'POST',
+      url: '/auth/logout-everywhere',
+      headers: { cookie: three },
+    })
+    expect(everywhere.json().ended).toBeGreaterThanOrEqual(2)
+    for (const cookie of [two, three])
+      expect((await t.inject({ url: '/auth/session', headers: { cookie } })).json().code).toBe(
+        'SESSION_REQUIRED',
+      )
+    expect(
+      (await t.inject({ url: '/auth/session', headers: { cookie: 'estate_session=forged' } }))
+        .statusCode,
+    ).toBe(401)
+  })
+})
