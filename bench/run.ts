@@ -10,7 +10,10 @@
  *    SHA-256 and fsync rates of this machine; inclusion proofs/s; receipt size (bench/ledger.ts).
  *
  * Options: --population N (SQLite, default 100000), --pg-population N (default 20000),
- * --seconds S per measurement (default 5), --skip-postgres, --only-ledger.
+ * --seconds S per measurement (default 5), --skip-postgres, --only-ledger, --only-trust,
+ * --certificates N for the mass suspension (default 100000).
+ *
+ * 4. Trust services: Web eID validations/s, OCSP and TSA answers/s, mass suspension (bench/trust.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -27,6 +30,7 @@ import { systemClock } from '../src/shared/index.ts'
 import { createDataKeyStore, openStore, type Store } from '../src/storage/index.ts'
 import { startPgCluster } from '../test/support/pg-cluster.ts'
 import { benchLedger } from './ledger.ts'
+import { benchTrust } from './trust.ts'
 import { measureRawInserts } from './raw-inserts.ts'
 
 const { values } = parseArgs({
@@ -36,6 +40,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'skip-postgres': { type: 'boolean', default: false },
     'only-ledger': { type: 'boolean', default: false },
+    'only-trust': { type: 'boolean', default: false },
+    certificates: { type: 'string', default: '100000' },
   },
 })
 const population = Number(values.population)
@@ -51,6 +57,11 @@ console.log(
 const workDir = mkdtempSync(join(tmpdir(), 'e-state-bench-'))
 try {
   const sqliteUrl = join(workDir, 'estate.db')
+  if (values['only-trust']) {
+    console.log('## trust services (sqlite)')
+    await benchTrust(workDir, seconds, Number(values.certificates))
+    process.exit(0)
+  }
   if (!values['only-ledger']) await benchEngine('sqlite', sqliteUrl, population)
   console.log('## ledger on sqlite')
   await benchLedger('sqlite', join(workDir, 'ledger.db'), seconds, workDir)
@@ -60,6 +71,10 @@ try {
       if (!values['only-ledger']) await benchEngine('postgres', cluster.url, pgPopulation)
       console.log('\n## ledger on postgres')
       await benchLedger('postgres', cluster.url, seconds, workDir)
+      if (!values['only-ledger']) {
+        console.log('\n## trust services (sqlite)')
+        await benchTrust(workDir, seconds, Number(values.certificates))
+      }
     } finally {
       await cluster.stop()
     }

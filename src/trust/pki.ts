@@ -6,13 +6,7 @@
  * over them. A development start generates the hierarchy (marked as such); production refuses
  * to run with development keys and expects them imported (`e-state ca import`).
  */
-import {
-  createPrivateKey,
-  generateKeyPairSync,
-  randomBytes,
-  X509Certificate,
-  type KeyObject,
-} from 'node:crypto'
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
 import type { Clock } from '../shared/index.ts'
@@ -42,6 +36,17 @@ export const POLICY = {
 export type IssuingCa = 'citizen' | 'eseal' | 'tls'
 export type CertificateKind = 'auth' | 'sign' | 'eseal' | 'tls'
 export type CertificateState = 'good' | 'suspended' | 'revoked'
+
+const SHORT_NAMES: Record<string, string> = {
+  [OID.countryName]: 'C',
+  [OID.organizationName]: 'O',
+  [OID.organizationalUnitName]: 'OU',
+  [OID.commonName]: 'CN',
+  [OID.surname]: 'SN',
+  [OID.givenName]: 'GN',
+  [OID.serialNumber]: 'serialNumber',
+  [OID.organizationIdentifier]: 'organizationIdentifier',
+}
 
 const CA_OF: Record<CertificateKind, IssuingCa> = {
   auth: 'citizen',
@@ -80,6 +85,8 @@ export interface StatePki {
   readonly tsa: TimeStampAuthority
   readonly development: boolean
   issue(request: IssueRequest): Promise<IssuedCertificate>
+  /** Several certificates in one transaction (a card batch, a benchmark). */
+  issueMany(requests: readonly IssueRequest[]): Promise<IssuedCertificate[]>
   /** Suspends, resumes or revokes; a revocation is final. Logged in the ledger. */
   setStatus(serial: string, status: CertificateState, reason?: number): Promise<void>
   /** Suspends every good certificate of a batch or key algorithm in one act. */
@@ -200,15 +207,12 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
     }
   }
 
-  return {
-    authorities,
-    ocsp,
-    tsa,
-    development: rows.some((row) => row.development === 1),
-    async issue(request) {
+  async function issueMany(requests: readonly IssueRequest[]): Promise<IssuedCertificate[]> {
+    const now = clock.now()
+    const made: { issued: IssuedCertificate; row: Schema['certificates'] }[] = []
+    for (const request of requests) {
       const caName = CA_OF[request.kind]
       const ca = authority(caName)
-      const now = clock.now()
       const serialBytes = Buffer.concat([
         Buffer.from([0x40 | (randomBytes(1)[0] & 0x3f)]),
         randomBytes(15),
@@ -225,14 +229,16 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
         signer: ca.signer,
       })
       const serial = serialBytes.toString('hex')
-      await store.db
-        .insertInto('certificates')
-        .values({
+      made.push({
+        issued: { serial, der, authority: caName },
+        row: {
           serial,
           authority: caName,
           kind: request.kind,
           holder: request.holder,
-          subject: new X509Certificate(der).subject.replace(/\n/g, ', '),
+          subject: request.subject
+            .map(([type, value]) => `${SHORT_NAMES[type] ?? type}=${value}`)
+            .join(', '),
           key_algorithm: algorithmOf(request.publicKey),
           batch: request.batch ?? null,
           not_before: now.toISOString(),
@@ -242,10 +248,30 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
           reason: null,
           der,
           issued_at: now.toISOString(),
-        })
-        .execute()
-      return { serial, der, authority: caName }
+        },
+      })
+    }
+    await store.db.transaction().execute(async (trx) => {
+      for (let start = 0; start < made.length; start += 200) {
+        await trx
+          .insertInto('certificates')
+          .values(made.slice(start, start + 200).map((entry) => entry.row))
+          .execute()
+      }
+    })
+    return made.map((entry) => entry.issued)
+  }
+
+  return {
+    authorities,
+    ocsp,
+    tsa,
+    development: rows.some((row) => row.development === 1),
+    async issue(request) {
+      const [issued] = await issueMany([request])
+      return issued
     },
+    issueMany,
     async setStatus(serial, next, reason) {
       await store.db.transaction().execute(async (trx) => {
         const row = await trx
