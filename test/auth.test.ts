@@ -95,6 +95,36 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
     expect(who.json().personalCode).toBe(JAAK)
   })
 
+  it("shows the logged-in person their own data tracker, and nobody else's", async () => {
+    const police = await t.inject({
+      url: `/data/population/1.0?query.personalCode=${JAAK}`,
+      headers: { ...t.headers('PPA'), 'x-road-userid': 'EE39001010000', 'x-road-issue': 'case 77' },
+    })
+    expect(police.statusCode).toBe(200)
+    await t.app.platform().ledger.drainOnce()
+    const { nonce, cookie } = await challenge()
+    const session = sessionCookie(await login(cookie, tokenFor(nonce)))
+    const mine = await t.inject({ url: '/tracker/usage', headers: { cookie: session } })
+    expect(mine.statusCode, mine.body).toBe(200)
+    const record = mine.json().records.find((r: { purpose: string }) => r.purpose === 'case 77')
+    expect(record).toMatchObject({
+      agency: 'Police and Border Guard Board',
+      official: 'Ivan Ivanov',
+    })
+    expect(record.ledger.receipt).not.toBeNull()
+    const theirs = await t.inject({
+      url: '/tracker/usage?userId=EE39001010000',
+      headers: { cookie: session },
+    })
+    expect(theirs.statusCode).toBe(400)
+    expect(theirs.json().code).toBe('ACCESS_PURPOSE_REQUIRED')
+    const nobody = await t.inject({
+      url: '/tracker/usage',
+      headers: { cookie: 'estate_session=nothing' },
+    })
+    expect(nobody.json().code).toBe('SESSION_REQUIRED')
+  })
+
   it('refuses a replayed token, another origin, a missing or expired challenge', async () => {
     const first = await challenge()
     expect((await login(first.cookie, tokenFor(first.nonce))).statusCode).toBe(200)

@@ -88,6 +88,26 @@ function covertDate(value: string | undefined): string | undefined {
   return date.toISOString()
 }
 
+/**
+ * A person logged in with their e-ID, acting through the state portal: the agency that runs the
+ * portal (the one granted `self-service`) is the calling subsystem, the person the acting user.
+ */
+export async function portalCallerOf(personalCode: string, platform: Platform): Promise<Caller> {
+  const agencies = await platform.store.db
+    .selectFrom('agencies')
+    .select(['registry_code', 'member_id', 'subsystem', 'registries', 'reads'])
+    .execute()
+  const portal = agencies.find((agency) => listOf(agency.reads).includes('self-service'))
+  if (portal === undefined)
+    throw new EStateError('ACCESS_DENIED', 'no agency runs the state portal (self-service)')
+  return {
+    clientId: `${portal.member_id}/${portal.subsystem}`,
+    agencyCode: portal.registry_code,
+    grants: { keeps: listOf(portal.registries), reads: listOf(portal.reads) },
+    userCode: personalCode,
+  }
+}
+
 function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined) return ''
   return authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : authorization.trim()

@@ -1,15 +1,17 @@
 /**
  * The data tracker over HTTP: `/tracker/usage` (e-state's full view, each read with its ledger
  * receipt) and `/tracker/findUsage` (the shape of Estonia's data-tracker protocol: `logtime`,
- * `action`, `receiver`). Only the person themself (the acting user, through a self-service
- * portal's member key) or a data protection officer with a stated purpose gets an answer.
+ * `action`, `receiver`). Only the person themself — logged in with their e-ID (session cookie),
+ * or the acting user of the state portal's member system — or a data protection officer with a
+ * stated purpose gets an answer.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { EStateError } from '../../shared/index.ts'
 import { MAX_USAGE_PAGE } from '../../tracker/index.ts'
 import type { Platform } from '../platform.ts'
-import { callerOf } from './caller.ts'
+import { requireSession } from './auth.ts'
+import { callerOf, portalCallerOf } from './caller.ts'
 import { CLIENT_HEADER, ERRORS } from './schemas.ts'
 
 const Paging = Type.Object(
@@ -45,7 +47,11 @@ const Receipt = Type.Union([
 export function registerTracker(app: FastifyInstance, platform: () => Platform): void {
   const usage = async (request: FastifyRequest) => {
     const query = request.query as { userId?: string; offset: number; limit: number }
-    const caller = await callerOf(request, platform())
+    // A member system (with its API key) or the person logged in with their e-ID.
+    const caller =
+      request.headers.authorization === undefined && request.headers.cookie !== undefined
+        ? await portalCallerOf((await requireSession(request, platform())).personalCode, platform())
+        : await callerOf(request, platform())
     const userId =
       query.userId ?? (caller.userCode === undefined ? undefined : `EE${caller.userCode}`)
     if (userId === undefined) {
