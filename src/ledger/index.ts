@@ -46,13 +46,14 @@ export {
 } from './tiles.ts'
 export { LedgerError, type LedgerErrorCode } from './errors.ts'
 export { commitValues } from './commitment.ts'
+export { buildReceipt } from './receipt.ts'
 export {
-  buildReceipt,
   verifyReceipt,
+  RECEIPT_FORMAT,
   type Receipt,
   type ReceiptOpening,
   type VerifiedReceipt,
-} from './receipt.ts'
+} from './receipt-verify.ts'
 export { auditLog, type AuditFinding, type LogAuditReport } from './audit.ts'
 export {
   generateCosigner,

@@ -1,0 +1,191 @@
+/**
+ * The portal in the browser: an e-ID whose key is a non-extractable WebCrypto key kept in
+ * IndexedDB (the stand-in for the ID card), login with it by the Web eID protocol, and the data
+ * tracker with every receipt checked here, in the browser, against the log's and the witnesses'
+ * keys — the same verification code as `e-state ledger verify-receipt`.
+ */
+import {
+  parseCosignerVerifierKey,
+  parseVerifierKey,
+  verifyReceipt,
+  type Receipt,
+} from '../../ledger/browser.ts'
+
+interface StoredEid {
+  readonly keys: CryptoKeyPair
+  readonly certificate?: string
+}
+
+const STORE = 'eid'
+
+function database(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open('e-state', 1)
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE)
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
+}
+
+async function load(): Promise<StoredEid | undefined> {
+  const db = await database()
+  return new Promise((resolve, reject) => {
+    const request = db.transaction(STORE).objectStore(STORE).get('card')
+    request.onsuccess = () => resolve(request.result as StoredEid | undefined)
+    request.onerror = () => reject(request.error)
+  })
+}
+
+async function save(eid: StoredEid): Promise<void> {
+  const db = await database()
+  return new Promise((resolve, reject) => {
+    const transaction = db.transaction(STORE, 'readwrite')
+    transaction.objectStore(STORE).put(eid, 'card')
+    transaction.oncomplete = () => resolve()
+    transaction.onerror = () => reject(transaction.error)
+  })
+}
+
+const base64 = (bytes: ArrayBuffer | Uint8Array) =>
+  btoa(
+    String.fromCharCode(
+      ...new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)),
+    ),
+  )
+
+/** A new P-384 key pair, its private half never extractable; returns the public key (SPKI). */
+async function createKey(): Promise<string> {
+  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, [
+    'sign',
+    'verify',
+  ])
+  await save({ keys })
+  return base64(await crypto.subtle.exportKey('spki', keys.publicKey))
+}
+
+async function installCertificate(certificate: string): Promise<void> {
+  const eid = await load()
+  if (eid === undefined) throw new Error('no e-ID key in this browser')
+  await save({ ...eid, certificate })
+}
+
+async function post(path: string, body?: unknown): Promise<Response> {
+  return fetch(path, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+}
+
+/** The Web eID protocol: sign SHA-384(origin) ‖ SHA-384(nonce) with the card's key. */
+async function login(): Promise<{ personalCode: string; givenName: string; surname: string }> {
+  const eid = await load()
+  if (eid?.certificate === undefined) throw new Error('this browser holds no e-ID certificate')
+  const { nonce } = (await (await post('/auth/challenge')).json()) as { nonce: string }
+  const encoder = new TextEncoder()
+  const hashes = await Promise.all(
+    [location.origin, nonce].map((text) => crypto.subtle.digest('SHA-384', encoder.encode(text))),
+  )
+  const signed = new Uint8Array([...new Uint8Array(hashes[0]), ...new Uint8Array(hashes[1])])
+  const signature = await crypto.subtle.sign(
+    { name: 'ECDSA', hash: 'SHA-384' },
+    eid.keys.privateKey,
+    signed,
+  )
+  const reply = await post('/auth/web-eid', {
+    authToken: {
+      format: 'web-eid:1.0',
+      algorithm: 'ES384',
+      appVersion: 'e-state browser e-ID 1.0',
+      unverifiedCertificate: eid.certificate,
+      signature: base64(signature),
+    },
+  })
+  const body = await reply.json()
+  if (!reply.ok) throw new Error(`${body.code}: ${body.detail}`)
+  return body
+}
+
+async function trustedKeys() {
+  const text = async (path: string) => (await fetch(path)).text()
+  return {
+    log: parseVerifierKey(await text('/ledger/verifier-key')),
+    witnesses: (await text('/ledger/witness-keys'))
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => parseCosignerVerifierKey(line)),
+  }
+}
+
+function checkReceipt(receipt: unknown, keys: Awaited<ReturnType<typeof trustedKeys>>): boolean {
+  try {
+    return verifyReceipt(receipt, keys).opened
+  } catch {
+    return false
+  }
+}
+
+/** The person's data tracker, each receipt verified in the browser. */
+async function verifyTracker(): Promise<{ records: number; verified: number; failed: number }> {
+  const keys = await trustedKeys()
+  const reply = await fetch('/tracker/usage?limit=100', { credentials: 'same-origin' })
+  if (!reply.ok) throw new Error(`the tracker answered ${reply.status}`)
+  const { records } = (await reply.json()) as {
+    records: {
+      at: string
+      official: string
+      agency: string
+      data: string
+      purpose: string
+      ledger: { receipt: Receipt | null }
+    }[]
+  }
+  const table = document.querySelector('#tracker tbody')
+  let verified = 0
+  let failed = 0
+  for (const record of records) {
+    const ok = record.ledger.receipt !== null && checkReceipt(record.ledger.receipt, keys)
+    if (record.ledger.receipt !== null) {
+      if (ok) verified++
+      else failed++
+    }
+    const row = document.createElement('tr')
+    for (const value of [record.at, record.official, record.agency, record.data, record.purpose]) {
+      const cell = document.createElement('td')
+      cell.textContent = value
+      row.append(cell)
+    }
+    const proof = document.createElement('td')
+    proof.textContent = record.ledger.receipt === null ? 'pending' : ok ? 'verified' : 'FAILED'
+    proof.className = `proof ${proof.textContent}`
+    row.append(proof)
+    table?.append(row)
+  }
+  return { records: records.length, verified, failed }
+}
+
+async function verifyOne(receipt: unknown): Promise<boolean> {
+  return checkReceipt(receipt, await trustedKeys())
+}
+
+const estate = { createKey, installCertificate, login, verifyTracker, verifyReceipt: verifyOne }
+Object.assign(globalThis, { estate })
+
+document.addEventListener('DOMContentLoaded', () => {
+  const status = document.querySelector('#status')
+  document.querySelector('#login')?.addEventListener('click', () => {
+    login()
+      .then(async (person) => {
+        if (status)
+          status.textContent = `Logged in as ${person.givenName} ${person.surname} (${person.personalCode})`
+        const result = await verifyTracker()
+        const summary = document.querySelector('#summary')
+        if (summary)
+          summary.textContent = `${result.records} reads of your data; ${result.verified} proved in the ledger${result.failed > 0 ? `, ${result.failed} FAILED` : ''}`
+      })
+      .catch((error: Error) => {
+        if (status) status.textContent = `Login failed: ${error.message}`
+      })
+  })
+})

@@ -1,0 +1,2 @@
+export { registerPortal } from './routes.ts'
+export { browserBundle } from './assets.ts'
