@@ -7,21 +7,12 @@
  * Keys as text: verifier `name+hash+base64(0x04 ‖ key)`; signer
  * `PRIVATE+KEY+name+hash+base64(0x04 ‖ seed)` (mirroring note.ts's Ed25519 signer keys).
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto'
+import { sign, verify, type KeyObject } from 'node:crypto'
 import { LedgerError } from './errors.ts'
+import { ed25519FromSeed, ed25519Seed, ed25519Verifier, splitKey } from './note.ts'
 
 const COSIGNATURE_V1 = 0x04
 const SIGNATURE_PREFIX = '\u2014 '
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 
 export interface CosignerVerifier {
   readonly name: string
@@ -39,10 +30,8 @@ export interface Cosigner {
 }
 
 export function generateCosigner(name: string): { cosigner: Cosigner; text: string } {
-  const seed = generateKeyPairSync('ed25519')
-    .privateKey.export({ format: 'der', type: 'pkcs8' })
-    .subarray(PKCS8_PREFIX.length)
-  const verifier = verifierFrom(name, publicOf(seed))
+  const seed = ed25519Seed()
+  const verifier = verifierFrom(name, ed25519FromSeed(seed).publicRaw)
   const text = `PRIVATE+KEY+${name}+${verifier.keyHash.toString('hex')}+${Buffer.concat([Buffer.from([COSIGNATURE_V1]), seed]).toString('base64')}`
   return { cosigner: parseCosignerKey(text), text }
 }
@@ -54,14 +43,9 @@ export function parseCosignerKey(text: string): Cosigner {
   const raw = Buffer.from(encoded, 'base64')
   if (raw.length !== 33 || raw[0] !== COSIGNATURE_V1)
     invalid('a cosigner key is an Ed25519 cosignature/v1 key (type 0x04)')
-  const seed = raw.subarray(1)
-  const verifier = verifierFrom(name, publicOf(seed))
+  const { privateKey, publicRaw } = ed25519FromSeed(raw.subarray(1))
+  const verifier = verifierFrom(name, publicRaw)
   if (verifier.keyHash.toString('hex') !== hash) invalid('the cosigner key hash does not match')
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([PKCS8_PREFIX, seed]),
-    format: 'der',
-    type: 'pkcs8',
-  })
   return { name, keyHash: verifier.keyHash, privateKey, verifier }
 }
 
@@ -133,36 +117,8 @@ function message(text: string, timestamp: number): Buffer {
   return Buffer.from(`cosignature/v1\ntime ${timestamp}\n${text}`, 'utf8')
 }
 
-function publicOf(seed: Buffer): Buffer {
-  return createPublicKey(
-    createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
-  )
-    .export({ format: 'der', type: 'spki' })
-    .subarray(SPKI_PREFIX.length)
-}
-
 function verifierFrom(name: string, publicRaw: Buffer): CosignerVerifier {
-  if (name === '' || /[\s+]/.test(name)) invalid('a key name has no spaces or plus signs')
-  const keyHash = createHash('sha256')
-    .update(name)
-    .update('\n')
-    .update(Buffer.from([COSIGNATURE_V1]))
-    .update(publicRaw)
-    .digest()
-    .subarray(0, 4)
-  const publicKey = createPublicKey({
-    key: Buffer.concat([SPKI_PREFIX, publicRaw]),
-    format: 'der',
-    type: 'spki',
-  })
-  const text = `${name}+${keyHash.toString('hex')}+${Buffer.concat([Buffer.from([COSIGNATURE_V1]), publicRaw]).toString('base64')}`
-  return { name, keyHash, publicKey, text }
-}
-
-function splitKey(text: string): [string, string, string] {
-  const match = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(text)
-  if (match === null) invalid('a key is name+hash+key')
-  return [match[1], match[2], match[3]]
+  return ed25519Verifier(name, COSIGNATURE_V1, publicRaw)
 }
 
 function invalid(why: string): never {

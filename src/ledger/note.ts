@@ -44,14 +44,7 @@ export function parseSignerKey(text: string): NoteSigner {
   const [name, hash, encoded] = splitKey(trimmed.slice('PRIVATE+KEY+'.length))
   const raw = Buffer.from(encoded, 'base64')
   if (raw.length !== 33 || raw[0] !== ED25519) invalid('only Ed25519 signer keys are supported')
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([PKCS8_PREFIX, raw.subarray(1)]),
-    format: 'der',
-    type: 'pkcs8',
-  })
-  const publicRaw = createPublicKey(privateKey)
-    .export({ format: 'der', type: 'spki' })
-    .subarray(SPKI_PREFIX.length)
+  const { privateKey, publicRaw } = ed25519FromSeed(raw.subarray(1))
   const verifier = verifierFrom(name, publicRaw)
   if (verifier.keyHash.toString('hex') !== hash)
     invalid('the signer key hash does not match its key')
@@ -70,15 +63,8 @@ export function parseVerifierKey(text: string): NoteVerifier {
 
 /** A new Ed25519 signer, with its key in the signed-note text form (keep it secret). */
 export function generateSigner(name: string): { signer: NoteSigner; text: string } {
-  const seed = generateKeyPairSync('ed25519')
-    .privateKey.export({ format: 'der', type: 'pkcs8' })
-    .subarray(PKCS8_PREFIX.length)
-  const publicRaw = createPublicKey(
-    createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }),
-  )
-    .export({ format: 'der', type: 'spki' })
-    .subarray(SPKI_PREFIX.length)
-  const keyHash = verifierFrom(name, publicRaw).keyHash.toString('hex')
+  const seed = ed25519Seed()
+  const keyHash = verifierFrom(name, ed25519FromSeed(seed).publicRaw).keyHash.toString('hex')
   const text = `PRIVATE+KEY+${name}+${keyHash}+${Buffer.concat([Buffer.from([ED25519]), seed]).toString('base64')}`
   return { signer: parseSignerKey(text), text }
 }
@@ -128,18 +114,31 @@ export function openNote(
 }
 
 /** `name+hash+key`: names hold no `+`, hashes are 8 hex digits, base64 keys may hold `+`. */
-function splitKey(text: string): [string, string, string] {
+export function splitKey(text: string): [string, string, string] {
   const match = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(text)
   if (match === null) invalid('a key is name+hash+key')
   return [match[1], match[2], match[3]]
 }
 
 function verifierFrom(name: string, publicRaw: Buffer): NoteVerifier {
+  return ed25519Verifier(name, ED25519, publicRaw)
+}
+
+/**
+ * A named Ed25519 verifier for a signed-note key type (0x01 note signatures, 0x04
+ * cosignatures): the key ID is SHA-256(name ‖ "\n" ‖ type ‖ key)[:4], the text
+ * `name+hash+base64(type ‖ key)`.
+ */
+export function ed25519Verifier(
+  name: string,
+  type: number,
+  publicRaw: Buffer,
+): { name: string; keyHash: Buffer; publicKey: KeyObject; text: string } {
   if (name === '' || /[\s+]/.test(name)) invalid('a key name has no spaces or plus signs')
   const keyHash = createHash('sha256')
     .update(name)
     .update('\n')
-    .update(Buffer.from([ED25519]))
+    .update(Buffer.from([type]))
     .update(publicRaw)
     .digest()
     .subarray(0, 4)
@@ -148,8 +147,28 @@ function verifierFrom(name: string, publicRaw: Buffer): NoteVerifier {
     format: 'der',
     type: 'spki',
   })
-  const text = `${name}+${keyHash.toString('hex')}+${Buffer.concat([Buffer.from([ED25519]), publicRaw]).toString('base64')}`
+  const text = `${name}+${keyHash.toString('hex')}+${Buffer.concat([Buffer.from([type]), publicRaw]).toString('base64')}`
   return { name, keyHash, publicKey, text }
+}
+
+/** A new random Ed25519 seed (32 bytes). */
+export function ed25519Seed(): Buffer {
+  return generateKeyPairSync('ed25519')
+    .privateKey.export({ format: 'der', type: 'pkcs8' })
+    .subarray(PKCS8_PREFIX.length)
+}
+
+/** The private key and raw public key of an Ed25519 seed. */
+export function ed25519FromSeed(seed: Buffer): { privateKey: KeyObject; publicRaw: Buffer } {
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  })
+  const publicRaw = createPublicKey(privateKey)
+    .export({ format: 'der', type: 'spki' })
+    .subarray(SPKI_PREFIX.length)
+  return { privateKey, publicRaw }
 }
 
 function assertNoteText(text: string): void {
