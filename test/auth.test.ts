@@ -3,12 +3,12 @@
  * browser, the token checked with OCSP on, a Secure HttpOnly SameSite session cookie, replays and
  * foreign origins refused, a suspended card refused at once, idle expiry, logout everywhere.
  */
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Clock } from '../src/shared/index.ts'
-import { OID } from '../src/trust/index.ts'
 import { ENGINES, usePostgresCluster } from './support/engines.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
+import { issueCard, webEidToken } from './support/eid.ts'
 
 usePostgresCluster()
 
@@ -28,41 +28,17 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
       env: { E_STATE_PUBLIC_URL: origin },
       options: { drainIntervalMs: 0, clock },
     })
-    const pair = generateKeyPairSync('ec', { namedCurve: 'P-384' })
-    key = pair.privateKey
-    const issued = await t.app.platform().pki.issue({
-      kind: 'auth',
-      holder: JAAK,
-      publicKey: pair.publicKey,
-      subject: [
-        [OID.countryName, 'EE'],
-        [OID.commonName, `JÕEORG,JAAK-KRISTJAN,${JAAK}`],
-        [OID.surname, 'JÕEORG'],
-        [OID.givenName, 'JAAK-KRISTJAN'],
-        [OID.serialNumber, `PNOEE-${JAAK}`],
-      ],
-    })
-    certificate = issued.der
-    serial = issued.serial
+    const card = await issueCard(t, JAAK, { given: 'JAAK-KRISTJAN', surname: 'JÕEORG' })
+    key = card.key
+    certificate = card.certificate
+    serial = card.serial
   }, 120_000)
   afterAll(async () => {
     await t?.close()
   })
 
-  const tokenFor = (nonce: string, forOrigin = origin) => ({
-    format: 'web-eid:1.0',
-    algorithm: 'ES384',
-    appVersion: 'https://web-eid.eu/web-eid-app/releases/2.5.0',
-    unverifiedCertificate: certificate.toString('base64'),
-    signature: sign(
-      'sha384',
-      Buffer.concat([
-        createHash('sha384').update(forOrigin).digest(),
-        createHash('sha384').update(nonce).digest(),
-      ]),
-      { key, dsaEncoding: 'ieee-p1363' },
-    ).toString('base64'),
-  })
+  const tokenFor = (nonce: string, forOrigin = origin) =>
+    webEidToken({ key, certificate }, nonce, forOrigin)
   const challenge = async () => {
     const reply = await t.inject({ method: 'POST', url: '/auth/challenge' })
     expect(reply.statusCode).toBe(200)

@@ -13,6 +13,8 @@ export type IdentityErrorCode =
   | 'WEBEID_SIGNATURE_INVALID'
   | 'WEBEID_NONCE_INVALID'
   | 'SESSION_REQUIRED'
+  | 'ROLE_REQUIRED'
+  | 'EID_KEY_INVALID'
 
 export class IdentityError extends EStateError {
   declare readonly code: IdentityErrorCode

@@ -13,3 +13,5 @@ export {
   type Session,
   type SessionStore,
 } from './sessions.ts'
+export { rolesOf, requireRole, type Mandate } from './roles.ts'
+export { verifyKeyPossession, possessionMessage } from './possession.ts'

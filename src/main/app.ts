@@ -19,6 +19,7 @@ import { registerLedger } from './routes/ledger.ts'
 import { registerTracker } from './routes/tracker.ts'
 import { registerTrust } from './routes/trust.ts'
 import { registerAuth } from './routes/auth.ts'
+import { registerEid } from './routes/eid.ts'
 import { registerPortal } from '../portal/index.ts'
 import { registerOperations } from './routes/operations.ts'
 
@@ -152,6 +153,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerTracker(server, requirePlatform)
   registerTrust(server, requirePlatform)
   registerAuth(server, config, requirePlatform)
+  registerEid(server, requirePlatform)
   registerPortal(server)
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 

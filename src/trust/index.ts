@@ -19,6 +19,7 @@ export {
   type Authority,
   type IssueRequest,
   type IssuedCertificate,
+  type HeldCertificate,
   type IssuingCa,
   type CertificateKind,
   type CertificateState,

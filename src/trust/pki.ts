@@ -73,6 +73,15 @@ export interface IssueRequest {
   readonly dnsNames?: readonly string[]
 }
 
+export interface HeldCertificate {
+  readonly serial: string
+  readonly kind: CertificateKind
+  readonly holder: string | null
+  readonly status: CertificateState
+  readonly notAfter: string
+  readonly issuedAt: string
+}
+
 export interface IssuedCertificate {
   readonly serial: string
   readonly der: Buffer
@@ -92,6 +101,10 @@ export interface StatePki {
   /** Suspends every good certificate of a batch or key algorithm in one act. */
   suspendMany(filter: { batch?: string; keyAlgorithm?: KeyAlgorithm }, why: string): Promise<number>
   status(authority: string, serial: string): Promise<CertificateStatus>
+  /** A holder's certificates, newest first. */
+  certificatesOf(holder: string): Promise<HeldCertificate[]>
+  /** One certificate's record, or undefined. */
+  certificate(serial: string): Promise<HeldCertificate | undefined>
   crl(authority: IssuingCa): Promise<Buffer>
 }
 
@@ -340,6 +353,23 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
       return suspended.length
     },
     status,
+    async certificatesOf(holder) {
+      const rows = await store.db
+        .selectFrom('certificates')
+        .select(['serial', 'kind', 'holder', 'status', 'not_after', 'issued_at'])
+        .where('holder', '=', holder)
+        .orderBy('issued_at', 'desc')
+        .execute()
+      return rows.map(held)
+    },
+    async certificate(serial) {
+      const row = await store.db
+        .selectFrom('certificates')
+        .select(['serial', 'kind', 'holder', 'status', 'not_after', 'issued_at'])
+        .where('serial', '=', serial)
+        .executeTakeFirst()
+      return row === undefined ? undefined : held(row)
+    },
     async crl(name) {
       const ca = authority(name)
       const now = clock.now()
@@ -371,6 +401,24 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
         })),
       })
     },
+  }
+}
+
+function held(row: {
+  serial: string
+  kind: CertificateKind
+  holder: string | null
+  status: CertificateState
+  not_after: string
+  issued_at: string
+}): HeldCertificate {
+  return {
+    serial: row.serial,
+    kind: row.kind,
+    holder: row.holder,
+    status: row.status,
+    notAfter: row.not_after,
+    issuedAt: row.issued_at,
   }
 }
 

@@ -1,0 +1,210 @@
+/**
+ * e-ID at the service desk and for its holder. A clerk (an official with that role, logged in
+ * with their own e-ID) verifies the resident in person and issues the two certificates for the
+ * keys the resident's card, token or browser made — proved by a signature of each key — with
+ * the names from the population register (read through the door, purpose "e-ID issuance").
+ * A new e-ID supersedes the holder's earlier certificates. The holder suspends or revokes their
+ * own; a clerk may also resume. Every answer names the role or mandate it was decided on.
+ */
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { requireRole, verifyKeyPossession, type Mandate } from '../../identity/index.ts'
+import type { Caller } from '../../registries/index.ts'
+import { EStateError } from '../../shared/index.ts'
+import { OID, type CertificateState } from '../../trust/index.ts'
+import type { Platform } from '../platform.ts'
+import { requireSession } from './auth.ts'
+import { ERRORS } from './schemas.ts'
+
+const Key = Type.Object(
+  {
+    publicKey: Type.String({
+      maxLength: 400,
+      description: 'SubjectPublicKeyInfo, base64 (P-384 or P-256)',
+    }),
+    proof: Type.String({
+      maxLength: 300,
+      description:
+        'Signature by this key over "e-state e-ID key\\n<personal code>\\n<publicKey>\\n", base64',
+    }),
+  },
+  { additionalProperties: false },
+)
+const Issued = Type.Object({ serial: Type.String(), certificate: Type.String() })
+const MandateSchema = Type.Object({ as: Type.String(), agency: Type.Optional(Type.String()) })
+const Held = Type.Object({
+  serial: Type.String(),
+  kind: Type.String(),
+  status: Type.String(),
+  notAfter: Type.String(),
+  issuedAt: Type.String(),
+})
+
+export function registerEid(app: FastifyInstance, platform: () => Platform): void {
+  app.post(
+    '/eid/issue',
+    {
+      schema: {
+        tags: ['e-ID'],
+        summary: 'Issue an e-ID (authentication and signing certificates) at the service desk',
+        body: Type.Object(
+          {
+            personalCode: Type.String({ pattern: '^[1-8][0-9]{10}$' }),
+            auth: Key,
+            sign: Key,
+            batch: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,40}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ auth: Issued, sign: Issued, authorisedAs: MandateSchema }),
+          ...ERRORS,
+          409: ERRORS[403],
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body as {
+        personalCode: string
+        auth: { publicKey: string; proof: string }
+        sign: { publicKey: string; proof: string }
+        batch?: string
+      }
+      const { store, pki, registries } = platform()
+      const clerk = await requireSession(request, platform())
+      const mandate = await requireRole(store.db, clerk.personalCode, ['clerk'])
+      const authKey = verifyKeyPossession(body.personalCode, body.auth.publicKey, body.auth.proof)
+      const signKey = verifyKeyPossession(body.personalCode, body.sign.publicKey, body.sign.proof)
+      if (body.auth.publicKey === body.sign.publicKey)
+        throw new EStateError('EID_KEY_INVALID', 'the authentication and signing keys must differ')
+      const person = await registries.read(
+        await deskCaller(platform(), clerk.personalCode, mandate),
+        'population',
+        '1.0',
+        { personalCode: body.personalCode },
+      )
+      if (person.status !== 'alive')
+        throw new EStateError(
+          'EID_HOLDER_INELIGIBLE',
+          'the population register records this person as deceased',
+        )
+      const given = String(person.firstName).toLocaleUpperCase('et')
+      const surname = String(person.lastName).toLocaleUpperCase('et')
+      const subject = [
+        [OID.countryName, 'EE'],
+        [OID.commonName, `${surname},${given},${body.personalCode}`],
+        [OID.surname, surname],
+        [OID.givenName, given],
+        [OID.serialNumber, `PNOEE-${body.personalCode}`],
+      ] as const
+      // The new e-ID supersedes the earlier ones (RFC 5280 reason 4, superseded).
+      for (const earlier of await pki.certificatesOf(body.personalCode)) {
+        if ((earlier.kind === 'auth' || earlier.kind === 'sign') && earlier.status !== 'revoked')
+          await pki.setStatus(earlier.serial, 'revoked', 4)
+      }
+      const batch = body.batch ?? `ESTEID-STATE-${new Date().getUTCFullYear()}`
+      const [auth, sign] = await pki.issueMany([
+        { kind: 'auth', holder: body.personalCode, subject, publicKey: authKey, batch },
+        { kind: 'sign', holder: body.personalCode, subject, publicKey: signKey, batch },
+      ])
+      request.log.info(
+        {
+          holder: body.personalCode,
+          clerk: clerk.personalCode,
+          role: mandate.as,
+          agency: mandate.agency,
+        },
+        'e-ID issued',
+      )
+      return {
+        auth: { serial: auth.serial, certificate: auth.der.toString('base64') },
+        sign: { serial: sign.serial, certificate: sign.der.toString('base64') },
+        authorisedAs: mandate,
+      }
+    },
+  )
+
+  app.get(
+    '/eid/certificates',
+    {
+      schema: {
+        tags: ['e-ID'],
+        summary: 'My e-ID certificates and their status',
+        response: { 200: Type.Array(Held), 401: ERRORS[401] },
+      },
+    },
+    async (request) => {
+      const session = await requireSession(request, platform())
+      return platform().pki.certificatesOf(session.personalCode)
+    },
+  )
+
+  app.post(
+    '/eid/certificates/:serial/:action',
+    {
+      schema: {
+        tags: ['e-ID'],
+        summary:
+          'Suspend, resume or revoke a certificate (the holder: suspend, revoke; a clerk: all three)',
+        params: Type.Object({
+          serial: Type.String({ pattern: '^[0-9a-f]{1,40}$' }),
+          action: Type.Union([
+            Type.Literal('suspend'),
+            Type.Literal('resume'),
+            Type.Literal('revoke'),
+          ]),
+        }),
+        response: {
+          200: Type.Object({
+            serial: Type.String(),
+            status: Type.String(),
+            authorisedAs: MandateSchema,
+          }),
+          ...ERRORS,
+          409: ERRORS[403],
+        },
+      },
+    },
+    async (request) => {
+      const { serial, action } = request.params as {
+        serial: string
+        action: 'suspend' | 'resume' | 'revoke'
+      }
+      const { store, pki } = platform()
+      const session = await requireSession(request, platform())
+      const certificate = await pki.certificate(serial)
+      if (certificate === undefined)
+        throw new EStateError('TRUST_UNKNOWN_CERTIFICATE', `no certificate ${serial}`)
+      const own = certificate.holder === session.personalCode
+      const mandate: Mandate =
+        own && action !== 'resume'
+          ? { as: 'holder' }
+          : await requireRole(store.db, session.personalCode, ['clerk'])
+      const next: CertificateState =
+        action === 'suspend' ? 'suspended' : action === 'resume' ? 'good' : 'revoked'
+      await pki.setStatus(serial, next, action === 'revoke' ? (own ? 0 : 9) : undefined)
+      request.log.info(
+        { serial, action, by: session.personalCode, as: mandate.as },
+        'certificate status changed',
+      )
+      return { serial, status: next, authorisedAs: mandate }
+    },
+  )
+}
+
+/** The clerk, acting for their agency at the service desk. */
+async function deskCaller(platform: Platform, clerk: string, mandate: Mandate): Promise<Caller> {
+  const agency = await platform.store.db
+    .selectFrom('agencies')
+    .select(['registry_code', 'member_id', 'subsystem', 'registries', 'reads'])
+    .where('registry_code', '=', mandate.agency ?? '')
+    .executeTakeFirstOrThrow()
+  const list = (text: string) => text.split(',').filter((item) => item !== '')
+  return {
+    clientId: `${agency.member_id}/${agency.subsystem}`,
+    agencyCode: agency.registry_code,
+    grants: { keeps: list(agency.registries), reads: list(agency.reads) },
+    userCode: clerk,
+    issue: 'e-ID issuance at the service desk (identity verified in person)',
+  }
+}
