@@ -8,6 +8,9 @@ export type TrustErrorCode =
   | 'TRUST_INVALID_STATUS_CHANGE'
   | 'TRUST_DEVELOPMENT_KEYS'
   | 'TRUST_OCSP_INVALID'
+  | 'TRUST_TOKEN_UNAVAILABLE'
+  | 'TRUST_TOKEN_LOGIN_FAILED'
+  | 'TRUST_TOKEN_KEY_NOT_FOUND'
 
 export class TrustError extends EStateError {
   declare readonly code: TrustErrorCode

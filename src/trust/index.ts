@@ -32,3 +32,4 @@ export {
   type OcspAnswer,
   type InspectedOcsp,
 } from './ocsp-client.ts'
+export { openPkcs11Signer, type Pkcs11Options, type Pkcs11Signer } from './pkcs11-signer.ts'
