@@ -4,7 +4,6 @@
  * service desk, the page logs in by the Web eID protocol, and the person's data tracker shows
  * each read with its ledger receipt verified in the browser — and a doctored receipt fails there.
  */
-import { createServer, type AddressInfo } from 'node:net'
 import { createPublicKey } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Receipt } from '../src/ledger/index.ts'
 import { OID } from '../src/trust/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
+import { freePort } from './support/net.ts'
 
 const JAAK = '38001085718'
 
@@ -24,14 +24,6 @@ interface PageApi {
   verifyReceipt(receipt: unknown): Promise<boolean>
 }
 declare const estate: PageApi
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 describe('the login page in Chromium', () => {
   let t: TestApp

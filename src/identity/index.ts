@@ -15,3 +15,10 @@ export {
 } from './sessions.ts'
 export { rolesOf, requireRole, type Mandate } from './roles.ts'
 export { verifyKeyPossession, possessionMessage } from './possession.ts'
+export {
+  createOidcProvider,
+  registerOidcClient,
+  oidcCookieKeys,
+  type OidcProvider,
+  type OidcOptions,
+} from './oidc.ts'

@@ -20,6 +20,7 @@ import { registerTracker } from './routes/tracker.ts'
 import { registerTrust } from './routes/trust.ts'
 import { registerAuth } from './routes/auth.ts'
 import { registerEid } from './routes/eid.ts'
+import { registerOidc } from './routes/oidc.ts'
 import { registerPortal } from '../portal/index.ts'
 import { registerOperations } from './routes/operations.ts'
 
@@ -154,6 +155,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerTrust(server, requirePlatform)
   registerAuth(server, config, requirePlatform)
   registerEid(server, requirePlatform)
+  registerOidc(server, requirePlatform)
   registerPortal(server)
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
 

@@ -3,6 +3,7 @@
  * `npm start` work with no settings at all and that refuse to run production without real
  * secrets. Nothing else in e-state reads `process.env`.
  */
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import {
@@ -22,6 +23,8 @@ export interface Config {
   readonly port: number
   /** Where clients reach this node: certificates point at `<publicUrl>/trust/…`. */
   readonly publicUrl: string
+  /** The OpenID Connect provider's ID-token signing key (a private ES256 JWK). */
+  readonly oidcSigningKey: Record<string, unknown>
   /** More CAs whose Web eID logins are accepted (DER), with OCSP off: e.g. a test CA. */
   readonly webEidCas: readonly Buffer[]
   readonly dataDir: string
@@ -80,6 +83,7 @@ export function readConfig(
     port: integer(env, 'PORT', 8080, 0, 65535),
     publicUrl: publicUrl(env),
     webEidCas: list(env.E_STATE_WEBEID_CAS).map((path) => readCertificate(path)),
+    oidcSigningKey: readOidcKey(env, environment, dataDir),
     dataDir,
     databaseUrl,
     masterKeys: readMasterKeys(env, environment, dataDir),
@@ -202,6 +206,58 @@ function readWitness(
     logs: list(env.E_STATE_WITNESS_LOGS),
     remote,
   }
+}
+
+/**
+ * The OIDC provider's signing key: `E_STATE_OIDC_KEY` (or `_FILE`), a private EC P-256 JWK. In
+ * development one is generated beside the data folder; production requires a real one.
+ */
+function readOidcKey(
+  env: Readonly<Record<string, string | undefined>>,
+  environment: Environment,
+  dataDir: string,
+): Record<string, unknown> {
+  let text = env.E_STATE_OIDC_KEY
+  if (text === undefined && env.E_STATE_OIDC_KEY_FILE !== undefined)
+    text = readFileSync(env.E_STATE_OIDC_KEY_FILE, 'utf8').trim()
+  if (text === undefined) {
+    if (environment === 'production')
+      throw new ConfigError(
+        'production needs the OIDC signing key: set E_STATE_OIDC_KEY or E_STATE_OIDC_KEY_FILE',
+        'E_STATE_OIDC_KEY',
+      )
+    const path = join(dirname(dataDir), 'keys', `${basename(dataDir)}-oidc.jwk`)
+    if (!existsSync(path)) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+      const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+        format: 'jwk',
+      })
+      const kid = createHash('sha256')
+        .update(JSON.stringify([jwk.x, jwk.y]))
+        .digest('base64url')
+        .slice(0, 16)
+      writeFileSync(
+        path,
+        `${DEV_KEY_MARKER}:${JSON.stringify({ ...jwk, kid, alg: 'ES256', use: 'sig' })}\n`,
+        {
+          mode: 0o600,
+          flag: 'wx',
+        },
+      )
+    }
+    text = readFileSync(path, 'utf8').trim()
+  }
+  if (environment === 'production' && text.startsWith(DEV_KEY_MARKER))
+    throw new ConfigError('production refuses a development OIDC key', 'E_STATE_OIDC_KEY')
+  let jwk: Record<string, unknown>
+  try {
+    jwk = JSON.parse(text.replace(`${DEV_KEY_MARKER}:`, '')) as Record<string, unknown>
+  } catch {
+    throw new ConfigError('E_STATE_OIDC_KEY must be a JSON Web Key', 'E_STATE_OIDC_KEY')
+  }
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string')
+    throw new ConfigError('E_STATE_OIDC_KEY must be a private EC P-256 JWK', 'E_STATE_OIDC_KEY')
+  return { alg: 'ES256', use: 'sig', ...jwk }
 }
 
 function readCertificate(path: string): Buffer {

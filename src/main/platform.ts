@@ -31,8 +31,11 @@ import {
 } from '../registries/index.ts'
 import type { Clock, Logger } from '../shared/index.ts'
 import {
+  createOidcProvider,
   createSessionStore,
   createWebEidValidator,
+  oidcCookieKeys,
+  type OidcProvider,
   type SessionStore,
   type WebEidValidator,
 } from '../identity/index.ts'
@@ -51,6 +54,7 @@ export interface Platform {
   readonly pki: StatePki
   readonly webEid: WebEidValidator
   readonly sessions: SessionStore
+  readonly oidc: OidcProvider
   readonly ledger: Ledger
   /** The in-process witness, when this node runs one. */
   readonly witness: Witness | undefined
@@ -158,6 +162,14 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       pki,
       webEid,
       sessions: createSessionStore(store.db, clock),
+      oidc: createOidcProvider({
+        db: store.db,
+        clock,
+        issuer: config.publicUrl,
+        signingKey: config.oidcSigningKey,
+        cookieKeys: oidcCookieKeys(config.masterKeys.current.key),
+        country: country.instance,
+      }),
       instance: country.instance,
       async close() {
         try {

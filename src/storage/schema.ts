@@ -316,6 +316,18 @@ export interface SessionTable {
   ended_at: string | null
 }
 
+export interface OidcPayloadTable {
+  model: string
+  id: string
+  /** JSON of the provider's object. */
+  payload: string
+  expires_at: string | null
+  grant_id: string | null
+  uid: string | null
+  user_code: string | null
+  consumed_at: string | null
+}
+
 export interface Schema {
   country: CountryTable
   data_keys: DataKeyTable
@@ -347,6 +359,7 @@ export interface Schema {
   letters: LetterTable
   auth_challenges: AuthChallengeTable
   sessions: SessionTable
+  oidc_payloads: OidcPayloadTable
 }
 
 /** Tables holding personal data: readable only through the access gate. */

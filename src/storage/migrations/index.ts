@@ -10,6 +10,7 @@ import { ledgerCheckpointsMigration } from './0008-ledger-checkpoints.ts'
 import { ledgerTilesMigration } from './0010-ledger-tiles.ts'
 import { trustMigration } from './0012-trust.ts'
 import { identityMigration } from './0014-identity.ts'
+import { oidcMigration } from './0016-oidc.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -36,5 +37,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0013-trust-privileges': postgresRolesMigration(engine),
     '0014-identity': identityMigration(),
     '0015-identity-privileges': postgresRolesMigration(engine),
+    '0016-oidc': oidcMigration(),
+    '0017-oidc-privileges': postgresRolesMigration(engine),
   }
 }

@@ -1,0 +1,45 @@
+/**
+ * The OpenID Connect provider on the HTTP edge: discovery at the root and the protocol under
+ * `/oidc/*` go straight to `oidc-provider` (raw request, body unread); `/oidc/interaction/<uid>`
+ * is e-state's login step — the e-ID session answers it, or the person is sent to log in first.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Platform } from '../platform.ts'
+import { SESSION_COOKIE } from './auth.ts'
+
+export function registerOidc(app: FastifyInstance, platform: () => Platform): void {
+  void app.register(async (scope) => {
+    // Leave bodies unread: the provider parses its own (form-encoded) requests.
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null))
+    const passThrough = async (request: FastifyRequest, reply: FastifyReply) => {
+      reply.hijack()
+      await platform().oidc.handle(request.raw, reply.raw)
+    }
+    const hidden = { schema: { hide: true } }
+    scope.all('/.well-known/openid-configuration', hidden, passThrough)
+    scope.get('/oidc/interaction/:uid', hidden, async (request, reply) => {
+      const { uid } = request.params as { uid: string }
+      const id = cookieValue(request.headers.cookie, SESSION_COOKIE)
+      const session = id === undefined ? undefined : await platform().sessions.find(id)
+      reply.hijack()
+      const outcome = await platform().oidc.interaction(request.raw, reply.raw, session)
+      if (outcome === 'login-needed') {
+        reply.raw.writeHead(303, {
+          location: `/login?next=${encodeURIComponent(`/oidc/interaction/${uid}`)}`,
+          'cache-control': 'no-store',
+        })
+        reply.raw.end()
+      }
+    })
+    scope.all('/oidc/*', hidden, passThrough)
+  })
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=')
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim()
+  }
+  return undefined
+}
