@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +11,9 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }))
 const realKey = `prod-1:${Buffer.alloc(32, 7).toString('base64')}`
 const ledgerKey = generateSigner('registry.example.gov/ledger').text
 const witnessKey = generateCosigner('registry.example.gov/witness').text
+const oidcKey = JSON.stringify(
+  generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+)
 
 describe('configuration', () => {
   it('works with no settings at all in development, generating a master key outside the data folder', () => {
@@ -52,6 +56,7 @@ describe('configuration', () => {
       E_STATE_ENV: 'production',
       E_STATE_LEDGER_KEY: ledgerKey,
       E_STATE_WITNESS_KEY: witnessKey,
+      E_STATE_OIDC_KEY: oidcKey,
       E_STATE_MASTER_KEY: realKey,
       E_STATE_MASTER_KEYS_PREVIOUS: `old-1:${Buffer.alloc(32, 1).toString('base64')}`,
     })
@@ -67,6 +72,7 @@ describe('configuration', () => {
       E_STATE_ENV: 'production',
       E_STATE_LEDGER_KEY: ledgerKey,
       E_STATE_MASTER_KEY: realKey,
+      E_STATE_OIDC_KEY: oidcKey,
     }
     expect(() => readConfig(base)).toThrow(
       expect.objectContaining({ details: { variable: 'E_STATE_WITNESS_KEY' } }),
@@ -86,6 +92,20 @@ describe('configuration', () => {
       key: undefined,
       remote: [{ verifierKey: remote, url: 'https://embassy.example/witness' }],
     })
+  })
+
+  it('refuses to run production without an OIDC key, or with a development or malformed one', () => {
+    const base = {
+      E_STATE_ENV: 'production',
+      E_STATE_LEDGER_KEY: ledgerKey,
+      E_STATE_MASTER_KEY: realKey,
+      E_STATE_WITNESS_KEY: witnessKey,
+    }
+    for (const key of [undefined, `development-only:${oidcKey}`, '{"kty":"oct"}', 'not json']) {
+      expect(() =>
+        readConfig({ ...base, ...(key === undefined ? {} : { E_STATE_OIDC_KEY: key }) }),
+      ).toThrow(expect.objectContaining({ details: { variable: 'E_STATE_OIDC_KEY' } }))
+    }
   })
 
   it('refuses to run production without a log signing key', () => {

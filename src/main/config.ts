@@ -83,7 +83,6 @@ export function readConfig(
     port: integer(env, 'PORT', 8080, 0, 65535),
     publicUrl: publicUrl(env),
     webEidCas: list(env.E_STATE_WEBEID_CAS).map((path) => readCertificate(path)),
-    oidcSigningKey: readOidcKey(env, environment, dataDir),
     dataDir,
     databaseUrl,
     masterKeys: readMasterKeys(env, environment, dataDir),
@@ -104,6 +103,7 @@ export function readConfig(
     },
     ledger: readLedgerKey(env, environment, dataDir),
     witness: readWitness(env, environment, dataDir),
+    oidcSigningKey: readOidcKey(env, environment, dataDir),
     writeDevCredentials: environment === 'development',
   }
 }
