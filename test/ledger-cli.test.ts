@@ -3,15 +3,12 @@
  * processes with real exit codes, against a running node's store and keys (SQLite; the audit's
  * findings on both engines are in ledger-audit.test.ts).
  */
-import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseCosignerKey, parseSignerKey } from '../src/ledger/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
-
-const run = promisify(execFile)
+import { cliOn } from './support/cli.ts'
 
 describe('the ledger commands', () => {
   let t: TestApp
@@ -28,18 +25,7 @@ describe('the ledger commands', () => {
     await t?.close()
   })
 
-  const cli = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['bin/e-state.js', ...args], {
-        env: { ...process.env, E_STATE_DATA_DIR: t.dataDir, E_STATE_LOG_LEVEL: 'silent' },
-        timeout: 60_000,
-      })
-      return { code: 0, stdout, stderr }
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string }
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-    }
-  }
+  const cli = (args: string[]) => cliOn(t, args)
 
   it('verifies a receipt offline with this installation’s keys or given ones, and rejects a doctored one', async () => {
     const latest = await t.app.platform().ledger.latest()

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util'
 import { EStateError } from '../shared/index.ts'
 import { runAgencies } from './agencies-command.ts'
+import { runEid } from './eid-command.ts'
 import { runKeys } from './keys-command.ts'
 import { runLedger } from './ledger-command.ts'
 import { runMigrate } from './migrate-command.ts'
@@ -38,6 +39,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage:
       'e-state keys status | rotate-data-key AGENCY | rotate-master (--new-key-file FILE | --out FILE)',
     run: runKeys,
+  },
+  eid: {
+    summary: "e-ID certificates: a holder's status; suspend, resume, revoke; suspend a batch",
+    usage:
+      'e-state eid status PERSONAL_CODE | suspend|resume|revoke SERIAL | suspend-batch (--batch NAME | --key-type T) --why TEXT',
+    run: runEid,
   },
   ledger: {
     summary: 'Audit the integrity ledger; verify a receipt offline',

@@ -1,0 +1,66 @@
+/** `e-state eid` as an operator runs it: status, suspend, resume, revoke, suspend a batch. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp, type TestApp } from './support/app.ts'
+import { cliOn } from './support/cli.ts'
+import { issueCard } from './support/eid.ts'
+
+describe('the eid command', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { options: { drainIntervalMs: 0 } })
+  }, 120_000)
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  it('shows, suspends, resumes and revokes a certificate, each reflected in OCSP status', async () => {
+    const card = await issueCard(t, '38001085718', { given: 'JAAK-KRISTJAN', surname: 'JÕEORG' })
+    const status = await cliOn(t, ['eid', 'status', '38001085718'])
+    expect(status.code).toBe(0)
+    expect(status.stdout).toMatch(new RegExp(`${card.serial}\\s+auth\\s+good`))
+    const pki = t.app.platform().pki
+    expect((await cliOn(t, ['eid', 'suspend', card.serial])).stdout).toContain('suspended')
+    expect(await pki.status('citizen', card.serial)).toMatchObject({ status: 'revoked', reason: 6 })
+    expect((await cliOn(t, ['eid', 'resume', card.serial])).code).toBe(0)
+    expect(await pki.status('citizen', card.serial)).toEqual({ status: 'good' })
+    expect((await cliOn(t, ['eid', 'revoke', card.serial])).code).toBe(0)
+    const again = await cliOn(t, ['eid', 'resume', card.serial])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('TRUST_INVALID_STATUS_CHANGE')
+    expect((await cliOn(t, ['eid', 'suspend', 'ffff'])).stderr).toContain(
+      'TRUST_UNKNOWN_CERTIFICATE',
+    )
+  })
+
+  it('suspends a whole batch in one act, and refuses bad usage', async () => {
+    const pki = t.app.platform().pki
+    const { generateKeyPairSync } = await import('node:crypto')
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey
+    await pki.issueMany(
+      ['39001010000', '48707032744'].map((holder) => ({
+        kind: 'auth' as const,
+        holder,
+        batch: 'CARDS-2017',
+        publicKey: key,
+        subject: [['2.5.4.5', `PNOEE-${holder}`]] as const,
+      })),
+    )
+    const batch = await cliOn(t, [
+      'eid',
+      'suspend-batch',
+      '--batch',
+      'CARDS-2017',
+      '--why',
+      'a flaw in the chip',
+    ])
+    expect(batch.code).toBe(0)
+    expect(batch.stdout).toContain('2 certificates suspended')
+    for (const args of [
+      ['eid'],
+      ['eid', 'status'],
+      ['eid', 'suspend-batch', '--batch', 'X'],
+      ['eid', 'suspend-batch', '--key-type', 'rsa', '--why', 'x'],
+    ])
+      expect((await cliOn(t, args)).code, args.join(' ')).toBe(2)
+  })
+})
