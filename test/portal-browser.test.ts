@@ -19,6 +19,7 @@ const JAAK = '38001085718'
 
 /** What the page puts on `globalThis.estate` (src/portal/browser/app.ts). */
 interface PageApi {
+  addPasskey(): Promise<string>
   createKey(): Promise<string>
   installCertificate(certificate: string): Promise<void>
   verifyReceipt(receipt: unknown): Promise<boolean>
@@ -34,7 +35,7 @@ describe('the login page in Chromium', () => {
 
   beforeAll(async () => {
     const port = await freePort()
-    url = `http://127.0.0.1:${port}`
+    url = `http://localhost:${port}`
     t = await startTestApp('sqlite', {
       env: { E_STATE_PUBLIC_URL: url, PORT: String(port) },
       options: { drainIntervalMs: 0 },
@@ -141,5 +142,53 @@ describe('the login page in Chromium', () => {
       },
     }
     expect(await page.evaluate((r) => estate.verifyReceipt(r), doctored)).toBe(false)
+  }, 90_000)
+
+  it('adds a passkey after the e-ID login and logs in with it later; a passkey session cannot add another', async () => {
+    // A platform authenticator with user verification, as on a phone or a laptop.
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('WebAuthn.enable')
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+      },
+    })
+    await page.click('#passkey-add')
+    await page.waitForFunction(() =>
+      document.querySelector('#status')?.textContent?.startsWith('Passkey'),
+    )
+    expect(await page.textContent('#status')).toBe(
+      'Passkey added: next time you can log in with it.',
+    )
+    const stored = await t.app
+      .platform()
+      .store.admin.selectFrom('passkeys')
+      .selectAll()
+      .where('personal_code', '=', JAAK)
+      .execute()
+    expect(stored).toHaveLength(1)
+
+    await page.evaluate(() => fetch('/auth/logout', { method: 'POST' }))
+    expect(await page.evaluate(async () => (await fetch('/auth/session')).status)).toBe(401)
+    await page.goto(`${url}/login`)
+    await page.click('#passkey-login')
+    await page.waitForFunction(() =>
+      document.querySelector('#status')?.textContent?.startsWith('Logged in'),
+    )
+    expect(await page.textContent('#status')).toBe(`Logged in as JAAK-KRISTJAN JÕEORG (${JAAK})`)
+    const session = await page.evaluate(async () => (await fetch('/auth/session')).json())
+    expect(session.method).toBe('passkey')
+    // Adding a passkey is a sensitive act: a passkey session must confirm with the e-ID first.
+    const refused = await page.evaluate(() =>
+      estate.addPasskey().then(
+        () => 'added',
+        (error: Error) => error.message,
+      ),
+    )
+    expect(refused).toMatch(/e-ID/)
   }, 90_000)
 })

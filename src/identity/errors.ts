@@ -15,6 +15,8 @@ export type IdentityErrorCode =
   | 'SESSION_REQUIRED'
   | 'ROLE_REQUIRED'
   | 'EID_KEY_INVALID'
+  | 'PASSKEY_INVALID'
+  | 'STEP_UP_REQUIRED'
 
 export class IdentityError extends EStateError {
   declare readonly code: IdentityErrorCode

@@ -22,3 +22,4 @@ export {
   type OidcProvider,
   type OidcOptions,
 } from './oidc.ts'
+export { createPasskeys, type Passkeys } from './passkeys.ts'

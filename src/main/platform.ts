@@ -32,10 +32,12 @@ import {
 import type { Clock, Logger } from '../shared/index.ts'
 import {
   createOidcProvider,
+  createPasskeys,
   createSessionStore,
   createWebEidValidator,
   oidcCookieKeys,
   type OidcProvider,
+  type Passkeys,
   type SessionStore,
   type WebEidValidator,
 } from '../identity/index.ts'
@@ -55,6 +57,8 @@ export interface Platform {
   readonly webEid: WebEidValidator
   readonly sessions: SessionStore
   readonly oidc: OidcProvider
+  readonly passkeys: Passkeys
+  readonly clock: Clock
   readonly ledger: Ledger
   /** The in-process witness, when this node runs one. */
   readonly witness: Witness | undefined
@@ -162,6 +166,13 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       pki,
       webEid,
       sessions: createSessionStore(store.db, clock),
+      clock,
+      passkeys: createPasskeys({
+        db: store.db,
+        clock,
+        origin: new URL(config.publicUrl).origin,
+        rpName: country.name,
+      }),
       oidc: createOidcProvider({
         db: store.db,
         clock,

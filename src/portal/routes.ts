@@ -21,6 +21,8 @@ const LOGIN_PAGE = (script: string) => `<!doctype html>
 <h1>Log in with your e-ID</h1>
 <p>Insert your ID card (here: the e-ID key this browser holds) and confirm with PIN1.</p>
 <button id="login" type="button">Log in with e-ID</button>
+<button id="passkey-login" type="button">Log in with a passkey</button>
+<button id="passkey-add" type="button">Add a passkey (after an e-ID login)</button>
 <p id="status" role="status"></p>
 <h2>Who has used my data</h2>
 <p id="summary"></p>

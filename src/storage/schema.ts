@@ -328,6 +328,20 @@ export interface OidcPayloadTable {
   consumed_at: string | null
 }
 
+export interface PasskeyTable {
+  /** The credential id, base64url. */
+  id: string
+  personal_code: string
+  given_name: string
+  surname: string
+  /** COSE public key. */
+  public_key: Uint8Array
+  counter: number
+  transports: string
+  created_at: string
+  last_used_at: string | null
+}
+
 export interface Schema {
   country: CountryTable
   data_keys: DataKeyTable
@@ -360,6 +374,7 @@ export interface Schema {
   auth_challenges: AuthChallengeTable
   sessions: SessionTable
   oidc_payloads: OidcPayloadTable
+  passkeys: PasskeyTable
 }
 
 /** Tables holding personal data: readable only through the access gate. */

@@ -12,6 +12,7 @@ import { ProblemSchema } from './schemas.ts'
 
 export const SESSION_COOKIE = 'estate_session'
 const CHALLENGE_COOKIE = 'estate_challenge'
+const PASSKEY_COOKIE = 'estate_webauthn'
 
 const SessionSchema = Type.Object({
   personalCode: Type.String(),
@@ -78,6 +79,85 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
     },
   )
 
+  const passkeyBody = {
+    body: Type.Object({ response: Type.Unknown() }, { additionalProperties: false }),
+  }
+  app.post(
+    '/auth/passkeys/register/options',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: 'Options to register a passkey (after a recent e-ID login)',
+      },
+    },
+    async (request, reply) => {
+      const session = await requireStepUp(request, platform())
+      const { options, challenge } = await platform().passkeys.registrationOptions(session)
+      reply.header('set-cookie', cookie(PASSKEY_COOKIE, challenge, 300, '/auth'))
+      return options
+    },
+  )
+  app.post(
+    '/auth/passkeys/register',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: 'Register a passkey for later logins',
+        ...passkeyBody,
+        response: {
+          200: Type.Object({ id: Type.String() }),
+          400: ProblemSchema,
+          401: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const session = await requireStepUp(request, platform())
+      const challenge = cookiesOf(request).get(PASSKEY_COOKIE) ?? ''
+      const registered = await platform().passkeys.register(
+        session,
+        challenge,
+        (request.body as { response: unknown }).response,
+      )
+      reply.header('set-cookie', cookie(PASSKEY_COOKIE, '', 0, '/auth'))
+      return registered
+    },
+  )
+  app.post(
+    '/auth/passkeys/login/options',
+    { schema: { tags: ['Authentication'], summary: 'Options to log in with a passkey' } },
+    async (_request, reply) => {
+      const { options, challenge } = await platform().passkeys.loginOptions()
+      reply.header('set-cookie', cookie(PASSKEY_COOKIE, challenge, 300, '/auth'))
+      return options
+    },
+  )
+  app.post(
+    '/auth/passkeys/login',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary: 'Log in with a passkey registered earlier',
+        ...passkeyBody,
+        response: { 200: SessionSchema, 400: ProblemSchema, 401: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const challenge = cookiesOf(request).get(PASSKEY_COOKIE) ?? ''
+      const person = await platform().passkeys.login(
+        challenge,
+        (request.body as { response: unknown }).response,
+      )
+      const { id, session } = await platform().sessions.start({ ...person, method: 'passkey' })
+      request.log.info({ personalCode: person.personalCode, method: 'passkey' }, 'logged in')
+      reply.header('set-cookie', [
+        cookie(SESSION_COOKIE, id, 8 * 3600),
+        cookie(PASSKEY_COOKIE, '', 0, '/auth'),
+      ])
+      return session
+    },
+  )
+
   app.get(
     '/auth/session',
     {
@@ -126,6 +206,17 @@ export async function requireSession(request: FastifyRequest, platform: Platform
   const session = await platform.sessions.find(cookiesOf(request).get(SESSION_COOKIE) ?? '')
   if (session === undefined)
     throw new EStateError('SESSION_REQUIRED', 'log in with your e-ID first')
+  return session
+}
+
+const STEP_UP_SECONDS = 10 * 60
+
+/** A sensitive act: the session must come from an e-ID login in the last ten minutes. */
+export async function requireStepUp(request: FastifyRequest, platform: Platform) {
+  const session = await requireSession(request, platform)
+  const age = (platform.clock.now().getTime() - Date.parse(session.createdAt)) / 1000
+  if (session.method !== 'web-eid' || age > STEP_UP_SECONDS)
+    throw new EStateError('STEP_UP_REQUIRED', 'confirm this with your e-ID: log in with it again')
   return session
 }
 

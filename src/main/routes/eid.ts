@@ -13,7 +13,7 @@ import type { Caller } from '../../registries/index.ts'
 import { EStateError } from '../../shared/index.ts'
 import { OID, type CertificateState } from '../../trust/index.ts'
 import type { Platform } from '../platform.ts'
-import { requireSession } from './auth.ts'
+import { requireSession, requireStepUp } from './auth.ts'
 import { ERRORS } from './schemas.ts'
 
 const Key = Type.Object(
@@ -71,7 +71,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
         batch?: string
       }
       const { store, pki, registries } = platform()
-      const clerk = await requireSession(request, platform())
+      const clerk = await requireStepUp(request, platform())
       const mandate = await requireRole(store.db, clerk.personalCode, ['clerk'])
       const authKey = verifyKeyPossession(body.personalCode, body.auth.publicKey, body.auth.proof)
       const signKey = verifyKeyPossession(body.personalCode, body.sign.publicKey, body.sign.proof)

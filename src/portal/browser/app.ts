@@ -4,6 +4,7 @@
  * tracker with every receipt checked here, in the browser, against the log's and the witnesses'
  * keys — the same verification code as `e-state ledger verify-receipt`.
  */
+import { startAuthentication, startRegistration } from '@simplewebauthn/browser'
 import {
   parseCosignerVerifierKey,
   parseVerifierKey,
@@ -107,6 +108,30 @@ async function login(): Promise<{ personalCode: string; givenName: string; surna
   return body
 }
 
+/** After an e-ID login: register a passkey (the platform's authenticator) for later logins. */
+async function addPasskey(): Promise<string> {
+  const options = await post('/auth/passkeys/register/options')
+  if (!options.ok) throw new Error(((await options.json()) as { detail: string }).detail)
+  const response = await startRegistration({ optionsJSON: await options.json() })
+  const reply = await post('/auth/passkeys/register', { response })
+  const body = await reply.json()
+  if (!reply.ok) throw new Error(`${body.code}: ${body.detail}`)
+  return body.id
+}
+
+async function loginWithPasskey(): Promise<{
+  personalCode: string
+  givenName: string
+  surname: string
+}> {
+  const options = await post('/auth/passkeys/login/options')
+  const response = await startAuthentication({ optionsJSON: await options.json() })
+  const reply = await post('/auth/passkeys/login', { response })
+  const body = await reply.json()
+  if (!reply.ok) throw new Error(`${body.code}: ${body.detail}`)
+  return body
+}
+
 async function trustedKeys() {
   const text = async (path: string) => (await fetch(path)).text()
   return {
@@ -169,23 +194,43 @@ async function verifyOne(receipt: unknown): Promise<boolean> {
   return checkReceipt(receipt, await trustedKeys())
 }
 
-const estate = { createKey, installCertificate, login, verifyTracker, verifyReceipt: verifyOne }
+const estate = {
+  createKey,
+  installCertificate,
+  login,
+  addPasskey,
+  loginWithPasskey,
+  verifyTracker,
+  verifyReceipt: verifyOne,
+}
 Object.assign(globalThis, { estate })
 
 document.addEventListener('DOMContentLoaded', () => {
   const status = document.querySelector('#status')
-  document.querySelector('#login')?.addEventListener('click', () => {
-    login()
-      .then(async (person) => {
-        if (status)
-          status.textContent = `Logged in as ${person.givenName} ${person.surname} (${person.personalCode})`
-        const result = await verifyTracker()
-        const summary = document.querySelector('#summary')
-        if (summary)
-          summary.textContent = `${result.records} reads of your data; ${result.verified} proved in the ledger${result.failed > 0 ? `, ${result.failed} FAILED` : ''}`
+  const loggedIn =
+    (how: () => Promise<{ personalCode: string; givenName: string; surname: string }>) => () => {
+      how()
+        .then(async (person) => {
+          if (status)
+            status.textContent = `Logged in as ${person.givenName} ${person.surname} (${person.personalCode})`
+          const result = await verifyTracker()
+          const summary = document.querySelector('#summary')
+          if (summary)
+            summary.textContent = `${result.records} reads of your data; ${result.verified} proved in the ledger${result.failed > 0 ? `, ${result.failed} FAILED` : ''}`
+        })
+        .catch((error: Error) => {
+          if (status) status.textContent = `Login failed: ${error.message}`
+        })
+    }
+  document.querySelector('#login')?.addEventListener('click', loggedIn(login))
+  document.querySelector('#passkey-login')?.addEventListener('click', loggedIn(loginWithPasskey))
+  document.querySelector('#passkey-add')?.addEventListener('click', () => {
+    addPasskey()
+      .then(() => {
+        if (status) status.textContent = 'Passkey added: next time you can log in with it.'
       })
       .catch((error: Error) => {
-        if (status) status.textContent = `Login failed: ${error.message}`
+        if (status) status.textContent = `Passkey not added: ${error.message}`
       })
   })
 })

@@ -11,6 +11,7 @@ import { ledgerTilesMigration } from './0010-ledger-tiles.ts'
 import { trustMigration } from './0012-trust.ts'
 import { identityMigration } from './0014-identity.ts'
 import { oidcMigration } from './0016-oidc.ts'
+import { passkeysMigration } from './0018-passkeys.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -39,5 +40,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0015-identity-privileges': postgresRolesMigration(engine),
     '0016-oidc': oidcMigration(),
     '0017-oidc-privileges': postgresRolesMigration(engine),
+    '0018-passkeys': passkeysMigration(engine),
+    '0019-passkey-privileges': postgresRolesMigration(engine),
   }
 }
