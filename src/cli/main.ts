@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util'
 import { EStateError } from '../shared/index.ts'
 import { runAgencies } from './agencies-command.ts'
+import { runCa } from './ca-command.ts'
 import { runEid } from './eid-command.ts'
 import { runKeys } from './keys-command.ts'
 import { runLedger } from './ledger-command.ts'
@@ -39,6 +40,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage:
       'e-state keys status | rotate-data-key AGENCY | rotate-master (--new-key-file FILE | --out FILE)',
     run: runKeys,
+  },
+  ca: {
+    summary: 'The state PKI: a key ceremony (init), importing a hierarchy, its status',
+    usage: 'e-state ca init --out DIR [--organization NAME] | import DIR | status',
+    run: runCa,
   },
   eid: {
     summary: "e-ID certificates: a holder's status; suspend, resume, revoke; suspend a batch",

@@ -11,6 +11,8 @@ export type TrustErrorCode =
   | 'TRUST_TOKEN_UNAVAILABLE'
   | 'TRUST_TOKEN_LOGIN_FAILED'
   | 'TRUST_TOKEN_KEY_NOT_FOUND'
+  | 'TRUST_ALREADY_INITIALISED'
+  | 'TRUST_IMPORT_INVALID'
 
 export class TrustError extends EStateError {
   declare readonly code: TrustErrorCode

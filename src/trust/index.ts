@@ -12,6 +12,10 @@ export { createTimeStampAuthority, type TimeStampAuthority } from './tsa.ts'
 export {
   openPki,
   generateHierarchy,
+  buildHierarchy,
+  storeHierarchy,
+  validateHierarchy,
+  type HierarchyMember,
   TRUST_AGENCY,
   TSA_POLICY,
   POLICY,

@@ -6,7 +6,13 @@
  * over them. A development start generates the hierarchy (marked as such); production refuses
  * to run with development keys and expects them imported (`e-state ca import`).
  */
-import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
 import type { Clock } from '../shared/index.ts'
@@ -460,9 +466,27 @@ function profileOf(
   }
 }
 
+export interface HierarchyMember {
+  readonly key: KeyObject
+  readonly certificate: Buffer
+  readonly role: Authority['role']
+  readonly issuer: string | null
+}
+
 /** Generates the whole hierarchy and stores it (keys sealed). */
 export async function generateHierarchy(options: PkiOptions, development: boolean): Promise<void> {
-  const { store, envelope, clock } = options
+  await storeHierarchy(options, await buildHierarchy(options, development), development)
+}
+
+/**
+ * Makes the hierarchy's keys and certificates, without storing anything: what a key ceremony
+ * runs (`e-state ca init`) before the result is imported where it serves (`e-state ca import`).
+ */
+export async function buildHierarchy(
+  options: Pick<PkiOptions, 'clock' | 'publicUrl' | 'organization'>,
+  development: boolean,
+): Promise<Map<string, HierarchyMember>> {
+  const { clock } = options
   const now = clock.now()
   const years = (n: number) => new Date(now.getTime() + n * 365 * 86_400_000)
   const label = development ? ' DEVELOPMENT' : ''
@@ -471,10 +495,7 @@ export async function generateHierarchy(options: PkiOptions, development: boolea
     [OID.organizationName, options.organization],
     [OID.commonName, cn],
   ]
-  const made = new Map<
-    string,
-    { key: KeyObject; certificate: Buffer; role: Authority['role']; issuer: string | null }
-  >()
+  const made = new Map<string, HierarchyMember>()
   const make = async (
     name: string,
     role: Authority['role'],
@@ -571,6 +592,20 @@ export async function generateHierarchy(options: PkiOptions, development: boolea
     'eseal',
     years(6),
   )
+  return made
+}
+
+/** Seals the hierarchy's keys with the envelope and stores it (refused if one is there). */
+export async function storeHierarchy(
+  options: Pick<PkiOptions, 'store' | 'envelope' | 'clock'>,
+  made: ReadonlyMap<string, HierarchyMember>,
+  development: boolean,
+): Promise<void> {
+  const { store, envelope, clock } = options
+  const now = clock.now()
+  const existing = await store.db.selectFrom('trust_authorities').select('name').execute()
+  if (existing.length > 0)
+    throw new TrustError('TRUST_ALREADY_INITIALISED', 'this store already has a state PKI')
   await store.db.transaction().execute(async (trx) => {
     for (const [name, entry] of made) {
       await trx
@@ -591,4 +626,45 @@ export async function generateHierarchy(options: PkiOptions, development: boolea
         .execute()
     }
   })
+}
+
+const MEMBERS: Record<string, { role: Authority['role']; issuer: string | null }> = {
+  root: { role: 'root', issuer: null },
+  citizen: { role: 'issuing', issuer: 'root' },
+  eseal: { role: 'issuing', issuer: 'root' },
+  tls: { role: 'issuing', issuer: 'root' },
+  'ocsp-citizen': { role: 'ocsp', issuer: 'citizen' },
+  'ocsp-eseal': { role: 'ocsp', issuer: 'eseal' },
+  'ocsp-tls': { role: 'ocsp', issuer: 'tls' },
+  tsa: { role: 'tsa', issuer: 'eseal' },
+}
+
+/**
+ * Checks an imported hierarchy before it is stored: every member present, each key the one its
+ * certificate names, each certificate signed by its issuer's key, the root self-signed.
+ */
+export function validateHierarchy(
+  members: ReadonlyMap<string, { key: KeyObject; certificate: Buffer }>,
+): Map<string, HierarchyMember> {
+  const fail = (why: string): never => {
+    throw new TrustError('TRUST_IMPORT_INVALID', why)
+  }
+  const checked = new Map<string, HierarchyMember>()
+  for (const [name, expected] of Object.entries(MEMBERS)) {
+    const member = members.get(name) ?? fail(`${name} is missing`)
+    let certificate: X509Certificate
+    try {
+      certificate = new X509Certificate(member.certificate)
+    } catch {
+      return fail(`${name}.crt is not a certificate`)
+    }
+    if (!certificate.checkPrivateKey(member.key)) fail(`${name}.key is not the key of ${name}.crt`)
+    const issuer = new X509Certificate(
+      (members.get(expected.issuer ?? name) ?? fail(`${expected.issuer} is missing`)).certificate,
+    )
+    if (!certificate.verify(issuer.publicKey))
+      fail(`${name}.crt is not signed by ${expected.issuer ?? 'itself'}`)
+    checked.set(name, { key: member.key, certificate: member.certificate, ...expected })
+  }
+  return checked
 }

@@ -6,12 +6,13 @@ import type { TestApp } from './app.ts'
 const run = promisify(execFile)
 
 export async function cliOn(
-  t: TestApp,
+  t: TestApp | { dataDir: string },
   args: string[],
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['bin/e-state.js', ...args], {
-      env: { ...process.env, E_STATE_DATA_DIR: t.dataDir, E_STATE_LOG_LEVEL: 'silent' },
+      env: { ...process.env, E_STATE_DATA_DIR: t.dataDir, E_STATE_LOG_LEVEL: 'silent', ...env },
       timeout: 60_000,
     })
     return { code: 0, stdout, stderr }
