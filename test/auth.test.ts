@@ -92,8 +92,8 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
       url: '/tracker/usage?userId=EE39001010000',
       headers: { cookie: session },
     })
-    expect(theirs.statusCode).toBe(400)
-    expect(theirs.json().code).toBe('ACCESS_PURPOSE_REQUIRED')
+    expect(theirs.statusCode).toBe(403)
+    expect(theirs.json().code).toBe('ACCESS_DENIED')
     const nobody = await t.inject({
       url: '/tracker/usage',
       headers: { cookie: 'estate_session=nothing' },

@@ -16,6 +16,7 @@ export {
   type ListQuery,
   type PersonalDataUsage,
   type UsagePage,
+  type Mandates,
 } from './registry-service.ts'
 export { RegistryError, type RegistryErrorCode } from './errors.ts'
 export { REGISTRIES, type RegistryDefinition } from './records/index.ts'

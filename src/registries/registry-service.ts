@@ -86,6 +86,15 @@ export interface UsagePage {
   readonly records: PersonalDataUsage[]
   /** All matching records, for paging. */
   readonly total: number
+  /** The mandate the answer was given on: `self`, `parent`, `data protection officer`. */
+  readonly authorisedAs: string
+}
+
+export interface Mandates {
+  /** Minors the person is a parent of. */
+  readonly children: { personalCode: string; name: string }[]
+  /** Companies whose board the person sits on. */
+  readonly companies: { registryCode: string; name: string }[]
 }
 
 export interface RegistryService {
@@ -128,6 +137,8 @@ export interface RegistryService {
     registry: string,
     page?: { offset: number; limit: number },
   ): Promise<UsagePage>
+  /** What the person may act for: their minor children, the companies whose board they are on. */
+  mandatesOf(caller: Caller): Promise<Mandates>
   registryList(): Array<{
     name: RegistryName
     version: string
@@ -375,7 +386,13 @@ export function createRegistryService(options: {
       if (registry !== '*') registryOf(registry, '1.0')
       const actor = actorOf(caller)
       // The person looking at their own tracker needs no stated purpose; anyone else does.
-      const reason = caller.issue ?? (actor.personalCode === subject ? SELF_ACCESS : '')
+      const reason =
+        caller.issue ??
+        (actor.personalCode === subject
+          ? SELF_ACCESS
+          : selfService(caller)
+            ? REPRESENTATIVE_ACCESS
+            : '')
       return gate.read(
         actor,
         { reason },
@@ -384,12 +401,29 @@ export function createRegistryService(options: {
           data: 'tracker.data-usage',
           async run(db) {
             const self = actor.personalCode === subject && selfService(caller)
-            if (!self && !(await isOfficial(db, actor, 'data protection officer'))) {
+            // The mandate the decision rests on: the person, a parent of a minor, or a DPO.
+            let authorisedAs: string
+            if (self) authorisedAs = 'self'
+            else if (
+              selfService(caller) &&
+              (await isParentOfMinor(db, actor.personalCode, subject, clock))
+            )
+              authorisedAs = 'parent'
+            else if (await isOfficial(db, actor, 'data protection officer')) {
+              // An official looking into someone's tracker states why (X-Road-Issue).
+              if (caller.issue === undefined)
+                throw new RegistryError(
+                  'ACCESS_PURPOSE_REQUIRED',
+                  'state the purpose of this read in X-Road-Issue',
+                  { field: 'X-Road-Issue' },
+                )
+              authorisedAs = 'data protection officer'
+            } else {
               throw new RegistryError(
                 'ACCESS_DENIED',
-                'only the person or a data protection officer may see whose reads of their data',
+                "only the person, a parent of a minor, or a data protection officer may see who read a person's data",
                 {
-                  mandate: 'data protection officer',
+                  mandate: 'self, parent or data protection officer',
                 },
               )
             }
@@ -444,8 +478,63 @@ export function createRegistryService(options: {
               },
             }))
             return {
-              value: { records, total: Number(counted?.total ?? 0) },
+              value: { records, total: Number(counted?.total ?? 0), authorisedAs },
               subjects: [subject],
+            }
+          },
+        },
+      )
+    },
+    async mandatesOf(caller) {
+      const actor = actorOf(caller)
+      if (!selfService(caller))
+        throw new RegistryError('ACCESS_DENIED', 'mandates are shown to the person themself', {})
+      return gate.read(
+        actor,
+        { reason: 'the person looks up what they may act for (their mandates)' },
+        {
+          registry: 'population',
+          data: 'population.mandates',
+          async run(db) {
+            const today = clock.now()
+            const adulthood = new Date(
+              Date.UTC(today.getUTCFullYear() - 18, today.getUTCMonth(), today.getUTCDate()),
+            )
+              .toISOString()
+              .slice(0, 10)
+            const children = await db
+              .selectFrom('persons')
+              .select(['personal_code', 'first_name', 'last_name'])
+              .where('status', '=', 'alive')
+              .where('birth_date', '>', adulthood)
+              .where((eb) =>
+                eb.or([
+                  eb('mother_code', '=', actor.personalCode),
+                  eb('father_code', '=', actor.personalCode),
+                ]),
+              )
+              .orderBy('personal_code')
+              .execute()
+            const companies = await db
+              .selectFrom('company_people')
+              .innerJoin('companies', 'companies.registry_code', 'company_people.registry_code')
+              .select(['companies.registry_code', 'companies.name'])
+              .where('company_people.personal_code', '=', actor.personalCode)
+              .where('company_people.role', '=', 'board member')
+              .orderBy('companies.registry_code')
+              .execute()
+            return {
+              value: {
+                children: children.map((child) => ({
+                  personalCode: child.personal_code,
+                  name: `${child.first_name} ${child.last_name}`,
+                })),
+                companies: companies.map((company) => ({
+                  registryCode: company.registry_code,
+                  name: company.name,
+                })),
+              },
+              subjects: [actor.personalCode, ...children.map((child) => child.personal_code)],
             }
           },
         },
@@ -467,6 +556,29 @@ export function createRegistryService(options: {
 }
 
 const SELF_ACCESS = 'the data subject views their own data (GDPR Art. 15)'
+const REPRESENTATIVE_ACCESS = "a parent views their minor child's data as its legal representative"
+
+/** Whether `parent` is recorded as a parent of `child`, who is alive and under 18 today. */
+async function isParentOfMinor(
+  db: Kysely<Schema>,
+  parent: string,
+  child: string,
+  clock: Clock,
+): Promise<boolean> {
+  const today = clock.now()
+  const adulthood = new Date(
+    Date.UTC(today.getUTCFullYear() - 18, today.getUTCMonth(), today.getUTCDate()),
+  )
+  const row = await db
+    .selectFrom('persons')
+    .select('personal_code')
+    .where('personal_code', '=', child)
+    .where('status', '=', 'alive')
+    .where('birth_date', '>', adulthood.toISOString().slice(0, 10))
+    .where((eb) => eb.or([eb('mother_code', '=', parent), eb('father_code', '=', parent)]))
+    .executeTakeFirst()
+  return row !== undefined
+}
 
 /** Criteria for the first record matching exact values, without counting the rest. */
 function oneRecord(equals: Record<string, string>): SearchCriteria {

@@ -30,6 +30,8 @@ export interface UsageRecord {
 }
 
 export interface UsageList {
+  /** The mandate the list was shown on: `self`, `parent`, `data protection officer`. */
+  readonly authorisedAs: string
   readonly offset: number
   readonly limit: number
   readonly total: number
@@ -84,7 +86,13 @@ export function createTracker(options: {
           ledger: { index, receipt },
         })
       }
-      return { offset: page.offset, limit: page.limit, total: found.total, records }
+      return {
+        authorisedAs: found.authorisedAs,
+        offset: page.offset,
+        limit: page.limit,
+        total: found.total,
+        records,
+      }
     },
   }
 }

@@ -7,7 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { EStateError } from '../../shared/index.ts'
 import type { Config } from '../config.ts'
+import { rolesOf } from '../../identity/index.ts'
 import type { Platform } from '../platform.ts'
+import { portalCallerOf } from './caller.ts'
 import { ProblemSchema } from './schemas.ts'
 
 export const SESSION_COOKIE = 'estate_session'
@@ -155,6 +157,34 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
         cookie(PASSKEY_COOKIE, '', 0, '/auth'),
       ])
       return session
+    },
+  )
+
+  app.get(
+    '/auth/mandates',
+    {
+      schema: {
+        tags: ['Authentication'],
+        summary:
+          'What the logged-in person may act in: roles given by agencies, and mandates from the registries (parent of a minor, board member)',
+        response: {
+          200: Type.Object({
+            roles: Type.Array(Type.Object({ role: Type.String(), agency: Type.String() })),
+            children: Type.Array(Type.Object({ personalCode: Type.String(), name: Type.String() })),
+            companies: Type.Array(
+              Type.Object({ registryCode: Type.String(), name: Type.String() }),
+            ),
+          }),
+          401: ProblemSchema,
+        },
+      },
+    },
+    async (request) => {
+      const session = await requireSession(request, platform())
+      const mandates = await platform().registries.mandatesOf(
+        await portalCallerOf(session.personalCode, platform()),
+      )
+      return { roles: await rolesOf(platform().store.db, session.personalCode), ...mandates }
     },
   )
 

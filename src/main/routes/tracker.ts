@@ -72,6 +72,7 @@ export function registerTracker(app: FastifyInstance, platform: () => Platform):
         querystring: Paging,
         response: {
           200: Type.Object({
+            authorisedAs: Type.String({ description: 'self, parent or data protection officer' }),
             offset: Type.Integer(),
             limit: Type.Integer(),
             total: Type.Integer(),
