@@ -119,7 +119,7 @@ export async function benchTrust(
             hashAlgorithm: new AlgorithmIdentifier({ algorithm: '2.16.840.1.101.3.4.2.1' }),
             hashedMessage: new OctetString(createHash('sha256').update('a document').digest()),
           }),
-          nonce: randomBytes(8).buffer as ArrayBuffer,
+          nonce: new Uint8Array(randomBytes(8)).buffer,
           certReq: true,
         }),
       ),

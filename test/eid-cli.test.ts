@@ -1,8 +1,12 @@
 /** `e-state eid` as an operator runs it: status, suspend, resume, revoke, suspend a batch. */
+import type { KeyObject } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openSoftwareToken } from '../src/identity/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 import { cliOn } from './support/cli.ts'
-import { issueCard } from './support/eid.ts'
+import { issueCard, loginWith } from './support/eid.ts'
 
 describe('the eid command', () => {
   let t: TestApp
@@ -63,4 +67,70 @@ describe('the eid command', () => {
     ])
       expect((await cliOn(t, args)).code, args.join(' ')).toBe(2)
   })
+
+  it('makes a PIN-protected software token at the service desk, and the holder logs in with it', async () => {
+    const file = join(t.dataDir, 'jaak.p12')
+    const pins = {
+      E_STATE_TOKEN_PIN1: '1234',
+      E_STATE_TOKEN_PIN2: '12345',
+      E_STATE_TOKEN_PUK: '12345678',
+    }
+    const made = await cliOn(
+      t,
+      ['eid', 'token', 'create', '39001010000', '--clerk', '48707032744', '--out', file],
+      pins,
+    )
+    expect(made.stderr).toBe('')
+    expect(made.stdout).toContain('issued by clerk')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    const status = await cliOn(t, ['eid', 'token', 'status', file])
+    expect(status.stdout).toMatch(/auth\s+[0-9a-f]+\s+CN=IVANOV\\,IVAN\\,39001010000/)
+    expect(status.stdout).toContain('tries left: PIN1 3, PIN2 3, PUK 6')
+
+    const token = openSoftwareToken(readFileSync(file))
+    const { key } = token.unlock('auth', '1234')
+    const login = await loginWith(
+      t,
+      { key: key as KeyObject, certificate: token.certificates.auth },
+      t.config.publicUrl,
+    )
+    expect(login.status).toBe(200)
+    expect(login.body.personalCode).toBe('39001010000')
+
+    const refused = await cliOn(
+      t,
+      [
+        'eid',
+        'token',
+        'create',
+        '39001010000',
+        '--clerk',
+        '39001010000',
+        '--out',
+        join(t.dataDir, 'x.p12'),
+      ],
+      pins,
+    )
+    expect(refused.stderr).toContain('ROLE_REQUIRED')
+    const noPins = await cliOn(t, [
+      'eid',
+      'token',
+      'create',
+      '39001010000',
+      '--clerk',
+      '48707032744',
+      '--out',
+      join(t.dataDir, 'y.p12'),
+    ])
+    expect(noPins.stderr).toContain('TOKEN_PIN_INVALID')
+    expect(
+      (
+        await cliOn(
+          t,
+          ['eid', 'token', 'create', '39001010000', '--clerk', '48707032744', '--out', file],
+          pins,
+        )
+      ).code,
+    ).toBe(1)
+  }, 60_000)
 })

@@ -3,19 +3,25 @@
  * suspension, resumption and revocation of one certificate, and the mass suspension of a batch
  * or a key type (the 2017 ROCA lesson) — each logged in the ledger, as over HTTP.
  */
+import { generateKeyPairSync, X509Certificate } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { openEnvelope } from '../crypto/index.ts'
-import { readConfig } from '../main/index.ts'
+import { createSoftwareToken, openSoftwareToken, requireRole } from '../identity/index.ts'
+import { createApp, issueAtDesk, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore } from '../storage/index.ts'
 import { openPki, TRUST_AGENCY, type KeyAlgorithm } from '../trust/index.ts'
 
-const USAGE = `usage: e-state eid status PERSONAL_CODE
+const USAGE = `usage: e-state eid token create PERSONAL_CODE --clerk CODE --out FILE   (PINs from E_STATE_TOKEN_PIN1, _PIN2, _PUK)
+       e-state eid token status FILE
+       e-state eid status PERSONAL_CODE
        e-state eid suspend|resume|revoke SERIAL
        e-state eid suspend-batch (--batch NAME | --key-type ec-p256|ec-p384|ed25519) --why TEXT`
 
 export async function runEid(args: string[]): Promise<number> {
   const [action, ...rest] = args
+  if (action === 'token') return runToken(rest)
   const { values, positionals } = parseArgs({
     args: rest,
     options: {
@@ -82,5 +88,85 @@ export async function runEid(args: string[]): Promise<number> {
     return 0
   } finally {
     await store.close()
+  }
+}
+
+/**
+ * A software e-ID token, made on the holder's side: the two key pairs are generated here, the
+ * service desk issues their certificates (the clerk named, the names from the register), and the
+ * keys go into a PKCS#12 file under the holder's PINs — they never exist anywhere else.
+ */
+async function runToken(args: string[]): Promise<number> {
+  const [action, ...rest] = args
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { clerk: { type: 'string' }, out: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  })
+  if (action === 'status' && positionals.length === 1) {
+    const token = openSoftwareToken(readFileSync(positionals[0]))
+    for (const which of ['auth', 'sign'] as const) {
+      const certificate = new X509Certificate(token.certificates[which])
+      process.stdout.write(
+        `${which}  ${certificate.serialNumber.toLowerCase()}  ${certificate.subject.split('\n').find((line) => line.startsWith('CN=')) ?? ''}  until ${certificate.validToDate.toISOString().slice(0, 10)}\n`,
+      )
+    }
+    process.stdout.write(
+      `tries left: PIN1 ${token.triesLeft.auth}, PIN2 ${token.triesLeft.sign}, PUK ${token.triesLeft.puk}\n`,
+    )
+    return 0
+  }
+  if (
+    action !== 'create' ||
+    positionals.length !== 1 ||
+    values.clerk === undefined ||
+    values.out === undefined
+  ) {
+    process.stderr.write(`${USAGE}\n`)
+    return 2
+  }
+  const [personalCode] = positionals
+  const pins = {
+    pin1: process.env.E_STATE_TOKEN_PIN1 ?? '',
+    pin2: process.env.E_STATE_TOKEN_PIN2 ?? '',
+    puk: process.env.E_STATE_TOKEN_PUK ?? '',
+  }
+  if (existsSync(values.out)) {
+    process.stderr.write(`e-state eid token: ${values.out} exists; not overwriting a token\n`)
+    return 1
+  }
+  const auth = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+  const sign = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+  // Fail on bad PINs before anything is issued.
+  createSoftwareToken({
+    auth: { key: auth.privateKey, certificate: Buffer.alloc(0) },
+    sign: { key: sign.privateKey, certificate: Buffer.alloc(0) },
+    ...pins,
+  })
+  const config = readConfig()
+  const app = await createApp(config, { drainIntervalMs: 0 })
+  try {
+    await app.start()
+    const platform = app.platform()
+    const mandate = await requireRole(platform.store.db, values.clerk, ['clerk'])
+    const [authCertificate, signCertificate] = await issueAtDesk(platform, values.clerk, mandate, {
+      personalCode,
+      authKey: auth.publicKey,
+      signKey: sign.publicKey,
+    })
+    await platform.ledger.drainOnce()
+    const token = createSoftwareToken({
+      auth: { key: auth.privateKey, certificate: authCertificate.der },
+      sign: { key: sign.privateKey, certificate: signCertificate.der },
+      ...pins,
+    })
+    writeFileSync(values.out, token, { mode: 0o600, flag: 'wx' })
+    process.stdout.write(
+      `e-ID token for ${personalCode} written to ${values.out} (auth ${authCertificate.serial}, sign ${signCertificate.serial}); issued by ${mandate.as} of ${mandate.agency}\n`,
+    )
+    return 0
+  } finally {
+    await app.close()
   }
 }

@@ -17,6 +17,10 @@ export type IdentityErrorCode =
   | 'EID_KEY_INVALID'
   | 'PASSKEY_INVALID'
   | 'STEP_UP_REQUIRED'
+  | 'TOKEN_PIN_INVALID'
+  | 'TOKEN_PIN_WRONG'
+  | 'TOKEN_PIN_BLOCKED'
+  | 'TOKEN_MALFORMED'
 
 export class IdentityError extends EStateError {
   declare readonly code: IdentityErrorCode

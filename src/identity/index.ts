@@ -23,3 +23,9 @@ export {
   type OidcOptions,
 } from './oidc.ts'
 export { createPasskeys, type Passkeys } from './passkeys.ts'
+export {
+  createSoftwareToken,
+  openSoftwareToken,
+  type OpenedToken,
+  type TokenKey,
+} from './software-token.ts'

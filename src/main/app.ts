@@ -8,7 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify'
 import { EStateError, createLogger, systemClock, type Clock, type Logger } from '../shared/index.ts'
 import type { Config } from './config.ts'
 import { createMetrics } from './metrics.ts'
@@ -71,10 +76,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const given = request.headers['x-road-id']
       return typeof given === 'string' && X_ROAD_ID.test(given) ? given : randomUUID()
     },
-    requestIdLogLabel: 'requestId',
     // Requests are logged by the onResponse hook below, by route template: a URL's query string
     // can carry names and personal codes, which do not belong in logs.
-    disableRequestLogging: true,
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: true,
+    }),
     // Malformed URLs (bad percent-encoding) get a problem document like every other bad input.
     frameworkErrors: (error, request, reply) => {
       void sendProblem(

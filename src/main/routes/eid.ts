@@ -11,7 +11,8 @@ import { Type } from 'typebox'
 import { requireRole, verifyKeyPossession, type Mandate } from '../../identity/index.ts'
 import type { Caller } from '../../registries/index.ts'
 import { EStateError } from '../../shared/index.ts'
-import { OID, type CertificateState } from '../../trust/index.ts'
+import type { KeyObject } from 'node:crypto'
+import { OID, type CertificateState, type IssuedCertificate } from '../../trust/index.ts'
 import type { Platform } from '../platform.ts'
 import { requireSession, requireStepUp } from './auth.ts'
 import { ERRORS } from './schemas.ts'
@@ -70,43 +71,19 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
         sign: { publicKey: string; proof: string }
         batch?: string
       }
-      const { store, pki, registries } = platform()
+      const { store } = platform()
       const clerk = await requireStepUp(request, platform())
       const mandate = await requireRole(store.db, clerk.personalCode, ['clerk'])
       const authKey = verifyKeyPossession(body.personalCode, body.auth.publicKey, body.auth.proof)
       const signKey = verifyKeyPossession(body.personalCode, body.sign.publicKey, body.sign.proof)
       if (body.auth.publicKey === body.sign.publicKey)
         throw new EStateError('EID_KEY_INVALID', 'the authentication and signing keys must differ')
-      const person = await registries.read(
-        await deskCaller(platform(), clerk.personalCode, mandate),
-        'population',
-        '1.0',
-        { personalCode: body.personalCode },
-      )
-      if (person.status !== 'alive')
-        throw new EStateError(
-          'EID_HOLDER_INELIGIBLE',
-          'the population register records this person as deceased',
-        )
-      const given = String(person.firstName).toLocaleUpperCase('et')
-      const surname = String(person.lastName).toLocaleUpperCase('et')
-      const subject = [
-        [OID.countryName, 'EE'],
-        [OID.commonName, `${surname},${given},${body.personalCode}`],
-        [OID.surname, surname],
-        [OID.givenName, given],
-        [OID.serialNumber, `PNOEE-${body.personalCode}`],
-      ] as const
-      // The new e-ID supersedes the earlier ones (RFC 5280 reason 4, superseded).
-      for (const earlier of await pki.certificatesOf(body.personalCode)) {
-        if ((earlier.kind === 'auth' || earlier.kind === 'sign') && earlier.status !== 'revoked')
-          await pki.setStatus(earlier.serial, 'revoked', 4)
-      }
-      const batch = body.batch ?? `ESTEID-STATE-${new Date().getUTCFullYear()}`
-      const [auth, sign] = await pki.issueMany([
-        { kind: 'auth', holder: body.personalCode, subject, publicKey: authKey, batch },
-        { kind: 'sign', holder: body.personalCode, subject, publicKey: signKey, batch },
-      ])
+      const [auth, sign] = await issueAtDesk(platform(), clerk.personalCode, mandate, {
+        personalCode: body.personalCode,
+        authKey,
+        signKey,
+        batch: body.batch,
+      })
       request.log.info(
         {
           holder: body.personalCode,
@@ -190,6 +167,50 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
       return { serial, status: next, authorisedAs: mandate }
     },
   )
+}
+
+/**
+ * The service desk's part: the names from the population register (read by the clerk through
+ * the door), the holder's earlier e-ID superseded, both certificates issued. Used over HTTP and
+ * by `e-state eid token create`.
+ */
+export async function issueAtDesk(
+  platform: Platform,
+  clerk: string,
+  mandate: Mandate,
+  request: { personalCode: string; authKey: KeyObject; signKey: KeyObject; batch?: string },
+): Promise<IssuedCertificate[]> {
+  const { pki, registries } = platform
+  const person = await registries.read(
+    await deskCaller(platform, clerk, mandate),
+    'population',
+    '1.0',
+    { personalCode: request.personalCode },
+  )
+  if (person.status !== 'alive')
+    throw new EStateError(
+      'EID_HOLDER_INELIGIBLE',
+      'the population register records this person as deceased',
+    )
+  const given = String(person.firstName).toLocaleUpperCase('et')
+  const surname = String(person.lastName).toLocaleUpperCase('et')
+  const subject = [
+    [OID.countryName, 'EE'],
+    [OID.commonName, `${surname},${given},${request.personalCode}`],
+    [OID.surname, surname],
+    [OID.givenName, given],
+    [OID.serialNumber, `PNOEE-${request.personalCode}`],
+  ] as const
+  // The new e-ID supersedes the earlier ones (RFC 5280 reason 4, superseded).
+  for (const earlier of await pki.certificatesOf(request.personalCode)) {
+    if ((earlier.kind === 'auth' || earlier.kind === 'sign') && earlier.status !== 'revoked')
+      await pki.setStatus(earlier.serial, 'revoked', 4)
+  }
+  const batch = request.batch ?? `ESTEID-STATE-${new Date().getUTCFullYear()}`
+  return pki.issueMany([
+    { kind: 'auth', holder: request.personalCode, subject, publicKey: request.authKey, batch },
+    { kind: 'sign', holder: request.personalCode, subject, publicKey: request.signKey, batch },
+  ])
 }
 
 /** The clerk, acting for their agency at the service desk. */
