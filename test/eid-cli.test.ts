@@ -1,9 +1,11 @@
 /** `e-state eid` as an operator runs it: status, suspend, resume, revoke, suspend a batch. */
-import type { KeyObject } from 'node:crypto'
+import { X509Certificate, type KeyObject } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSoftwareToken } from '../src/identity/index.ts'
+import { openPkcs11Signer } from '../src/trust/index.ts'
+import { SOFTHSM, softHsmToken } from './support/softhsm.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 import { cliOn } from './support/cli.ts'
 import { issueCard, loginWith } from './support/eid.ts'
@@ -132,5 +134,73 @@ describe('the eid command', () => {
         )
       ).code,
     ).toBe(1)
+  }, 60_000)
+
+  it('issues an e-ID for keys that stay on a PKCS#11 token', async () => {
+    const hsm = softHsmToken(join(t.dataDir, 'hsm'), 'mari-card', [
+      { label: 'auth', curve: 'secp384r1' },
+      { label: 'sign', curve: 'secp384r1' },
+    ])
+    const out = join(t.dataDir, 'mari-card-certificates')
+    const issued = await cliOn(
+      t,
+      [
+        'eid',
+        'issue',
+        '48707032744',
+        '--clerk',
+        '48707032744',
+        '--pkcs11',
+        SOFTHSM,
+        '--token',
+        'mari-card',
+        '--auth-key',
+        'auth',
+        '--sign-key',
+        'sign',
+        '--out-dir',
+        out,
+      ],
+      { ...hsm, E_STATE_TOKEN_PIN: '1234' },
+    )
+    expect(issued.stderr).toBe('')
+    expect(issued.stdout).toContain('on token mari-card')
+    const certificate = new X509Certificate(readFileSync(join(out, 'auth.crt')))
+    expect(certificate.subject).toContain('serialNumber=PNOEE-48707032744')
+    const onToken = await openPkcs11Signer({
+      library: SOFTHSM,
+      tokenLabel: 'mari-card',
+      pin: '1234',
+      keyLabel: 'auth',
+    })
+    try {
+      expect(certificate.publicKey.export({ format: 'der', type: 'spki' })).toEqual(
+        onToken.publicKey.export({ format: 'der', type: 'spki' }),
+      )
+    } finally {
+      onToken.close()
+    }
+    const wrongPin = await cliOn(
+      t,
+      [
+        'eid',
+        'issue',
+        '48707032744',
+        '--clerk',
+        '48707032744',
+        '--pkcs11',
+        SOFTHSM,
+        '--token',
+        'mari-card',
+        '--auth-key',
+        'auth',
+        '--sign-key',
+        'sign',
+        '--out-dir',
+        out,
+      ],
+      { ...hsm, E_STATE_TOKEN_PIN: '0000' },
+    )
+    expect(wrongPin.stderr).toContain('TRUST_TOKEN_LOGIN_FAILED')
   }, 60_000)
 })

@@ -4,16 +4,24 @@
  * or a key type (the 2017 ROCA lesson) — each logged in the ledger, as over HTTP.
  */
 import { generateKeyPairSync, X509Certificate } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openEnvelope } from '../crypto/index.ts'
-import { createSoftwareToken, openSoftwareToken, requireRole } from '../identity/index.ts'
+import {
+  createSoftwareToken,
+  openSoftwareToken,
+  possessionMessage,
+  requireRole,
+  verifyKeyPossession,
+} from '../identity/index.ts'
 import { createApp, issueAtDesk, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore } from '../storage/index.ts'
-import { openPki, TRUST_AGENCY, type KeyAlgorithm } from '../trust/index.ts'
+import { openPkcs11Signer, openPki, TRUST_AGENCY, type KeyAlgorithm } from '../trust/index.ts'
 
-const USAGE = `usage: e-state eid token create PERSONAL_CODE --clerk CODE --out FILE   (PINs from E_STATE_TOKEN_PIN1, _PIN2, _PUK)
+const USAGE = `usage: e-state eid issue PERSONAL_CODE --clerk CODE --pkcs11 LIBRARY --token LABEL --auth-key LABEL --sign-key LABEL --out-dir DIR
+       e-state eid token create PERSONAL_CODE --clerk CODE --out FILE   (PINs from E_STATE_TOKEN_PIN1, _PIN2, _PUK)
        e-state eid token status FILE
        e-state eid status PERSONAL_CODE
        e-state eid suspend|resume|revoke SERIAL
@@ -22,6 +30,7 @@ const USAGE = `usage: e-state eid token create PERSONAL_CODE --clerk CODE --out 
 export async function runEid(args: string[]): Promise<number> {
   const [action, ...rest] = args
   if (action === 'token') return runToken(rest)
+  if (action === 'issue') return runIssueOnToken(rest)
   const { values, positionals } = parseArgs({
     args: rest,
     options: {
@@ -164,6 +173,85 @@ async function runToken(args: string[]): Promise<number> {
     writeFileSync(values.out, token, { mode: 0o600, flag: 'wx' })
     process.stdout.write(
       `e-ID token for ${personalCode} written to ${values.out} (auth ${authCertificate.serial}, sign ${signCertificate.serial}); issued by ${mandate.as} of ${mandate.agency}\n`,
+    )
+    return 0
+  } finally {
+    await app.close()
+  }
+}
+
+/**
+ * An e-ID whose keys live on a PKCS#11 token (an ID card through OpenSC, or SoftHSM): the token
+ * signs the proofs of possession, the service desk issues the certificates, and they are
+ * written out (DER) for the card's personalisation; the keys never leave the token.
+ */
+export async function runIssueOnToken(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      clerk: { type: 'string' },
+      pkcs11: { type: 'string' },
+      token: { type: 'string' },
+      'auth-key': { type: 'string' },
+      'sign-key': { type: 'string' },
+      'out-dir': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  })
+  const [personalCode] = positionals
+  const needed = [
+    values.clerk,
+    values.pkcs11,
+    values.token,
+    values['auth-key'],
+    values['sign-key'],
+    values['out-dir'],
+  ]
+  if (positionals.length !== 1 || needed.some((value) => value === undefined)) {
+    process.stderr.write(
+      'usage: e-state eid issue PERSONAL_CODE --clerk CODE --pkcs11 LIBRARY --token LABEL --auth-key LABEL --sign-key LABEL --out-dir DIR   (PIN from E_STATE_TOKEN_PIN)\n',
+    )
+    return 2
+  }
+  const open = (keyLabel: string) =>
+    openPkcs11Signer({
+      library: values.pkcs11 as string,
+      tokenLabel: values.token as string,
+      pin: process.env.E_STATE_TOKEN_PIN ?? '',
+      keyLabel,
+    })
+  // One key at a time: a PKCS#11 module is initialised once per process.
+  const proofOf = async (keyLabel: string) => {
+    const signer = await open(keyLabel)
+    try {
+      const spki = signer.publicKey.export({ format: 'der', type: 'spki' }).toString('base64')
+      const proof = await signer.sign(possessionMessage(personalCode, spki))
+      return { publicKey: verifyKeyPossession(personalCode, spki, proof.toString('base64')) }
+    } finally {
+      signer.close()
+    }
+  }
+  const auth = await proofOf(values['auth-key'] as string)
+  const sign = await proofOf(values['sign-key'] as string)
+  const config = readConfig()
+  const app = await createApp(config, { drainIntervalMs: 0 })
+  try {
+    await app.start()
+    const platform = app.platform()
+    const mandate = await requireRole(platform.store.db, values.clerk as string, ['clerk'])
+    const issued = await issueAtDesk(platform, values.clerk as string, mandate, {
+      personalCode,
+      authKey: auth.publicKey,
+      signKey: sign.publicKey,
+    })
+    await platform.ledger.drainOnce()
+    const directory = values['out-dir'] as string
+    mkdirSync(directory, { recursive: true })
+    writeFileSync(join(directory, 'auth.crt'), issued[0].der, { flag: 'wx' })
+    writeFileSync(join(directory, 'sign.crt'), issued[1].der, { flag: 'wx' })
+    process.stdout.write(
+      `e-ID for ${personalCode} on token ${values.token}: auth ${issued[0].serial}, sign ${issued[1].serial} in ${directory}; issued by ${mandate.as} of ${mandate.agency}\n`,
     )
     return 0
   } finally {

@@ -47,9 +47,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: runCa,
   },
   eid: {
-    summary: "e-ID certificates: a holder's status; suspend, resume, revoke; suspend a batch",
+    summary:
+      "e-ID: issue for keys on a PKCS#11 token or into a PIN-protected software token; a holder's status; suspend, resume, revoke; suspend a batch",
     usage:
-      'e-state eid status PERSONAL_CODE | suspend|resume|revoke SERIAL | suspend-batch (--batch NAME | --key-type T) --why TEXT',
+      'e-state eid issue PERSONAL_CODE --clerk CODE --pkcs11 LIB --token LABEL --auth-key LABEL --sign-key LABEL --out-dir DIR | token create PERSONAL_CODE --clerk CODE --out FILE | token status FILE | status PERSONAL_CODE | suspend|resume|revoke SERIAL | suspend-batch (--batch NAME | --key-type T) --why TEXT',
     run: runEid,
   },
   ledger: {

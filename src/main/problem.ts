@@ -159,6 +159,8 @@ export function installProblemHandlers(app: FastifyInstance): void {
     if (error instanceof EStateError) {
       const problem = problemOf(error.code, error.message, request.url, { ...error.details })
       if (problem.status >= 500) request.log.warn({ code: error.code }, error.message)
+      // Every refusal is on record by its code (the message may name a person: not logged).
+      else request.log.info({ code: error.code, status: problem.status }, 'refused')
       return sendProblem(reply, problem)
     }
     const translated = translateFastifyError(error)

@@ -5,48 +5,20 @@
  */
 import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openPkcs11Signer } from './pkcs11-signer.ts'
 import { issueCertificate, OID } from './x509.ts'
+import { SOFTHSM, softHsmToken } from '../../test/support/softhsm.ts'
 
-const LIBRARY = '/usr/lib/softhsm/libsofthsm2.so'
+const LIBRARY = SOFTHSM
 const directory = mkdtempSync(join(tmpdir(), 'e-state-softhsm-'))
 
 describe('a CA key in an HSM (SoftHSM2 over PKCS#11)', () => {
   beforeAll(() => {
-    mkdirSync(join(directory, 'tokens'))
-    writeFileSync(
-      join(directory, 'softhsm2.conf'),
-      `directories.tokendir = ${join(directory, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
-    )
-    process.env.SOFTHSM2_CONF = join(directory, 'softhsm2.conf')
-    const env = { ...process.env }
-    execFileSync(
-      'softhsm2-util',
-      ['--init-token', '--free', '--label', 'e-state-ca', '--pin', '1234', '--so-pin', '5678'],
-      { env, stdio: 'pipe' },
-    )
-    execFileSync(
-      'pkcs11-tool',
-      [
-        '--module',
-        LIBRARY,
-        '--token-label',
-        'e-state-ca',
-        '--login',
-        '--pin',
-        '1234',
-        '--keypairgen',
-        '--key-type',
-        'EC:secp384r1',
-        '--label',
-        'root-key',
-      ],
-      { env, stdio: 'pipe' },
-    )
+    softHsmToken(directory, 'e-state-ca', [{ label: 'root-key', curve: 'secp384r1' }])
   })
   afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
