@@ -12,7 +12,9 @@ import { openEnvelope } from '../src/crypto/index.ts'
 import { readConfig } from '../src/main/index.ts'
 import { systemClock } from '../src/shared/index.ts'
 import { createDataKeyStore, openStore } from '../src/storage/index.ts'
-import { openPki, TRUST_AGENCY } from '../src/trust/index.ts'
+import { generateKeyPairSync, X509Certificate } from 'node:crypto'
+import { openPkcs11Token, openPki, OID, TRUST_AGENCY } from '../src/trust/index.ts'
+import { SOFTHSM, softHsmToken } from './support/softhsm.ts'
 import { cliOn } from './support/cli.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'e-state-ca-'))
@@ -86,4 +88,88 @@ describe('the ca command', () => {
     expect(refused.stderr).toContain('TRUST_IMPORT_INVALID')
     expect((await cliOn(other, ['ca'])).code).toBe(2)
   })
+
+  it('runs the ceremony with the keys in an HSM: only certificates leave it, and the PKI signs there', async () => {
+    const hsmDirectory = join(root, 'hsm')
+    const curves: Record<string, 'secp384r1' | 'prime256v1'> = {
+      root: 'secp384r1',
+      citizen: 'secp384r1',
+    }
+    const labels = [
+      'root',
+      'citizen',
+      'eseal',
+      'tls',
+      'ocsp-citizen',
+      'ocsp-eseal',
+      'ocsp-tls',
+      'tsa',
+    ]
+    const hsmEnv = softHsmToken(
+      hsmDirectory,
+      'state-pki',
+      labels.map((label) => ({ label, curve: curves[label] ?? 'prime256v1' })),
+    )
+    const pkcs11 = {
+      ...hsmEnv,
+      E_STATE_PKI_PKCS11_LIBRARY: SOFTHSM,
+      E_STATE_PKI_PKCS11_TOKEN: 'state-pki',
+      E_STATE_PKI_PKCS11_PIN: '1234',
+    }
+    const out = join(root, 'hsm-ceremony')
+    const hsmSite = { dataDir: join(root, 'hsm-site', 'data') }
+    const made = await cliOn(hsmSite, ['ca', 'init', '--out', out], pkcs11)
+    expect(made.stdout).toContain('keys stay in the HSM')
+    expect(readdirSync(out).filter((name) => name.endsWith('.key'))).toEqual([])
+    const imported = await cliOn(hsmSite, ['ca', 'import', out], pkcs11)
+    expect(imported.stdout).toContain('their keys stay in the HSM')
+
+    const config = readConfig({ E_STATE_DATA_DIR: hsmSite.dataDir })
+    const store = await openStore({ url: config.databaseUrl })
+    const token = await openPkcs11Token({ library: SOFTHSM, tokenLabel: 'state-pki', pin: '1234' })
+    try {
+      const rows = await store.admin
+        .selectFrom('trust_authorities')
+        .select(['name', 'private_key'])
+        .execute()
+      expect(rows.every((row) => row.private_key.length === 0)).toBe(true)
+      const envelope = await openEnvelope(
+        config.masterKeys,
+        createDataKeyStore(store.db, systemClock.now),
+        [TRUST_AGENCY],
+      )
+      const pki = await openPki({
+        store,
+        envelope,
+        clock: systemClock,
+        publicUrl: 'https://state.example',
+        environment: 'production',
+        organization: 'e-state',
+        hsm: token,
+      })
+      const holder = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      const issued = await pki.issue({
+        kind: 'auth',
+        holder: '38001085718',
+        publicKey: holder.publicKey,
+        subject: [[OID.serialNumber, 'PNOEE-38001085718']],
+      })
+      const citizen = new X509Certificate(pki.authorities.get('citizen')?.certificate as Buffer)
+      expect(new X509Certificate(issued.der).verify(citizen.publicKey)).toBe(true)
+      // Without the HSM configured, the PKI cannot open: its keys are not in the store.
+      await expect(
+        openPki({
+          store,
+          envelope,
+          clock: systemClock,
+          publicUrl: 'https://state.example',
+          environment: 'production',
+          organization: 'e-state',
+        }),
+      ).rejects.toThrow(/HSM/)
+    } finally {
+      token.close()
+      await store.close()
+    }
+  }, 60_000)
 })

@@ -4,7 +4,10 @@
  * with the passphrase in E_STATE_CA_PASSPHRASE — to be kept offline, or loaded into an HSM.
  * `e-state ca import DIR` checks a hierarchy (each key its certificate's, each certificate
  * signed by its issuer) and seals it into this installation's store; production serves only an
- * imported PKI. `e-state ca status` lists the authorities.
+ * imported PKI. With E_STATE_PKI_PKCS11_* set, the keys are an HSM's (made there by the
+ * ceremony, labelled by authority name): init signs with them, import checks the HSM holds the
+ * key each certificate names, and nothing but certificates is written or stored.
+ * `e-state ca status` lists the authorities.
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -14,7 +17,15 @@ import { openEnvelope } from '../crypto/index.ts'
 import { ConfigError, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore } from '../storage/index.ts'
-import { buildHierarchy, storeHierarchy, TRUST_AGENCY, validateHierarchy } from '../trust/index.ts'
+import {
+  buildHierarchy,
+  openPkcs11Token,
+  storeHierarchy,
+  TRUST_AGENCY,
+  validateHierarchy,
+  type KeySource,
+  type Signer,
+} from '../trust/index.ts'
 
 const USAGE = 'usage: e-state ca init --out DIR [--organization NAME] | import DIR | status'
 const NAMES = ['root', 'citizen', 'eseal', 'tls', 'ocsp-citizen', 'ocsp-eseal', 'ocsp-tls', 'tsa']
@@ -47,69 +58,104 @@ function passphrase(): string {
 }
 
 async function init(out: string, organization = 'e-state'): Promise<number> {
-  const secret = passphrase()
-  if (existsSync(join(out, 'root.key'))) {
+  if (existsSync(join(out, 'root.crt'))) {
     process.stderr.write(`e-state ca init: ${out} already holds a hierarchy\n`)
     return 1
   }
   const config = readConfig()
-  const made = await buildHierarchy(
-    { clock: systemClock, publicUrl: config.publicUrl, organization },
-    false,
-  )
-  mkdirSync(out, { recursive: true, mode: 0o700 })
-  for (const [name, member] of made) {
-    writeFileSync(join(out, `${name}.crt`), new X509Certificate(member.certificate).toString())
-    writeFileSync(
-      join(out, `${name}.key`),
-      member.key.export({
-        format: 'pem',
-        type: 'pkcs8',
-        cipher: 'aes-256-cbc',
-        passphrase: secret,
-      }),
-      { mode: 0o600 },
-    )
-  }
-  process.stdout.write(
-    `${made.size} authorities written to ${out} (keys encrypted); import them with e-state ca import ${out}\n`,
-  )
-  return 0
-}
-
-async function importFrom(directory: string): Promise<number> {
-  const secret = passphrase()
-  const members = new Map<string, { key: KeyObject; certificate: Buffer }>()
-  for (const name of NAMES) {
-    const certificatePath = join(directory, `${name}.crt`)
-    const keyPath = join(directory, `${name}.key`)
-    if (!existsSync(certificatePath) || !existsSync(keyPath)) continue
-    let key: KeyObject
-    try {
-      key = createPrivateKey({ key: readFileSync(keyPath), passphrase: secret })
-    } catch {
-      process.stderr.write(`e-state ca import: cannot open ${keyPath} with this passphrase\n`)
-      return 1
-    }
-    members.set(name, { key, certificate: new X509Certificate(readFileSync(certificatePath)).raw })
-  }
-  const hierarchy = validateHierarchy(members)
-  const config = readConfig()
-  const store = await openStore({ url: config.databaseUrl })
+  // With an HSM configured, its keys (labelled root, citizen, …, made there by the ceremony)
+  // sign; only certificates are written. Otherwise keys are made here, encrypted on disk.
+  const token = config.pkiHsm === undefined ? undefined : await openPkcs11Token(config.pkiHsm)
   try {
-    await store.migrate()
-    const envelope = await openEnvelope(
-      config.masterKeys,
-      createDataKeyStore(store.db, systemClock.now),
-      [TRUST_AGENCY],
+    const secret = token === undefined ? passphrase() : undefined
+    const keys: KeySource | undefined =
+      token === undefined
+        ? undefined
+        : async (name) => {
+            const signer = await token.signer(name)
+            return { publicKey: signer.publicKey, signer }
+          }
+    const made = await buildHierarchy(
+      { clock: systemClock, publicUrl: config.publicUrl, organization },
+      false,
+      keys,
     )
-    await storeHierarchy({ store, envelope, clock: systemClock }, hierarchy, false)
+    mkdirSync(out, { recursive: true, mode: 0o700 })
+    for (const [name, member] of made) {
+      writeFileSync(join(out, `${name}.crt`), new X509Certificate(member.certificate).toString())
+      if (member.key !== undefined && secret !== undefined)
+        writeFileSync(
+          join(out, `${name}.key`),
+          member.key.export({
+            format: 'pem',
+            type: 'pkcs8',
+            cipher: 'aes-256-cbc',
+            passphrase: secret,
+          }),
+          { mode: 0o600 },
+        )
+    }
     process.stdout.write(
-      `imported ${hierarchy.size} authorities; their keys are sealed in the store\n`,
+      `${made.size} authorities written to ${out} (${token === undefined ? 'keys encrypted' : 'keys stay in the HSM'}); import them with e-state ca import ${out}\n`,
     )
     return 0
   } finally {
-    await store.close()
+    token?.close()
+  }
+}
+
+async function importFrom(directory: string): Promise<number> {
+  const config = readConfig()
+  const token = config.pkiHsm === undefined ? undefined : await openPkcs11Token(config.pkiHsm)
+  try {
+    const members = new Map<string, { key?: KeyObject; signer?: Signer; certificate: Buffer }>()
+    const secret = token === undefined ? passphrase() : undefined
+    for (const name of NAMES) {
+      const certificatePath = join(directory, `${name}.crt`)
+      if (!existsSync(certificatePath)) continue
+      const certificate = new X509Certificate(readFileSync(certificatePath)).raw
+      if (token !== undefined) {
+        members.set(name, { signer: await token.signer(name), certificate })
+        continue
+      }
+      const keyPath = join(directory, `${name}.key`)
+      if (!existsSync(keyPath)) continue
+      try {
+        members.set(name, {
+          key: createPrivateKey({ key: readFileSync(keyPath), passphrase: secret }),
+          certificate,
+        })
+      } catch {
+        process.stderr.write(`e-state ca import: cannot open ${keyPath} with this passphrase\n`)
+        return 1
+      }
+    }
+    const hierarchy = validateHierarchy(members)
+    const store = await openStore({ url: config.databaseUrl })
+    try {
+      await store.migrate()
+      const envelope = await openEnvelope(
+        config.masterKeys,
+        createDataKeyStore(store.db, systemClock.now),
+        [TRUST_AGENCY],
+      )
+      // Keys from the HSM are not copied: the stored rows name them, the HSM keeps them.
+      const stored = new Map(
+        [...hierarchy].map(([name, member]) => [
+          name,
+          token === undefined ? member : { ...member, key: undefined },
+        ]),
+      )
+      await storeHierarchy({ store, envelope, clock: systemClock }, stored, false)
+      process.stdout.write(
+        `imported ${hierarchy.size} authorities; ${token === undefined ? 'their keys are sealed in the store' : 'their keys stay in the HSM'}\n`,
+      )
+      return 0
+    } finally {
+      await store.close()
+    }
+  } finally {
+    token?.close()
   }
 }
 

@@ -23,6 +23,9 @@ export interface Config {
   readonly port: number
   /** Where clients reach this node: certificates point at `<publicUrl>/trust/…`. */
   readonly publicUrl: string
+  /** The HSM holding the state PKI's keys (PKCS#11), when they are not sealed in the store. */
+  readonly pkiHsm:
+    { readonly library: string; readonly tokenLabel: string; readonly pin: string } | undefined
   /** The OpenID Connect provider's ID-token signing key (a private ES256 JWK). */
   readonly oidcSigningKey: Record<string, unknown>
   /** More CAs whose Web eID logins are accepted (DER), with OCSP off: e.g. a test CA. */
@@ -104,6 +107,7 @@ export function readConfig(
     ledger: readLedgerKey(env, environment, dataDir),
     witness: readWitness(env, environment, dataDir),
     oidcSigningKey: readOidcKey(env, environment, dataDir),
+    pkiHsm: readPkiHsm(env),
     writeDevCredentials: environment === 'development',
   }
 }
@@ -258,6 +262,24 @@ function readOidcKey(
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string')
     throw new ConfigError('E_STATE_OIDC_KEY must be a private EC P-256 JWK', 'E_STATE_OIDC_KEY')
   return { alg: 'ES256', use: 'sig', ...jwk }
+}
+
+/** `E_STATE_PKI_PKCS11_LIBRARY`, `_TOKEN` and `_PIN` (or `_PIN_FILE`): all three or none. */
+function readPkiHsm(env: Readonly<Record<string, string | undefined>>): Config['pkiHsm'] {
+  const library = env.E_STATE_PKI_PKCS11_LIBRARY
+  const tokenLabel = env.E_STATE_PKI_PKCS11_TOKEN
+  const pin =
+    env.E_STATE_PKI_PKCS11_PIN ??
+    (env.E_STATE_PKI_PKCS11_PIN_FILE === undefined
+      ? undefined
+      : readFileSync(env.E_STATE_PKI_PKCS11_PIN_FILE, 'utf8').trim())
+  if (library === undefined && tokenLabel === undefined && pin === undefined) return undefined
+  if (library === undefined || tokenLabel === undefined || pin === undefined)
+    throw new ConfigError(
+      'set E_STATE_PKI_PKCS11_LIBRARY, E_STATE_PKI_PKCS11_TOKEN and E_STATE_PKI_PKCS11_PIN together',
+      'E_STATE_PKI_PKCS11_LIBRARY',
+    )
+  return { library, tokenLabel, pin }
 }
 
 function readCertificate(path: string): Buffer {

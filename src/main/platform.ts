@@ -42,7 +42,7 @@ import {
   type WebEidValidator,
 } from '../identity/index.ts'
 import { createTracker, type Tracker } from '../tracker/index.ts'
-import { openPki, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
+import { openPkcs11Token, openPki, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
 import type { Config } from './config.ts'
 import type { Metrics } from './metrics.ts'
@@ -79,6 +79,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
   const { config, clock, logger } = options
   await ensureCountry(options)
   const store = await openStore({ url: config.databaseUrl })
+  const closers: (() => void)[] = []
   try {
     await store.migrate()
     const envelope = await openEnvelope(
@@ -92,7 +93,10 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       .executeTakeFirstOrThrow()
     // The login validator caches OCSP answers; a status change drops the certificate's.
     const forgetStatus: ((serial: string) => void)[] = []
+    const hsm = config.pkiHsm === undefined ? undefined : await openPkcs11Token(config.pkiHsm)
+    closers.push(() => hsm?.close())
     const pki = await openPki({
+      hsm,
       store,
       envelope,
       clock,
@@ -186,11 +190,13 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
         try {
           await ledger.stop()
         } finally {
+          for (const close of closers) close()
           await store.close()
         }
       },
     }
   } catch (error) {
+    for (const close of closers) close()
     await store.close()
     throw error
   }

@@ -16,6 +16,7 @@ export {
   storeHierarchy,
   validateHierarchy,
   type HierarchyMember,
+  type KeySource,
   TRUST_AGENCY,
   TSA_POLICY,
   POLICY,
@@ -36,4 +37,10 @@ export {
   type OcspAnswer,
   type InspectedOcsp,
 } from './ocsp-client.ts'
-export { openPkcs11Signer, type Pkcs11Options, type Pkcs11Signer } from './pkcs11-signer.ts'
+export {
+  openPkcs11Signer,
+  openPkcs11Token,
+  type Pkcs11Options,
+  type Pkcs11Signer,
+  type Pkcs11Token,
+} from './pkcs11-signer.ts'

@@ -57,7 +57,16 @@ interface Pkcs11 {
   C_Sign(session: Buffer, data: Buffer, signature: Buffer): Buffer
 }
 
-export async function openPkcs11Signer(options: Pkcs11Options): Promise<Pkcs11Signer> {
+export interface Pkcs11Token {
+  /** The signer of the key pair labelled `keyLabel` on this token. */
+  signer(keyLabel: string): Promise<Signer>
+  close(): void
+}
+
+/** Opens a token once (a PKCS#11 module is initialised once per process) for any of its keys. */
+export async function openPkcs11Token(
+  options: Omit<Pkcs11Options, 'keyLabel'>,
+): Promise<Pkcs11Token> {
   let module: Pkcs11Module
   try {
     module = ((await import('pkcs11js')) as { default: Pkcs11Module }).default
@@ -87,58 +96,78 @@ export async function openPkcs11Signer(options: Pkcs11Options): Promise<Pkcs11Si
     } catch {
       throw new TrustError('TRUST_TOKEN_LOGIN_FAILED', 'the token refused the PIN')
     }
-    const find = (objectClass: number): Buffer => {
-      pkcs11.C_FindObjectsInit(session as Buffer, [
-        { type: module.CKA_CLASS, value: objectClass },
-        { type: module.CKA_LABEL, value: options.keyLabel },
-      ])
-      const [found] = pkcs11.C_FindObjects(session as Buffer, 1)
-      pkcs11.C_FindObjectsFinal(session as Buffer)
-      if (found === undefined)
-        throw new TrustError(
-          'TRUST_TOKEN_KEY_NOT_FOUND',
-          `no key labelled ${options.keyLabel} on the token`,
-        )
-      return found
-    }
-    const privateKey = find(module.CKO_PRIVATE_KEY)
-    const [params, point] = pkcs11.C_GetAttributeValue(session, find(module.CKO_PUBLIC_KEY), [
-      { type: module.CKA_EC_PARAMS },
-      { type: module.CKA_EC_POINT },
-    ])
-    // CKA_EC_POINT is a DER OCTET STRING around the uncompressed point; SPKI wants it bare.
-    const wrapped =
-      point.value[0] === 0x04 &&
-      point.value[1] === point.value.length - 2 &&
-      point.value[2] === 0x04
-    const rawPoint = wrapped ? point.value.subarray(2) : point.value
-    const spki = derTagged(
-      0x30,
-      derTagged(0x30, Buffer.from('06072a8648ce3d0201', 'hex'), params.value),
-      derTagged(0x03, Buffer.from([0]), rawPoint),
-    )
-    const publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' })
-    const algorithm = algorithmOf(publicKey)
-    const digest = digestOf(algorithm)
-    if (digest === null)
-      throw new TrustError('TRUST_UNSUPPORTED_KEY', 'PKCS#11 keys here are ECDSA')
-    const open = session
-    return {
-      algorithm,
-      publicKey,
-      async sign(data) {
-        pkcs11.C_SignInit(open, { mechanism: module.CKM_ECDSA }, privateKey)
-        const raw = pkcs11.C_Sign(open, createHash(digest).update(data).digest(), Buffer.alloc(132))
-        return ecdsaDer(raw)
-      },
-      close() {
-        pkcs11.C_CloseSession(open)
-        pkcs11.C_Finalize()
-      },
-    }
   } catch (error) {
     if (session !== undefined) pkcs11.C_CloseSession(session)
     pkcs11.C_Finalize()
+    throw error
+  }
+  const open = session
+  return {
+    async signer(keyLabel) {
+      const find = (objectClass: number): Buffer => {
+        pkcs11.C_FindObjectsInit(open, [
+          { type: module.CKA_CLASS, value: objectClass },
+          { type: module.CKA_LABEL, value: keyLabel },
+        ])
+        const [found] = pkcs11.C_FindObjects(open, 1)
+        pkcs11.C_FindObjectsFinal(open)
+        if (found === undefined)
+          throw new TrustError(
+            'TRUST_TOKEN_KEY_NOT_FOUND',
+            `no key labelled ${keyLabel} on the token`,
+          )
+        return found
+      }
+      const privateKey = find(module.CKO_PRIVATE_KEY)
+      const [params, point] = pkcs11.C_GetAttributeValue(open, find(module.CKO_PUBLIC_KEY), [
+        { type: module.CKA_EC_PARAMS },
+        { type: module.CKA_EC_POINT },
+      ])
+      // CKA_EC_POINT is a DER OCTET STRING around the uncompressed point; SPKI wants it bare.
+      const wrapped =
+        point.value[0] === 0x04 &&
+        point.value[1] === point.value.length - 2 &&
+        point.value[2] === 0x04
+      const rawPoint = wrapped ? point.value.subarray(2) : point.value
+      const spki = derTagged(
+        0x30,
+        derTagged(0x30, Buffer.from('06072a8648ce3d0201', 'hex'), params.value),
+        derTagged(0x03, Buffer.from([0]), rawPoint),
+      )
+      const publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' })
+      const algorithm = algorithmOf(publicKey)
+      const digest = digestOf(algorithm)
+      if (digest === null)
+        throw new TrustError('TRUST_UNSUPPORTED_KEY', 'PKCS#11 keys here are ECDSA')
+      return {
+        algorithm,
+        publicKey,
+        async sign(data) {
+          pkcs11.C_SignInit(open, { mechanism: module.CKM_ECDSA }, privateKey)
+          const raw = pkcs11.C_Sign(
+            open,
+            createHash(digest).update(data).digest(),
+            Buffer.alloc(132),
+          )
+          return ecdsaDer(raw)
+        },
+      }
+    },
+    close() {
+      pkcs11.C_CloseSession(open)
+      pkcs11.C_Finalize()
+    },
+  }
+}
+
+/** One key's signer on its own token session (closed with the signer). */
+export async function openPkcs11Signer(options: Pkcs11Options): Promise<Pkcs11Signer> {
+  const token = await openPkcs11Token(options)
+  try {
+    const signer = await token.signer(options.keyLabel)
+    return { ...signer, close: () => token.close() }
+  } catch (error) {
+    token.close()
     throw error
   }
 }

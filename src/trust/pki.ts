@@ -123,6 +123,8 @@ export interface PkiOptions {
   readonly environment: 'development' | 'production'
   /** The country's name in certificates. */
   readonly organization: string
+  /** The HSM holding the keys of authorities whose rows carry none (imported with --hsm). */
+  readonly hsm?: { readonly signer: (label: string) => Promise<Signer> }
   /** Told of every status change (to drop cached OCSP answers). */
   readonly onStatusChange?: (serials: readonly string[]) => void
 }
@@ -145,16 +147,28 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
   }
   const authorities = new Map<string, Authority>()
   for (const row of rows) {
-    const key = createPrivateKey({
-      key: envelope.decrypt(row.private_key, `trust:${row.name}`),
-      format: 'der',
-      type: 'pkcs8',
-    })
+    let signer: Signer
+    if (row.private_key.length === 0) {
+      if (options.hsm === undefined)
+        throw new TrustError(
+          'TRUST_TOKEN_UNAVAILABLE',
+          `the key of ${row.name} is in an HSM: configure E_STATE_PKI_PKCS11_*`,
+        )
+      signer = await options.hsm.signer(row.name)
+    } else {
+      signer = keySigner(
+        createPrivateKey({
+          key: envelope.decrypt(row.private_key, `trust:${row.name}`),
+          format: 'der',
+          type: 'pkcs8',
+        }),
+      )
+    }
     authorities.set(row.name, {
       name: row.name,
       role: row.role,
       certificate: Buffer.from(row.certificate),
-      signer: keySigner(key),
+      signer,
       development: row.development === 1,
     })
   }
@@ -467,10 +481,23 @@ function profileOf(
 }
 
 export interface HierarchyMember {
-  readonly key: KeyObject
+  /** The private key when it is held in this process; absent when it lives in an HSM. */
+  readonly key?: KeyObject
+  readonly signer: Signer
   readonly certificate: Buffer
   readonly role: Authority['role']
   readonly issuer: string | null
+}
+
+/** Where a hierarchy's keys are made: in memory (default) or inside an HSM. */
+export type KeySource = (
+  name: string,
+  curve: 'P-256' | 'P-384',
+) => Promise<{ publicKey: KeyObject; signer: Signer; key?: KeyObject }>
+
+const memoryKeys: KeySource = async (_name, curve) => {
+  const pair = generateKeyPairSync('ec', { namedCurve: curve })
+  return { publicKey: pair.publicKey, signer: keySigner(pair.privateKey), key: pair.privateKey }
 }
 
 /** Generates the whole hierarchy and stores it (keys sealed). */
@@ -485,6 +512,7 @@ export async function generateHierarchy(options: PkiOptions, development: boolea
 export async function buildHierarchy(
   options: Pick<PkiOptions, 'clock' | 'publicUrl' | 'organization'>,
   development: boolean,
+  keys: KeySource = memoryKeys,
 ): Promise<Map<string, HierarchyMember>> {
   const { clock } = options
   const now = clock.now()
@@ -505,7 +533,7 @@ export async function buildHierarchy(
     issuer: string | null,
     until: Date,
   ) => {
-    const pair = generateKeyPairSync('ec', { namedCurve: curve })
+    const pair = await keys(name, curve)
     const parent = issuer === null ? undefined : made.get(issuer)
     const certificate = await issueCertificate({
       subject: dn(cn),
@@ -515,9 +543,9 @@ export async function buildHierarchy(
       notAfter: until,
       profile,
       issuer: parent === undefined ? undefined : { certificate: parent.certificate },
-      signer: keySigner(parent?.key ?? pair.privateKey),
+      signer: parent?.signer ?? pair.signer,
     })
-    made.set(name, { key: pair.privateKey, certificate, role, issuer })
+    made.set(name, { key: pair.key, signer: pair.signer, certificate, role, issuer })
   }
   const year = now.getUTCFullYear()
   const base = options.publicUrl
@@ -615,11 +643,15 @@ export async function storeHierarchy(
           role: entry.role,
           issuer: entry.issuer,
           certificate: entry.certificate,
-          private_key: envelope.encrypt(
-            TRUST_AGENCY,
-            entry.key.export({ format: 'der', type: 'pkcs8' }),
-            `trust:${name}`,
-          ),
+          // An HSM-held key is not stored at all: the row says so by an empty key.
+          private_key:
+            entry.key === undefined
+              ? Buffer.alloc(0)
+              : envelope.encrypt(
+                  TRUST_AGENCY,
+                  entry.key.export({ format: 'der', type: 'pkcs8' }),
+                  `trust:${name}`,
+                ),
           development: development ? 1 : 0,
           created_at: now.toISOString(),
         })
@@ -644,7 +676,7 @@ const MEMBERS: Record<string, { role: Authority['role']; issuer: string | null }
  * certificate names, each certificate signed by its issuer's key, the root self-signed.
  */
 export function validateHierarchy(
-  members: ReadonlyMap<string, { key: KeyObject; certificate: Buffer }>,
+  members: ReadonlyMap<string, { key?: KeyObject; signer?: Signer; certificate: Buffer }>,
 ): Map<string, HierarchyMember> {
   const fail = (why: string): never => {
     throw new TrustError('TRUST_IMPORT_INVALID', why)
@@ -658,13 +690,24 @@ export function validateHierarchy(
     } catch {
       return fail(`${name}.crt is not a certificate`)
     }
-    if (!certificate.checkPrivateKey(member.key)) fail(`${name}.key is not the key of ${name}.crt`)
+    const spki = (key: KeyObject) => key.export({ format: 'der', type: 'spki' })
+    const matches =
+      member.key !== undefined
+        ? certificate.checkPrivateKey(member.key)
+        : member.signer !== undefined &&
+          spki(member.signer.publicKey).equals(spki(certificate.publicKey))
+    if (!matches) fail(`the key of ${name} is not the one ${name}.crt names`)
     const issuer = new X509Certificate(
       (members.get(expected.issuer ?? name) ?? fail(`${expected.issuer} is missing`)).certificate,
     )
     if (!certificate.verify(issuer.publicKey))
       fail(`${name}.crt is not signed by ${expected.issuer ?? 'itself'}`)
-    checked.set(name, { key: member.key, certificate: member.certificate, ...expected })
+    checked.set(name, {
+      key: member.key,
+      signer: member.signer ?? keySigner(member.key as KeyObject),
+      certificate: member.certificate,
+      ...expected,
+    })
   }
   return checked
 }
