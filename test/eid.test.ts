@@ -170,4 +170,41 @@ describe.each(ENGINES)('e-ID issuance on %s', (engine) => {
     expect((await act(clerk, 'suspend', 'ffff')).json().code).toBe('TRUST_UNKNOWN_CERTIFICATE')
     expect((await act(clerk, 'explode')).statusCode).toBe(400)
   })
+
+  it('lets the holder renew online after a fresh e-ID login: new certificates, the old superseded', async () => {
+    const auth = keyFor(IVAN)
+    const first = await issue(clerk, {
+      personalCode: IVAN,
+      auth: auth.request,
+      sign: keyFor(IVAN).request,
+    })
+    expect(first.statusCode).toBe(200)
+    const card = {
+      key: auth.pair.privateKey,
+      certificate: Buffer.from(first.json().auth.certificate, 'base64'),
+    }
+    const holder = await loginWith(t, card, origin)
+    const renewed = await t.inject({
+      method: 'POST',
+      url: '/eid/renew',
+      headers: { cookie: holder.cookie },
+      payload: { auth: keyFor(IVAN).request, sign: keyFor(IVAN).request },
+    })
+    expect(renewed.statusCode, renewed.body).toBe(200)
+    expect(renewed.json().authorisedAs).toEqual({ as: 'holder' })
+    const pki = t.app.platform().pki
+    expect(await pki.status('citizen', first.json().auth.serial)).toMatchObject({
+      status: 'revoked',
+      reason: 4,
+    })
+    expect(await pki.status('citizen', renewed.json().auth.serial)).toEqual({ status: 'good' })
+    // Someone else's keys (proofs for another person) are refused.
+    const foreign = await t.inject({
+      method: 'POST',
+      url: '/eid/renew',
+      headers: { cookie: holder.cookie },
+      payload: { auth: keyFor(JAAK).request, sign: keyFor(IVAN).request },
+    })
+    expect(foreign.json().code).toBe('EID_KEY_INVALID')
+  })
 })

@@ -251,6 +251,55 @@ describe.each(ENGINES)('the state PKI on %s', (engine) => {
     await expect(pki.suspendMany({}, 'everything')).rejects.toThrow(/batch or a key type/)
   })
 
+  it('issues e-seal and TLS certificates for P-256 or Ed25519 keys only', async () => {
+    const pki = t.app.platform().pki
+    const seal = await pki.issue({
+      kind: 'eseal',
+      holder: '70000071',
+      publicKey: generateKeyPairSync('ed25519').publicKey,
+      subject: [
+        [OID.countryName, 'EE'],
+        [OID.organizationName, 'Police and Border Guard Board'],
+        [OID.organizationIdentifier, 'NTREE-70000071'],
+      ],
+    })
+    writeFileSync(file('seal.pem'), pem(seal.der))
+    expect(
+      await openssl([
+        'verify',
+        '-CAfile',
+        file('root.pem'),
+        '-untrusted',
+        file('eseal.pem'),
+        file('seal.pem'),
+      ]),
+    ).toContain(': OK')
+    const tls = await pki.issue({
+      kind: 'tls',
+      holder: '70000071',
+      publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+      subject: [[OID.commonName, 'gateway.police.example']],
+      dnsNames: ['gateway.police.example'],
+    })
+    expect(new X509Certificate(tls.der).subjectAltName).toBe('DNS:gateway.police.example')
+    await expect(
+      pki.issue({
+        kind: 'eseal',
+        holder: '70000071',
+        publicKey: generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey,
+        subject: [[OID.commonName, 'x']],
+      }),
+    ).rejects.toThrow(expect.objectContaining({ code: 'TRUST_UNSUPPORTED_KEY' }))
+    await expect(
+      pki.issue({
+        kind: 'auth',
+        holder: '38001085718',
+        publicKey: generateKeyPairSync('ed25519').publicKey,
+        subject: [[OID.commonName, 'x']],
+      }),
+    ).rejects.toThrow(expect.objectContaining({ code: 'TRUST_UNSUPPORTED_KEY' }))
+  })
+
   it('refuses to run production with the development PKI', async () => {
     const platform = t.app.platform()
     await expect(

@@ -244,6 +244,18 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
     const now = clock.now()
     const made: { issued: IssuedCertificate; row: Schema['certificates'] }[] = []
     for (const request of requests) {
+      // Citizens' keys as on the cards (P-384, P-256 accepted); organisations', gateways' and
+      // sites' keys are P-256 or Ed25519 (they sign every message; P-384 costs too much there).
+      const algorithm = algorithmOf(request.publicKey)
+      const allowed =
+        request.kind === 'auth' || request.kind === 'sign'
+          ? ['ec-p384', 'ec-p256']
+          : ['ec-p256', 'ed25519']
+      if (!allowed.includes(algorithm))
+        throw new TrustError(
+          'TRUST_UNSUPPORTED_KEY',
+          `${request.kind} certificates are for ${allowed.join(' or ')} keys, not ${algorithm}`,
+        )
       const caName = CA_OF[request.kind]
       const ca = authority(caName)
       const serialBytes = Buffer.concat([

@@ -15,6 +15,7 @@ import type { KeyObject } from 'node:crypto'
 import { OID, type CertificateState, type IssuedCertificate } from '../../trust/index.ts'
 import type { Platform } from '../platform.ts'
 import { requireSession, requireStepUp } from './auth.ts'
+import { portalCallerOf } from './caller.ts'
 import { ERRORS } from './schemas.ts'
 
 const Key = Type.Object(
@@ -101,6 +102,49 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
     },
   )
 
+  app.post(
+    '/eid/renew',
+    {
+      schema: {
+        tags: ['e-ID'],
+        summary:
+          'Renew my e-ID online: new keys (made on my side, proved), new certificates; needs a fresh e-ID login',
+        body: Type.Object({ auth: Key, sign: Key }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ auth: Issued, sign: Issued, authorisedAs: MandateSchema }),
+          ...ERRORS,
+          409: ERRORS[403],
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body as {
+        auth: { publicKey: string; proof: string }
+        sign: { publicKey: string; proof: string }
+      }
+      const holder = await requireStepUp(request, platform())
+      const authKey = verifyKeyPossession(holder.personalCode, body.auth.publicKey, body.auth.proof)
+      const signKey = verifyKeyPossession(holder.personalCode, body.sign.publicKey, body.sign.proof)
+      if (body.auth.publicKey === body.sign.publicKey)
+        throw new EStateError('EID_KEY_INVALID', 'the authentication and signing keys must differ')
+      const caller = {
+        ...(await portalCallerOf(holder.personalCode, platform())),
+        issue: 'the holder renews their e-ID online',
+      }
+      const [auth, sign] = await issueEid(platform(), caller, {
+        personalCode: holder.personalCode,
+        authKey,
+        signKey,
+      })
+      request.log.info({ holder: holder.personalCode, as: 'holder' }, 'e-ID renewed')
+      return {
+        auth: { serial: auth.serial, certificate: auth.der.toString('base64') },
+        sign: { serial: sign.serial, certificate: sign.der.toString('base64') },
+        authorisedAs: { as: 'holder' },
+      }
+    },
+  )
+
   app.get(
     '/eid/certificates',
     {
@@ -180,13 +224,19 @@ export async function issueAtDesk(
   mandate: Mandate,
   request: { personalCode: string; authKey: KeyObject; signKey: KeyObject; batch?: string },
 ): Promise<IssuedCertificate[]> {
+  return issueEid(platform, await deskCaller(platform, clerk, mandate), request)
+}
+
+/** Issues an e-ID with the names the caller reads from the population register. */
+async function issueEid(
+  platform: Platform,
+  caller: Caller,
+  request: { personalCode: string; authKey: KeyObject; signKey: KeyObject; batch?: string },
+): Promise<IssuedCertificate[]> {
   const { pki, registries } = platform
-  const person = await registries.read(
-    await deskCaller(platform, clerk, mandate),
-    'population',
-    '1.0',
-    { personalCode: request.personalCode },
-  )
+  const person = await registries.read(caller, 'population', '1.0', {
+    personalCode: request.personalCode,
+  })
   if (person.status !== 'alive')
     throw new EStateError(
       'EID_HOLDER_INELIGIBLE',
