@@ -9,6 +9,7 @@ import { registerOidcClient } from '../src/identity/index.ts'
 import { ENGINES, usePostgresCluster } from './support/engines.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 import { issueCard, loginWith, type TestCard } from './support/eid.ts'
+import { cliOn } from './support/cli.ts'
 import { freePort } from './support/net.ts'
 
 usePostgresCluster()
@@ -146,5 +147,33 @@ describe.each(ENGINES)('the OpenID Connect provider on %s', (engine) => {
     expect(refused.headers.get('location')).toBeNull()
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/)
     expect((await refused.json()).code).toBe('OIDC_INVALID_REDIRECT_URI')
+  })
+
+  it('registers clients from the command line, with a secret shown once', async () => {
+    const added = await cliOn(t, [
+      'oidc',
+      'clients',
+      'add',
+      'parking-app',
+      '--redirect-uri',
+      'https://parking.example/cb',
+      '--name',
+      'm-parking',
+    ])
+    expect(added.stdout).toMatch(
+      /client parking-app registered; its secret \(shown once\): [A-Za-z0-9_-]{43}/,
+    )
+    const listed = await cliOn(t, ['oidc', 'clients', 'list'])
+    expect(listed.stdout).toContain('parking-app  m-parking  https://parking.example/cb')
+    const insecure = await cliOn(t, [
+      'oidc',
+      'clients',
+      'add',
+      'bad-app',
+      '--redirect-uri',
+      'http://evil.example/cb',
+    ])
+    expect(insecure.code).toBe(1)
+    expect((await cliOn(t, ['oidc', 'clients', 'add', 'x'])).code).toBe(2)
   })
 })

@@ -9,6 +9,7 @@ import { runCa } from './ca-command.ts'
 import { runEid } from './eid-command.ts'
 import { runKeys } from './keys-command.ts'
 import { runLedger } from './ledger-command.ts'
+import { runOidc } from './oidc-command.ts'
 import { runMigrate } from './migrate-command.ts'
 import { runSeed } from './seed-command.ts'
 import { runStart } from './start-command.ts'
@@ -58,6 +59,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage:
       'e-state ledger audit | e-state ledger verify-receipt FILE [--log-key VKEY] [--witness-key VKEY]... [--quorum N]',
     run: runLedger,
+  },
+  oidc: {
+    summary: 'Register applications that log people in with e-ID (OpenID Connect clients)',
+    usage: 'e-state oidc clients add CLIENT_ID --redirect-uri URI… [--name NAME] | clients list',
+    run: runOidc,
   },
   agencies: {
     summary: 'List the agencies (exchange members); issue a member API key',
