@@ -122,6 +122,9 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
     } finally {
       ahead = 0
     }
+    const mangled = await login('estate_challenge=%E0%A4%A', tokenFor(first.nonce))
+    expect(mangled.statusCode).toBe(401)
+    expect(mangled.json().code).toBe('WEBEID_NONCE_INVALID')
     const fourth = await challenge()
     const malformed = await login(fourth.cookie, { format: 'web-eid:1.0' })
     expect(malformed.statusCode).toBe(400)

@@ -62,7 +62,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
     },
     async (request, reply) => {
       const { authToken } = request.body as { authToken: unknown }
-      const nonce = decodeURIComponent(cookiesOf(request).get(CHALLENGE_COOKIE) ?? '')
+      const nonce = decodedCookie(cookiesOf(request).get(CHALLENGE_COOKIE))
       const { sessions, webEid } = platform()
       await sessions.consumeChallenge(nonce)
       const person = await webEid.validate(authToken, origin, nonce)
@@ -248,6 +248,15 @@ export async function requireStepUp(request: FastifyRequest, platform: Platform)
   if (session.method !== 'web-eid' || age > STEP_UP_SECONDS)
     throw new EStateError('STEP_UP_REQUIRED', 'confirm this with your e-ID: log in with it again')
   return session
+}
+
+/** A percent-encoded cookie value; a malformed one counts as absent (never a 500). */
+function decodedCookie(value: string | undefined): string {
+  try {
+    return decodeURIComponent(value ?? '')
+  } catch {
+    return ''
+  }
 }
 
 function cookiesOf(request: FastifyRequest): Map<string, string> {
