@@ -13,15 +13,14 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { openEnvelope } from '../crypto/index.ts'
 import { ConfigError, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
-import { createDataKeyStore, openStore } from '../storage/index.ts'
+import { openStore } from '../storage/index.ts'
+import { openTrustStore } from './trust-store.ts'
 import {
   buildHierarchy,
   openPkcs11Token,
   storeHierarchy,
-  TRUST_AGENCY,
   validateHierarchy,
   type KeySource,
   type Signer,
@@ -131,14 +130,8 @@ async function importFrom(directory: string): Promise<number> {
       }
     }
     const hierarchy = validateHierarchy(members)
-    const store = await openStore({ url: config.databaseUrl })
+    const { store, envelope } = await openTrustStore(config)
     try {
-      await store.migrate()
-      const envelope = await openEnvelope(
-        config.masterKeys,
-        createDataKeyStore(store.db, systemClock.now),
-        [TRUST_AGENCY],
-      )
       // Keys from the HSM are not copied: the stored rows name them, the HSM keeps them.
       const stored = new Map(
         [...hierarchy].map(([name, member]) => [

@@ -7,7 +7,6 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { openEnvelope } from '../crypto/index.ts'
 import {
   createSoftwareToken,
   openSoftwareToken,
@@ -17,8 +16,8 @@ import {
 } from '../identity/index.ts'
 import { createApp, issueAtDesk, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
-import { createDataKeyStore, openStore } from '../storage/index.ts'
-import { openPkcs11Signer, openPki, TRUST_AGENCY, type KeyAlgorithm } from '../trust/index.ts'
+import { openTrustStore } from './trust-store.ts'
+import { openPkcs11Signer, openPki, type KeyAlgorithm } from '../trust/index.ts'
 
 const USAGE = `usage: e-state eid issue PERSONAL_CODE --clerk CODE --pkcs11 LIBRARY --token LABEL --auth-key LABEL --sign-key LABEL --out-dir DIR
        e-state eid token create PERSONAL_CODE --clerk CODE --out FILE   (PINs from E_STATE_TOKEN_PIN1, _PIN2, _PUK)
@@ -56,14 +55,8 @@ export async function runEid(args: string[]): Promise<number> {
     return 2
   }
   const config = readConfig()
-  const store = await openStore({ url: config.databaseUrl })
+  const { store, envelope } = await openTrustStore(config)
   try {
-    await store.migrate()
-    const envelope = await openEnvelope(
-      config.masterKeys,
-      createDataKeyStore(store.db, systemClock.now),
-      [TRUST_AGENCY],
-    )
     const country = await store.db.selectFrom('country').select('name').executeTakeFirst()
     const pki = await openPki({
       store,

@@ -34,6 +34,11 @@ const Key = Type.Object(
 )
 const Issued = Type.Object({ serial: Type.String(), certificate: Type.String() })
 const MandateSchema = Type.Object({ as: Type.String(), agency: Type.Optional(Type.String()) })
+const IssueResponse = {
+  200: Type.Object({ auth: Issued, sign: Issued, authorisedAs: MandateSchema }),
+  ...ERRORS,
+  409: ERRORS[403],
+}
 const Held = Type.Object({
   serial: Type.String(),
   kind: Type.String(),
@@ -58,11 +63,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
           },
           { additionalProperties: false },
         ),
-        response: {
-          200: Type.Object({ auth: Issued, sign: Issued, authorisedAs: MandateSchema }),
-          ...ERRORS,
-          409: ERRORS[403],
-        },
+        response: IssueResponse,
       },
     },
     async (request) => {
@@ -75,10 +76,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
       const { store } = platform()
       const clerk = await requireStepUp(request, platform())
       const mandate = await requireRole(store.db, clerk.personalCode, ['clerk'])
-      const authKey = verifyKeyPossession(body.personalCode, body.auth.publicKey, body.auth.proof)
-      const signKey = verifyKeyPossession(body.personalCode, body.sign.publicKey, body.sign.proof)
-      if (body.auth.publicKey === body.sign.publicKey)
-        throw new EStateError('EID_KEY_INVALID', 'the authentication and signing keys must differ')
+      const { authKey, signKey } = provenKeys(body.personalCode, body)
       const [auth, sign] = await issueAtDesk(platform(), clerk.personalCode, mandate, {
         personalCode: body.personalCode,
         authKey,
@@ -94,11 +92,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
         },
         'e-ID issued',
       )
-      return {
-        auth: { serial: auth.serial, certificate: auth.der.toString('base64') },
-        sign: { serial: sign.serial, certificate: sign.der.toString('base64') },
-        authorisedAs: mandate,
-      }
+      return issuedReply(auth, sign, mandate)
     },
   )
 
@@ -110,11 +104,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
         summary:
           'Renew my e-ID online: new keys (made on my side, proved), new certificates; needs a fresh e-ID login',
         body: Type.Object({ auth: Key, sign: Key }, { additionalProperties: false }),
-        response: {
-          200: Type.Object({ auth: Issued, sign: Issued, authorisedAs: MandateSchema }),
-          ...ERRORS,
-          409: ERRORS[403],
-        },
+        response: IssueResponse,
       },
     },
     async (request) => {
@@ -123,10 +113,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
         sign: { publicKey: string; proof: string }
       }
       const holder = await requireStepUp(request, platform())
-      const authKey = verifyKeyPossession(holder.personalCode, body.auth.publicKey, body.auth.proof)
-      const signKey = verifyKeyPossession(holder.personalCode, body.sign.publicKey, body.sign.proof)
-      if (body.auth.publicKey === body.sign.publicKey)
-        throw new EStateError('EID_KEY_INVALID', 'the authentication and signing keys must differ')
+      const { authKey, signKey } = provenKeys(holder.personalCode, body)
       const caller = {
         ...(await portalCallerOf(holder.personalCode, platform())),
         issue: 'the holder renews their e-ID online',
@@ -137,11 +124,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
         signKey,
       })
       request.log.info({ holder: holder.personalCode, as: 'holder' }, 'e-ID renewed')
-      return {
-        auth: { serial: auth.serial, certificate: auth.der.toString('base64') },
-        sign: { serial: sign.serial, certificate: sign.der.toString('base64') },
-        authorisedAs: { as: 'holder' },
-      }
+      return issuedReply(auth, sign, { as: 'holder' })
     },
   )
 
@@ -261,6 +244,27 @@ async function issueEid(
     { kind: 'auth', holder: request.personalCode, subject, publicKey: request.authKey, batch },
     { kind: 'sign', holder: request.personalCode, subject, publicKey: request.signKey, batch },
   ])
+}
+
+/** The two public keys of a request, each proved by its holder's signature, and distinct. */
+function provenKeys(
+  personalCode: string,
+  body: { auth: { publicKey: string; proof: string }; sign: { publicKey: string; proof: string } },
+): { authKey: KeyObject; signKey: KeyObject } {
+  if (body.auth.publicKey === body.sign.publicKey)
+    throw new EStateError('EID_KEY_INVALID', 'the authentication and signing keys must differ')
+  return {
+    authKey: verifyKeyPossession(personalCode, body.auth.publicKey, body.auth.proof),
+    signKey: verifyKeyPossession(personalCode, body.sign.publicKey, body.sign.proof),
+  }
+}
+
+function issuedReply(auth: IssuedCertificate, sign: IssuedCertificate, mandate: Mandate) {
+  return {
+    auth: { serial: auth.serial, certificate: auth.der.toString('base64') },
+    sign: { serial: sign.serial, certificate: sign.der.toString('base64') },
+    authorisedAs: mandate,
+  }
 }
 
 /** The clerk, acting for their agency at the service desk. */

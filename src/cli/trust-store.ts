@@ -1,0 +1,24 @@
+import { openEnvelope, type Envelope } from '../crypto/index.ts'
+import type { Config } from '../main/index.ts'
+import { systemClock } from '../shared/index.ts'
+import { createDataKeyStore, openStore, type Store } from '../storage/index.ts'
+import { TRUST_AGENCY } from '../trust/index.ts'
+
+/** The store, migrated, with the envelope that seals the state PKI's keys (for PKI commands). */
+export async function openTrustStore(
+  config: Config,
+): Promise<{ store: Store; envelope: Envelope }> {
+  const store = await openStore({ url: config.databaseUrl })
+  try {
+    await store.migrate()
+    const envelope = await openEnvelope(
+      config.masterKeys,
+      createDataKeyStore(store.db, systemClock.now),
+      [TRUST_AGENCY],
+    )
+    return { store, envelope }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}
