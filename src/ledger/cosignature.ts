@@ -8,11 +8,15 @@
  * `PRIVATE+KEY+name+hash+base64(0x04 ‖ seed)` (mirroring note.ts's Ed25519 signer keys).
  */
 import { sign, verify, type KeyObject } from 'node:crypto'
+import { parseCheckpoint } from './checkpoint.ts'
 import { LedgerError } from './errors.ts'
-import { ed25519FromSeed, ed25519Seed, ed25519Verifier, splitKey } from './note.ts'
+import { ed25519FromSeed, ed25519Seed, ed25519Verifier, splitKey, splitNote } from './note.ts'
 
 const COSIGNATURE_V1 = 0x04
 const SIGNATURE_PREFIX = '\u2014 '
+const KEY_ID_BYTES = 4
+const TIMESTAMP_BYTES = 8
+const SIGNATURE_BYTES = 64
 
 export interface CosignerVerifier {
   readonly name: string
@@ -59,61 +63,58 @@ export function parseCosignerVerifierKey(text: string): CosignerVerifier {
   return verifier
 }
 
-/** The cosignature line (ending in a newline) over the checkpoint note body `text`. */
+/**
+ * The cosignature line `— <name> <base64>\n` over the checkpoint body `text` (the note text,
+ * with its final newline and without signature lines), timestamped `timestamp` (POSIX seconds).
+ */
 export function cosignCheckpoint(cosigner: Cosigner, text: string, timestamp: number): string {
   if (!Number.isSafeInteger(timestamp) || timestamp < 0)
     throw new LedgerError('LEDGER_INVALID_ARGUMENT', 'a cosignature time is whole seconds')
-  if (!text.endsWith('\n')) invalid('a checkpoint body ends in a newline')
+  // A cosignature vouches for a checkpoint: never sign anything else (a whole note, say).
+  parseCheckpoint(text)
   const time = Buffer.alloc(8)
   time.writeBigUInt64BE(BigInt(timestamp))
-  const signature = sign(null, message(text, timestamp), cosigner.privateKey)
-  return `${SIGNATURE_PREFIX}${cosigner.name} ${Buffer.concat([cosigner.keyHash, time, signature]).toString('base64')}\n`
+  const signature = sign(null, signedMessage(text, timestamp), cosigner.privateKey)
+  const encoded = Buffer.concat([cosigner.keyHash, time, signature]).toString('base64')
+  return `${SIGNATURE_PREFIX}${cosigner.name} ${encoded}\n`
 }
 
 /**
  * The cosignatures on a note by the given witnesses that verify: `{ name, timestamp }` each.
- * Lines of other keys (the log's own signature among them) are ignored; a line that claims a
- * known witness's key but does not verify throws.
+ * Lines of other keys are ignored, the log's own among them (its key ID has type 0x01, so it
+ * never matches a cosigner's); a line that claims a known witness's key ID but does not verify
+ * throws, as openNote does for note signatures.
  */
 export function verifyCosignatures(
   note: string,
   verifiers: readonly CosignerVerifier[],
 ): { name: string; timestamp: number }[] {
-  const split = note.lastIndexOf('\n\n')
-  if (split < 0 || !note.endsWith('\n')) invalid('a note is text, a blank line and signatures')
-  const text = note.slice(0, split + 1)
+  const { text, signatures } = splitNote(note)
   const found: { name: string; timestamp: number }[] = []
-  for (const line of note.slice(split + 2, -1).split('\n')) {
-    if (!line.startsWith(SIGNATURE_PREFIX)) invalid('malformed signature line')
-    const [name, encoded, extra] = line.slice(SIGNATURE_PREFIX.length).split(' ')
-    if (name === undefined || encoded === undefined || extra !== undefined)
-      invalid('malformed signature line')
-    const signature = Buffer.from(encoded, 'base64')
+  for (const { name, signature } of signatures) {
     const verifier = verifiers.find(
-      (candidate) =>
-        candidate.name === name &&
-        signature.length >= 4 &&
-        candidate.keyHash.equals(signature.subarray(0, 4)),
+      (candidate) => candidate.name === name && candidate.keyHash.equals(signature.subarray(0, 4)),
     )
     if (verifier === undefined) continue
-    if (signature.length !== 4 + 8 + 64) {
-      throw new LedgerError('LEDGER_INVALID_SIGNATURE', `the cosignature of ${name} is malformed`)
+    const refuse = (why: string): never => {
+      throw new LedgerError('LEDGER_INVALID_SIGNATURE', `the cosignature of ${name} ${why}`)
     }
-    const timestamp = signature.readBigUInt64BE(4)
-    if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new LedgerError('LEDGER_INVALID_SIGNATURE', `the cosignature of ${name} has a bad time`)
-    }
-    if (!verify(null, message(text, Number(timestamp)), verifier.publicKey, signature.subarray(12)))
-      throw new LedgerError(
-        'LEDGER_INVALID_SIGNATURE',
-        `the cosignature of ${name} does not verify`,
-      )
-    found.push({ name, timestamp: Number(timestamp) })
+    if (signature.length !== KEY_ID_BYTES + TIMESTAMP_BYTES + SIGNATURE_BYTES)
+      refuse('is not key ID, time and an Ed25519 signature')
+    const time = signature.readBigUInt64BE(KEY_ID_BYTES)
+    // The spec caps it at 2^63 - 1; anything past 2^53 is far beyond any real clock anyway.
+    if (time > BigInt(Number.MAX_SAFE_INTEGER)) refuse('has an impossible time')
+    const timestamp = Number(time)
+    const ed25519 = signature.subarray(KEY_ID_BYTES + TIMESTAMP_BYTES)
+    if (!verify(null, signedMessage(text, timestamp), verifier.publicKey, ed25519))
+      refuse('does not verify')
+    found.push({ name, timestamp })
   }
   return found
 }
 
-function message(text: string, timestamp: number): Buffer {
+/** tlog-cosignature, "Ed25519 signed message": header line, time line, then the note body. */
+function signedMessage(text: string, timestamp: number): Buffer {
   return Buffer.from(`cosignature/v1\ntime ${timestamp}\n${text}`, 'utf8')
 }
 

@@ -87,18 +87,9 @@ export function openNote(
   note: string,
   verifiers: readonly NoteVerifier[],
 ): { text: string; signedBy: string[] } {
-  const split = note.lastIndexOf('\n\n')
-  if (split < 0 || !note.endsWith('\n')) invalid('a note is text, a blank line and signature lines')
-  const text = note.slice(0, split + 1)
-  assertNoteText(text)
+  const { text, signatures } = splitNote(note)
   const signedBy: string[] = []
-  for (const line of note.slice(split + 2, -1).split('\n')) {
-    if (!line.startsWith(SIGNATURE_PREFIX)) invalid('malformed signature line')
-    const [name, encoded, extra] = line.slice(SIGNATURE_PREFIX.length).split(' ')
-    if (name === undefined || encoded === undefined || extra !== undefined)
-      invalid('malformed signature line')
-    const signature = Buffer.from(encoded, 'base64')
-    if (signature.length < 5) invalid('signature too short')
+  for (const { name, signature } of signatures) {
     const verifier = verifiers.find(
       (candidate) => candidate.name === name && candidate.keyHash.equals(signature.subarray(0, 4)),
     )
@@ -111,6 +102,34 @@ export function openNote(
   if (signedBy.length === 0)
     throw new LedgerError('LEDGER_INVALID_SIGNATURE', 'no known key signed this note')
   return { text, signedBy }
+}
+
+/**
+ * A note's text (with its final newline) and its signature lines, each as the key name and the
+ * decoded bytes (key hash ‖ signature), in order; nothing is verified. The text ends at the
+ * last blank line, since signature lines never hold one.
+ */
+export function splitNote(note: string): {
+  text: string
+  signatures: { name: string; signature: Buffer }[]
+} {
+  const split = note.lastIndexOf('\n\n')
+  if (split < 0 || !note.endsWith('\n')) invalid('a note is text, a blank line and signature lines')
+  const text = note.slice(0, split + 1)
+  assertNoteText(text)
+  const signatures = note
+    .slice(split + 2, -1)
+    .split('\n')
+    .map((line) => {
+      if (!line.startsWith(SIGNATURE_PREFIX)) invalid('malformed signature line')
+      const [name, encoded, extra] = line.slice(SIGNATURE_PREFIX.length).split(' ')
+      if (name === undefined || encoded === undefined || extra !== undefined)
+        invalid('malformed signature line')
+      const signature = Buffer.from(encoded, 'base64')
+      if (signature.length < 5) invalid('signature too short')
+      return { name, signature }
+    })
+  return { text, signatures }
 }
 
 /** `name+hash+key`: names hold no `+`, hashes are 8 hex digits, base64 keys may hold `+`. */

@@ -1,0 +1,169 @@
+/**
+ * Opening an ASiC-E container (ETSI EN 319 162-1) safely, before any signature is looked at: a
+ * zip whose first entry is `mimetype`, stored uncompressed, saying
+ * `application/vnd.etsi.asic-e+zip`; `META-INF/manifest.xml` listing exactly the documents;
+ * only safe names (no `..`, no absolute paths, no `.` or empty names, no duplicates); and
+ * bounded sizes — a zip bomb is refused from the sizes its directory declares, before anything
+ * is inflated.
+ */
+import { unzipSync, type UnzipFileInfo } from 'fflate'
+import { SignatureError } from './errors.ts'
+import { parseXml } from './xml.ts'
+
+export const ASICE_MIMETYPE = 'application/vnd.etsi.asic-e+zip'
+const MANIFEST_NS = 'urn:oasis:names:tc:opendocument:xmlns:manifest:1.0'
+
+export interface ContainerLimits {
+  /** Uncompressed bytes, all entries together. */
+  readonly totalBytes: number
+  readonly entries: number
+  /** Uncompressed ÷ compressed, above which an entry is a bomb. */
+  readonly ratio: number
+}
+
+export const DEFAULT_LIMITS: ContainerLimits = {
+  totalBytes: 256 * 1024 * 1024,
+  entries: 1000,
+  ratio: 200,
+}
+
+export interface ContainerDocument {
+  readonly name: string
+  readonly mediaType: string
+  readonly bytes: Buffer
+}
+
+export interface OpenedContainer {
+  readonly documents: ContainerDocument[]
+  /** `META-INF/*signatures*.xml`, as text. */
+  readonly signatures: { readonly name: string; readonly xml: string }[]
+}
+
+export function openContainer(
+  bytes: Uint8Array,
+  limits: ContainerLimits = DEFAULT_LIMITS,
+): OpenedContainer {
+  if (
+    bytes.length < 4 ||
+    bytes[0] !== 0x50 ||
+    bytes[1] !== 0x4b ||
+    bytes[2] !== 0x03 ||
+    bytes[3] !== 0x04
+  )
+    throw new SignatureError('CONTAINER_NOT_ZIP', 'not a zip file (an ASiC-E container is one)')
+  const seen = new Set<string>()
+  let total = 0
+  let first: UnzipFileInfo | undefined
+  let files: Record<string, Uint8Array>
+  try {
+    files = unzipSync(bytes, {
+      filter(file) {
+        first ??= file
+        if (seen.has(file.name))
+          throw new SignatureError(
+            'CONTAINER_DUPLICATE_ENTRY',
+            `the container holds ${file.name} twice`,
+          )
+        seen.add(file.name)
+        if (seen.size > limits.entries)
+          throw new SignatureError('CONTAINER_TOO_LARGE', `more than ${limits.entries} entries`)
+        total += file.originalSize
+        if (total > limits.totalBytes)
+          throw new SignatureError('CONTAINER_TOO_LARGE', 'the container unpacks to too much data')
+        if (file.originalSize > 1024 * 1024 && file.originalSize > file.size * limits.ratio)
+          throw new SignatureError(
+            'CONTAINER_TOO_LARGE',
+            `${file.name} is compressed suspiciously well (a zip bomb?)`,
+          )
+        assertSafePath(file.name.endsWith('/') ? file.name.slice(0, -1) : file.name)
+        return true
+      },
+    })
+  } catch (error) {
+    if (error instanceof SignatureError) throw error
+    throw new SignatureError(
+      'CONTAINER_NOT_ZIP',
+      `the zip cannot be read: ${(error as Error).message}`,
+    )
+  }
+  if (first?.name !== 'mimetype' || first.compression !== 0)
+    throw new SignatureError(
+      'CONTAINER_MIMETYPE',
+      'the first entry must be "mimetype", stored uncompressed',
+    )
+  if (Buffer.from(files.mimetype).toString('latin1') !== ASICE_MIMETYPE)
+    throw new SignatureError('CONTAINER_MIMETYPE', `mimetype must say ${ASICE_MIMETYPE}`)
+  const manifestBytes = files['META-INF/manifest.xml']
+  if (manifestBytes === undefined)
+    throw new SignatureError('CONTAINER_MANIFEST', 'META-INF/manifest.xml is missing')
+  const listed = readManifest(Buffer.from(manifestBytes).toString('utf8'))
+  const documents: ContainerDocument[] = []
+  const signatures: { name: string; xml: string }[] = []
+  for (const [name, content] of Object.entries(files)) {
+    if (name === 'mimetype' || name.endsWith('/')) continue
+    if (name.startsWith('META-INF/')) {
+      if (/^META-INF\/[^/]*signatures[^/]*\.xml$/.test(name))
+        signatures.push({ name, xml: Buffer.from(content).toString('utf8') })
+      continue
+    }
+    const mediaType = listed.get(name)
+    if (mediaType === undefined)
+      throw new SignatureError(
+        'CONTAINER_MANIFEST',
+        `${name} is in the container but not in the manifest`,
+      )
+    documents.push({ name, mediaType, bytes: Buffer.from(content) })
+  }
+  for (const name of listed.keys()) {
+    if (!documents.some((document) => document.name === name))
+      throw new SignatureError(
+        'CONTAINER_MANIFEST',
+        `the manifest lists ${name}, which is not in the container`,
+      )
+  }
+  return { documents, signatures }
+}
+
+/** The manifest's documents (full path → media type), each with a safe path. */
+function readManifest(text: string): Map<string, string> {
+  const document = parseXml(text)
+  const entries = document.getElementsByTagNameNS(MANIFEST_NS, 'file-entry')
+  const listed = new Map<string, string>()
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries.item(index)
+    const path = entry?.getAttributeNS(MANIFEST_NS, 'full-path')
+    const mediaType = entry?.getAttributeNS(MANIFEST_NS, 'media-type') ?? ''
+    if (path === null || path === undefined)
+      throw new SignatureError('CONTAINER_MANIFEST', 'a manifest entry has no full-path')
+    if (path === '/') {
+      if (mediaType !== ASICE_MIMETYPE)
+        throw new SignatureError(
+          'CONTAINER_MANIFEST',
+          `the manifest's root must be ${ASICE_MIMETYPE}`,
+        )
+      continue
+    }
+    assertSafePath(path)
+    if (listed.has(path))
+      throw new SignatureError('CONTAINER_DUPLICATE_ENTRY', `the manifest lists ${path} twice`)
+    listed.set(path, mediaType)
+  }
+  return listed
+}
+
+/** Relative, forward slashes, no `.`, `..` or empty segments, no control characters. */
+export function assertSafePath(path: string): void {
+  const unsafe =
+    path === '' ||
+    path.length > 1024 ||
+    path.startsWith('/') ||
+    // eslint-disable-next-line no-control-regex
+    /[\\\u0000-\u001f\u007f]/.test(path) ||
+    /^[A-Za-z]:/.test(path) ||
+    path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
+  if (unsafe)
+    throw new SignatureError(
+      'CONTAINER_UNSAFE_PATH',
+      `unsafe name in the container: ${JSON.stringify(path.slice(0, 100))}`,
+    )
+}
