@@ -11,6 +11,7 @@ export type LedgerErrorCode =
   | 'LEDGER_UNKNOWN_SIZE'
   | 'LEDGER_UNKNOWN_ENTRY'
   | 'LEDGER_MALFORMED_RECEIPT'
+  | 'LEDGER_MALFORMED_WITNESS_STATE'
 
 export class LedgerError extends EStateError {
   declare readonly code: LedgerErrorCode

@@ -18,6 +18,7 @@ import {
 import { dirname, join } from 'node:path'
 import type { Clock } from '../shared/index.ts'
 import { parseCheckpoint, type Checkpoint } from './checkpoint.ts'
+import { LedgerError } from './errors.ts'
 import { cosignCheckpoint, type Cosigner } from './cosignature.ts'
 import { verifyConsistency } from './merkle.ts'
 import { openNote, type NoteVerifier } from './note.ts'
@@ -191,10 +192,16 @@ export function appendCosignatures(note: string, lines: string): string {
 export async function openFileWitnessState(path: string): Promise<WitnessState> {
   const records = new Map<string, WitnessRecord>()
   if (existsSync(path)) {
-    const stored = JSON.parse(readFileSync(path, 'utf8')) as Record<
-      string,
-      { size: number; rootHash: string; note: string }
-    >
+    let stored: Record<string, { size: number; rootHash: string; note: string }>
+    try {
+      stored = JSON.parse(readFileSync(path, 'utf8')) as typeof stored
+    } catch {
+      // Never start from a guess: a witness that lost its state must be restored by hand.
+      throw new LedgerError(
+        'LEDGER_MALFORMED_WITNESS_STATE',
+        `the witness state ${path} is unreadable`,
+      )
+    }
     for (const [origin, record] of Object.entries(stored))
       records.set(origin, { ...record, rootHash: Buffer.from(record.rootHash, 'base64') })
   }
