@@ -7,6 +7,7 @@
 import { generateKeyPairSync, sign, X509Certificate } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { possessionMessage } from '../src/identity/index.ts'
+import { renewalMessage } from '../src/main/routes/eid.ts'
 import { ENGINES, usePostgresCluster } from './support/engines.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 import { issueCard, loginWith, type TestCard } from './support/eid.ts'
@@ -158,14 +159,16 @@ describe.each(ENGINES)('e-ID issuance on %s', (engine) => {
     const suspended = await act(holder.cookie, 'suspend')
     expect(suspended.json()).toMatchObject({ status: 'suspended', authorisedAs: { as: 'holder' } })
     expect((await loginWith(t, card, origin)).body.code).toBe('WEBEID_CERTIFICATE_REVOKED')
+    // Suspending the card ended the holder's sessions at once.
     const selfResume = await act(holder.cookie, 'resume')
-    expect(selfResume.json().code).toBe('ROLE_REQUIRED')
+    expect(selfResume.json().code).toBe('SESSION_REQUIRED')
     const resumed = await act(clerk, 'resume')
     expect(resumed.json()).toMatchObject({ status: 'good', authorisedAs: { as: 'clerk' } })
     const again = await loginWith(t, card, origin)
     expect(again.status).toBe(200)
     expect((await act(police, 'suspend')).json().code).toBe('ROLE_REQUIRED')
-    expect((await act(again.cookie, 'revoke')).json().status).toBe('revoked')
+    const revoked = await act(again.cookie, 'revoke')
+    expect(revoked.json().status, revoked.body).toBe('revoked')
     expect((await act(clerk, 'resume')).json().code).toBe('TRUST_INVALID_STATUS_CHANGE')
     expect((await act(clerk, 'suspend', 'ffff')).json().code).toBe('TRUST_UNKNOWN_CERTIFICATE')
     expect((await act(clerk, 'explode')).statusCode).toBe(400)
@@ -173,10 +176,11 @@ describe.each(ENGINES)('e-ID issuance on %s', (engine) => {
 
   it('lets the holder renew online after a fresh e-ID login: new certificates, the old superseded', async () => {
     const auth = keyFor(IVAN)
+    const signing = keyFor(IVAN)
     const first = await issue(clerk, {
       personalCode: IVAN,
       auth: auth.request,
-      sign: keyFor(IVAN).request,
+      sign: signing.request,
     })
     expect(first.statusCode).toBe(200)
     const card = {
@@ -184,11 +188,35 @@ describe.each(ENGINES)('e-ID issuance on %s', (engine) => {
       certificate: Buffer.from(first.json().auth.certificate, 'base64'),
     }
     const holder = await loginWith(t, card, origin)
+    const next = { auth: keyFor(IVAN).request, sign: keyFor(IVAN).request }
+    const message = renewalMessage(IVAN, next.auth.publicKey, next.sign.publicKey)
+    // Someone else's keys (proofs for another person) are refused.
+    const foreign = await t.inject({
+      method: 'POST',
+      url: '/eid/renew',
+      headers: { cookie: holder.cookie },
+      payload: { auth: keyFor(JAAK).request, sign: keyFor(IVAN).request, current: 'AAAA' },
+    })
+    expect(foreign.json().code).toBe('EID_KEY_INVALID')
+    // A login (PIN1) alone does not renew: the current signing key (PIN2) must agree.
+    const pin1Only = await t.inject({
+      method: 'POST',
+      url: '/eid/renew',
+      headers: { cookie: holder.cookie },
+      payload: {
+        ...next,
+        current: sign('sha384', message, auth.pair.privateKey).toString('base64'),
+      },
+    })
+    expect(pin1Only.json().code).toBe('EID_KEY_INVALID')
     const renewed = await t.inject({
       method: 'POST',
       url: '/eid/renew',
       headers: { cookie: holder.cookie },
-      payload: { auth: keyFor(IVAN).request, sign: keyFor(IVAN).request },
+      payload: {
+        ...next,
+        current: sign('sha384', message, signing.pair.privateKey).toString('base64'),
+      },
     })
     expect(renewed.statusCode, renewed.body).toBe(200)
     expect(renewed.json().authorisedAs).toEqual({ as: 'holder' })
@@ -198,13 +226,9 @@ describe.each(ENGINES)('e-ID issuance on %s', (engine) => {
       reason: 4,
     })
     expect(await pki.status('citizen', renewed.json().auth.serial)).toEqual({ status: 'good' })
-    // Someone else's keys (proofs for another person) are refused.
-    const foreign = await t.inject({
-      method: 'POST',
-      url: '/eid/renew',
-      headers: { cookie: holder.cookie },
-      payload: { auth: keyFor(JAAK).request, sign: keyFor(IVAN).request },
-    })
-    expect(foreign.json().code).toBe('EID_KEY_INVALID')
+    // The superseded card's sessions ended with it.
+    expect(
+      (await t.inject({ url: '/auth/session', headers: { cookie: holder.cookie } })).statusCode,
+    ).toBe(401)
   })
 })

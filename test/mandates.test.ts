@@ -55,6 +55,19 @@ describe.each(ENGINES)('mandates on %s', (engine) => {
       .where('birth_date', '<', '2000-01-01')
       .orderBy('personal_code')
       .executeTakeFirstOrThrow()
+    // A covert police read about the child: hidden from the parent as from the child.
+    const release = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
+    const officer = '39001010000'
+    const covert = await t.inject({
+      url: `/data/population/1.0?query.personalCode=${minor.personal_code}`,
+      headers: {
+        ...t.headers('PPA'),
+        'x-road-userid': `EE${officer}`,
+        'x-road-issue': 'covert order 1',
+        'x-estate-covert-until': release,
+      },
+    })
+    expect(covert.statusCode).toBe(200)
     const mother = await sessionOf(minor.mother_code as string)
     const child = await t.inject({
       url: `/tracker/usage?userId=EE${minor.personal_code}`,
@@ -62,6 +75,9 @@ describe.each(ENGINES)('mandates on %s', (engine) => {
     })
     expect(child.statusCode, child.body).toBe(200)
     expect(child.json().authorisedAs).toBe('parent')
+    expect(
+      child.json().records.some((r: { purpose: string }) => r.purpose === 'covert order 1'),
+    ).toBe(false)
     const mandates = (await t.inject({ url: '/auth/mandates', headers: { cookie: mother } })).json()
     expect(mandates.children).toContainEqual({
       personalCode: minor.personal_code,

@@ -129,6 +129,14 @@ describe.each(ENGINES)('the OpenID Connect provider on %s', (engine) => {
     ).rejects.toThrow()
   })
 
+  it('answers an interaction URL without its cookies at once, never leaving the socket open', async () => {
+    const reply = await fetch(`${issuer}/oidc/interaction/abc`, {
+      signal: AbortSignal.timeout(5_000),
+    })
+    expect(reply.status).toBe(400)
+    expect((await reply.json()).code).toBe('OIDC_INVALID_REQUEST')
+  })
+
   it('refuses a flow without PKCE, and an unknown client or redirect', async () => {
     const config = await relyingParty()
     const withoutPkce = client.buildAuthorizationUrl(config, {

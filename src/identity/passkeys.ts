@@ -104,6 +104,12 @@ export function createPasskeys(options: {
       if (!verified.verified || verified.registrationInfo === undefined)
         return invalid('the passkey registration does not verify')
       const credential = verified.registrationInfo.credential
+      const known = await db
+        .selectFrom('passkeys')
+        .select('id')
+        .where('id', '=', credential.id)
+        .executeTakeFirst()
+      if (known !== undefined) return invalid('this passkey is registered already')
       await db
         .insertInto('passkeys')
         .values({
@@ -138,6 +144,18 @@ export function createPasskeys(options: {
         .where('id', '=', id)
         .executeTakeFirst()
       if (row === undefined) return invalid('this passkey is not registered here')
+      // A passkey stands in for the e-ID only while the e-ID itself is good.
+      const card = await db
+        .selectFrom('certificates')
+        .select('serial')
+        .where('holder', '=', row.personal_code)
+        .where('kind', '=', 'auth')
+        .where('status', '=', 'good')
+        .executeTakeFirst()
+      if (card === undefined)
+        return invalid(
+          'the e-ID behind this passkey is suspended or revoked: log in with a valid e-ID',
+        )
       let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>
       try {
         verified = await verifyAuthenticationResponse({

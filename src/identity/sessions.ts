@@ -33,6 +33,8 @@ export interface SessionStore {
   find(id: string): Promise<Session | undefined>
   end(id: string): Promise<void>
   endAll(personalCode: string): Promise<number>
+  /** Ends every session of these people (their cards were suspended or revoked). */
+  endAllOf(personalCodes: readonly string[]): Promise<void>
 }
 
 export function createSessionStore(db: Kysely<Schema>, clock: Clock): SessionStore {
@@ -122,6 +124,16 @@ export function createSessionStore(db: Kysely<Schema>, clock: Clock): SessionSto
         .set({ ended_at: at() })
         .where('id_hash', '=', hash(id))
         .execute()
+    },
+    async endAllOf(personalCodes) {
+      for (let start = 0; start < personalCodes.length; start += 1000) {
+        await db
+          .updateTable('sessions')
+          .set({ ended_at: at() })
+          .where('personal_code', 'in', personalCodes.slice(start, start + 1000))
+          .where('ended_at', 'is', null)
+          .execute()
+      }
     },
     async endAll(personalCode) {
       const result = await db

@@ -91,6 +91,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       .selectFrom('country')
       .select(['instance', 'name'])
       .executeTakeFirstOrThrow()
+    const sessions = createSessionStore(store.db, clock)
     // The login validator caches OCSP answers; a status change drops the certificate's.
     const forgetStatus: ((serial: string) => void)[] = []
     const hsm = config.pkiHsm === undefined ? undefined : await openPkcs11Token(config.pkiHsm)
@@ -103,8 +104,16 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       publicUrl: config.publicUrl,
       environment: config.environment,
       organization: country.name,
-      onStatusChange: (serials) => {
-        for (const serial of serials) for (const forget of forgetStatus) forget(serial)
+      onStatusChange: async (changes) => {
+        for (const change of changes) for (const forget of forgetStatus) forget(change.serial)
+        // A card suspended or revoked ends its holder's sessions (passkeys need a good card too).
+        const holders = new Set(
+          changes
+            .filter((change) => change.kind === 'auth' && change.status !== 'good')
+            .map((change) => change.holder)
+            .filter((holder): holder is string => holder !== null),
+        )
+        await sessions.endAllOf([...holders])
       },
     })
     const webEid = createWebEidValidator({
@@ -169,7 +178,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       tracker: createTracker({ registries, db: store.db, tree: ledger.tree }),
       pki,
       webEid,
-      sessions: createSessionStore(store.db, clock),
+      sessions,
       clock,
       passkeys: createPasskeys({
         db: store.db,

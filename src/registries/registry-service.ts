@@ -438,8 +438,9 @@ export function createRegistryService(options: {
                 ]),
               )
             if (registry !== '*') query = query.where('access_records.registry', '=', registry)
-            // Covert police queries stay hidden from the person until their release date.
-            if (self) {
+            // Covert police queries stay hidden until their release date from everyone but a
+            // data protection officer: the person, and a parent acting for them.
+            if (authorisedAs !== 'data protection officer') {
               const now = clock.now().toISOString()
               query = query.where((eb) =>
                 eb.or([

@@ -126,7 +126,14 @@ export interface PkiOptions {
   /** The HSM holding the keys of authorities whose rows carry none (imported with --hsm). */
   readonly hsm?: { readonly signer: (label: string) => Promise<Signer> }
   /** Told of every status change (to drop cached OCSP answers). */
-  readonly onStatusChange?: (serials: readonly string[]) => void
+  readonly onStatusChange?: (
+    changes: readonly {
+      serial: string
+      holder: string | null
+      kind: CertificateKind
+      status: CertificateState
+    }[],
+  ) => void | Promise<void>
 }
 
 export async function openPki(options: PkiOptions): Promise<StatePki> {
@@ -318,17 +325,17 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
     },
     issueMany,
     async setStatus(serial, next, reason) {
-      await store.db.transaction().execute(async (trx) => {
+      const changed = await store.db.transaction().execute(async (trx) => {
         const row = await trx
           .selectFrom('certificates')
-          .select(['status', 'authority'])
+          .select(['status', 'authority', 'holder', 'kind'])
           .where('serial', '=', serial)
           .executeTakeFirst()
         if (row === undefined)
           throw new TrustError('TRUST_UNKNOWN_CERTIFICATE', `no certificate ${serial}`)
         if (row.status === 'revoked')
           throw new TrustError('TRUST_INVALID_STATUS_CHANGE', 'a revoked certificate stays revoked')
-        if (row.status === next) return
+        if (row.status === next) return undefined
         const at = clock.now().toISOString()
         const code = next === 'suspended' ? 6 : next === 'revoked' ? (reason ?? 0) : 0
         await trx
@@ -337,8 +344,9 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
           .where('serial', '=', serial)
           .execute()
         await logStatus(trx, [{ serial, authority: row.authority }], next, code, at)
+        return { serial, holder: row.holder, kind: row.kind, status: next }
       })
-      options.onStatusChange?.([serial])
+      if (changed !== undefined) await options.onStatusChange?.([changed])
     },
     async suspendMany(filter, why) {
       if (filter.batch === undefined && filter.keyAlgorithm === undefined)
@@ -379,9 +387,14 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
             )
             .execute()
         }
-        return found.map((row) => row.serial)
+        return found.map((row) => ({
+          serial: row.serial,
+          holder: row.holder,
+          kind: row.kind,
+          status: 'suspended' as const,
+        }))
       })
-      options.onStatusChange?.(suspended)
+      await options.onStatusChange?.(suspended)
       return suspended.length
     },
     status,

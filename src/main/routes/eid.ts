@@ -11,7 +11,7 @@ import { Type } from 'typebox'
 import { requireRole, verifyKeyPossession, type Mandate } from '../../identity/index.ts'
 import type { Caller } from '../../registries/index.ts'
 import { EStateError } from '../../shared/index.ts'
-import type { KeyObject } from 'node:crypto'
+import { verify, X509Certificate, type KeyObject } from 'node:crypto'
 import { OID, type CertificateState, type IssuedCertificate } from '../../trust/index.ts'
 import type { Platform } from '../platform.ts'
 import { requireSession, requireStepUp } from './auth.ts'
@@ -103,7 +103,18 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
         tags: ['e-ID'],
         summary:
           'Renew my e-ID online: new keys (made on my side, proved), new certificates; needs a fresh e-ID login',
-        body: Type.Object({ auth: Key, sign: Key }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            auth: Key,
+            sign: Key,
+            current: Type.String({
+              maxLength: 300,
+              description:
+                'Signature by the current signing key (PIN2) over "e-state e-ID renewal\\n<personal code>\\n<auth publicKey>\\n<sign publicKey>\\n", base64',
+            }),
+          },
+          { additionalProperties: false },
+        ),
         response: IssueResponse,
       },
     },
@@ -111,9 +122,12 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
       const body = request.body as {
         auth: { publicKey: string; proof: string }
         sign: { publicKey: string; proof: string }
+        current: string
       }
       const holder = await requireStepUp(request, platform())
       const { authKey, signKey } = provenKeys(holder.personalCode, body)
+      // A new signing identity needs the current one (PIN2), not only a login (PIN1).
+      await requireCurrentSignature(platform(), holder.personalCode, body)
       const caller = {
         ...(await portalCallerOf(holder.personalCode, platform())),
         issue: 'the holder renews their e-ID online',
@@ -244,6 +258,46 @@ async function issueEid(
     { kind: 'auth', holder: request.personalCode, subject, publicKey: request.authKey, batch },
     { kind: 'sign', holder: request.personalCode, subject, publicKey: request.signKey, batch },
   ])
+}
+
+export function renewalMessage(personalCode: string, authKey: string, signKey: string): Buffer {
+  return Buffer.from(`e-state e-ID renewal\n${personalCode}\n${authKey}\n${signKey}\n`, 'utf8')
+}
+
+async function requireCurrentSignature(
+  platform: Platform,
+  personalCode: string,
+  body: { auth: { publicKey: string }; sign: { publicKey: string }; current: string },
+): Promise<void> {
+  const current = await platform.store.db
+    .selectFrom('certificates')
+    .select('der')
+    .where('holder', '=', personalCode)
+    .where('kind', '=', 'sign')
+    .where('status', '=', 'good')
+    .execute()
+  const message = renewalMessage(personalCode, body.auth.publicKey, body.sign.publicKey)
+  const signature = Buffer.from(body.current, 'base64')
+  const signed = current.some((row) => {
+    const key = new X509Certificate(row.der).publicKey
+    return (['ieee-p1363', 'der'] as const).some((dsaEncoding) => {
+      try {
+        return verify(
+          key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'sha384' : 'sha256',
+          message,
+          { key, dsaEncoding },
+          signature,
+        )
+      } catch {
+        return false
+      }
+    })
+  })
+  if (!signed)
+    throw new EStateError(
+      'EID_KEY_INVALID',
+      'renewing online needs a signature by your current signing key (PIN2); otherwise renew at a service desk',
+    )
 }
 
 /** The two public keys of a request, each proved by its holder's signature, and distinct. */

@@ -23,7 +23,25 @@ export function registerOidc(app: FastifyInstance, platform: () => Platform): vo
       const id = cookieValue(request.headers.cookie, SESSION_COOKIE)
       const session = id === undefined ? undefined : await platform().sessions.find(id)
       reply.hijack()
-      const outcome = await platform().oidc.interaction(request.raw, reply.raw, session)
+      let outcome: 'finished' | 'login-needed'
+      try {
+        outcome = await platform().oidc.interaction(request.raw, reply.raw, session)
+      } catch {
+        // No (or an expired) interaction for this browser: answer, never leave the socket open.
+        if (!reply.raw.headersSent) {
+          reply.raw.writeHead(400, { 'content-type': 'application/problem+json' })
+          reply.raw.end(
+            JSON.stringify({
+              type: 'urn:e-state:problem:oidc_invalid_request',
+              title: 'OpenID Connect request refused',
+              status: 400,
+              code: 'OIDC_INVALID_REQUEST',
+              detail: 'no login is in progress here: start again from the application',
+            }),
+          )
+        } else reply.raw.end()
+        return
+      }
       if (outcome === 'login-needed') {
         reply.raw.writeHead(303, {
           location: `/login?next=${encodeURIComponent(`/oidc/interaction/${uid}`)}`,
