@@ -71,6 +71,8 @@ export function cosignCheckpoint(cosigner: Cosigner, text: string, timestamp: nu
   if (!Number.isSafeInteger(timestamp) || timestamp < 0)
     throw new LedgerError('LEDGER_INVALID_ARGUMENT', 'a cosignature time is whole seconds')
   // A cosignature vouches for a checkpoint: never sign anything else (a whole note, say).
+  if (text.includes('\n\n'))
+    throw new LedgerError('LEDGER_MALFORMED_NOTE', 'cosign the checkpoint body, not a signed note')
   parseCheckpoint(text)
   const time = Buffer.alloc(8)
   time.writeBigUInt64BE(BigInt(timestamp))
