@@ -259,7 +259,7 @@ function decodedCookie(value: string | undefined): string {
   }
 }
 
-function cookiesOf(request: FastifyRequest): Map<string, string> {
+export function cookiesOf(request: FastifyRequest): Map<string, string> {
   const found = new Map<string, string>()
   const header = request.headers.cookie
   if (typeof header !== 'string' || header.length > 8192) return found

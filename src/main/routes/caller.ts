@@ -93,17 +93,46 @@ function covertDate(value: string | undefined): string | undefined {
  * portal (the one granted `self-service`) is the calling subsystem, the person the acting user.
  */
 export async function portalCallerOf(personalCode: string, platform: Platform): Promise<Caller> {
-  const agencies = await platform.store.db
-    .selectFrom('agencies')
-    .select(['registry_code', 'member_id', 'subsystem', 'registries', 'reads'])
-    .execute()
+  const agencies = await agencyRows(platform).execute()
   const portal = agencies.find((agency) => listOf(agency.reads).includes('self-service'))
   if (portal === undefined)
     throw new EStateError('ACCESS_DENIED', 'no agency runs the state portal (self-service)')
+  return callerFor(portal, personalCode)
+}
+
+/** An official acting for their own agency (its subsystem, its grants), with a purpose. */
+export async function agencyCallerOf(
+  platform: Platform,
+  agencyCode: string,
+  personalCode: string,
+  issue: string,
+): Promise<Caller> {
+  const agency = await agencyRows(platform)
+    .where('registry_code', '=', agencyCode)
+    .executeTakeFirstOrThrow()
+  return { ...callerFor(agency, personalCode), issue }
+}
+
+function agencyRows(platform: Platform) {
+  return platform.store.db
+    .selectFrom('agencies')
+    .select(['registry_code', 'member_id', 'subsystem', 'registries', 'reads'])
+}
+
+function callerFor(
+  agency: {
+    registry_code: string
+    member_id: string
+    subsystem: string
+    registries: string
+    reads: string
+  },
+  personalCode: string,
+): Caller {
   return {
-    clientId: `${portal.member_id}/${portal.subsystem}`,
-    agencyCode: portal.registry_code,
-    grants: { keeps: listOf(portal.registries), reads: listOf(portal.reads) },
+    clientId: `${agency.member_id}/${agency.subsystem}`,
+    agencyCode: agency.registry_code,
+    grants: { keeps: listOf(agency.registries), reads: listOf(agency.reads) },
     userCode: personalCode,
   }
 }

@@ -15,7 +15,7 @@ import { verify, X509Certificate, type KeyObject } from 'node:crypto'
 import { OID, type CertificateState, type IssuedCertificate } from '../../trust/index.ts'
 import type { Platform } from '../platform.ts'
 import { requireSession, requireStepUp } from './auth.ts'
-import { portalCallerOf } from './caller.ts'
+import { agencyCallerOf, portalCallerOf } from './caller.ts'
 import { ERRORS } from './schemas.ts'
 
 const Key = Type.Object(
@@ -322,18 +322,11 @@ function issuedReply(auth: IssuedCertificate, sign: IssuedCertificate, mandate: 
 }
 
 /** The clerk, acting for their agency at the service desk. */
-async function deskCaller(platform: Platform, clerk: string, mandate: Mandate): Promise<Caller> {
-  const agency = await platform.store.db
-    .selectFrom('agencies')
-    .select(['registry_code', 'member_id', 'subsystem', 'registries', 'reads'])
-    .where('registry_code', '=', mandate.agency ?? '')
-    .executeTakeFirstOrThrow()
-  const list = (text: string) => text.split(',').filter((item) => item !== '')
-  return {
-    clientId: `${agency.member_id}/${agency.subsystem}`,
-    agencyCode: agency.registry_code,
-    grants: { keeps: list(agency.registries), reads: list(agency.reads) },
-    userCode: clerk,
-    issue: 'e-ID issuance at the service desk (identity verified in person)',
-  }
+function deskCaller(platform: Platform, clerk: string, mandate: Mandate): Promise<Caller> {
+  return agencyCallerOf(
+    platform,
+    mandate.agency ?? '',
+    clerk,
+    'e-ID issuance at the service desk (identity verified in person)',
+  )
 }

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Platform } from '../platform.ts'
-import { SESSION_COOKIE } from './auth.ts'
+import { cookiesOf, SESSION_COOKIE } from './auth.ts'
 
 export function registerOidc(app: FastifyInstance, platform: () => Platform): void {
   void app.register(async (scope) => {
@@ -20,7 +20,7 @@ export function registerOidc(app: FastifyInstance, platform: () => Platform): vo
     scope.all('/.well-known/openid-configuration', hidden, passThrough)
     scope.get('/oidc/interaction/:uid', hidden, async (request, reply) => {
       const { uid } = request.params as { uid: string }
-      const id = cookieValue(request.headers.cookie, SESSION_COOKIE)
+      const id = cookiesOf(request).get(SESSION_COOKIE)
       const session = id === undefined ? undefined : await platform().sessions.find(id)
       reply.hijack()
       let outcome: 'finished' | 'login-needed'
@@ -52,12 +52,4 @@ export function registerOidc(app: FastifyInstance, platform: () => Platform): vo
     })
     scope.all('/oidc/*', hidden, passThrough)
   })
-}
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=')
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim()
-  }
-  return undefined
 }
