@@ -12,6 +12,7 @@ import { runLedger } from './ledger-command.ts'
 import { runOidc } from './oidc-command.ts'
 import { runMigrate } from './migrate-command.ts'
 import { runSeed } from './seed-command.ts'
+import { runSign, runValidate } from './signature-command.ts'
 import { runStart } from './start-command.ts'
 
 export interface Command {
@@ -64,6 +65,17 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Register applications that log people in with e-ID (OpenID Connect clients)',
     usage: 'e-state oidc clients add CLIENT_ID --redirect-uri URI… [--name NAME] | clients list',
     run: runOidc,
+  },
+  sign: {
+    summary: 'Sign documents into an ASiC-E container, or add a signature to one (XAdES B-LT)',
+    usage:
+      'e-state sign FILE... --out X.asice | --add-to X.asice  (--token FILE | --pkcs11 LIB --token-label L --key LABEL --certificate FILE) [--pin-file F] [--profile B|T|LT] [--role TEXT] [--service URL]',
+    run: runSign,
+  },
+  validate: {
+    summary: 'Validate an ASiC-E container (exit 0 all signatures valid, 1 not, 2 refused)',
+    usage: 'e-state validate X.asice [--json] [--at TIME] [--trust PATH]',
+    run: runValidate,
   },
   agencies: {
     summary: 'List the agencies (exchange members); issue a member API key',

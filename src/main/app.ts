@@ -23,6 +23,7 @@ import { registerDataApi } from './routes/data-api.ts'
 import { registerLedger } from './routes/ledger.ts'
 import { registerTracker } from './routes/tracker.ts'
 import { registerTrust } from './routes/trust.ts'
+import { registerSignatures } from './routes/signatures.ts'
 import { registerAuth } from './routes/auth.ts'
 import { registerEid } from './routes/eid.ts'
 import { registerOidc } from './routes/oidc.ts'
@@ -160,6 +161,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerLedger(server, config, requirePlatform)
   registerTracker(server, requirePlatform)
   registerTrust(server, requirePlatform)
+  registerSignatures(server, requirePlatform)
   registerAuth(server, config, requirePlatform)
   registerEid(server, requirePlatform)
   registerOidc(server, requirePlatform)

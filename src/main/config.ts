@@ -30,6 +30,11 @@ export interface Config {
   readonly oidcSigningKey: Record<string, unknown>
   /** More CAs whose Web eID logins are accepted (DER), with OCSP off: e.g. a test CA. */
   readonly webEidCas: readonly Buffer[]
+  /**
+   * More trust for signature validation (`E_STATE_TRUST`): a trust folder or JSON file naming
+   * CAs, OCSP responders and TSAs beside the state's own (the Estonian test CAs, say).
+   */
+  readonly signatureTrust: string | undefined
   readonly dataDir: string
   /** `postgres://…` or a SQLite file path. */
   readonly databaseUrl: string
@@ -86,6 +91,10 @@ export function readConfig(
     port: integer(env, 'PORT', 8080, 0, 65535),
     publicUrl: publicUrl(env),
     webEidCas: list(env.E_STATE_WEBEID_CAS).map((path) => readCertificate(path)),
+    signatureTrust:
+      env.E_STATE_TRUST === undefined || env.E_STATE_TRUST === ''
+        ? undefined
+        : resolve(env.E_STATE_TRUST),
     dataDir,
     databaseUrl,
     masterKeys: readMasterKeys(env, environment, dataDir),

@@ -41,6 +41,15 @@ import {
   type SessionStore,
   type WebEidValidator,
 } from '../identity/index.ts'
+import {
+  createSignatureValidator,
+  createTrustList,
+  loadTrustList,
+  mergeTrustLists,
+  type SignatureValidator,
+  type SigningServices,
+  type TrustList,
+} from '../signature/index.ts'
 import { createTracker, type Tracker } from '../tracker/index.ts'
 import { openPkcs11Token, openPki, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
@@ -55,6 +64,12 @@ export interface Platform {
   readonly tracker: Tracker
   readonly pki: StatePki
   readonly webEid: WebEidValidator
+  /** Signature validation (the state's CAs and TSA, plus `E_STATE_TRUST`) and signing services. */
+  readonly signatures: {
+    readonly trust: TrustList
+    readonly validator: SignatureValidator
+    readonly services: SigningServices
+  }
   readonly sessions: SessionStore
   readonly oidc: OidcProvider
   readonly passkeys: Passkeys
@@ -128,6 +143,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       now: () => clock.now(),
     })
     forgetStatus.push((serial) => webEid.forget(serial))
+    const signatureTrust = stateTrustList(pki, config.signatureTrust)
     const gate = createAccessGate({
       store,
       clock,
@@ -178,6 +194,14 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       tracker: createTracker({ registries, db: store.db, tree: ledger.tree }),
       pki,
       webEid,
+      signatures: {
+        trust: signatureTrust,
+        validator: createSignatureValidator({ trust: signatureTrust, now: () => clock.now() }),
+        services: {
+          timestamp: (request) => pki.tsa.stamp(request),
+          ocsp: (request) => pki.ocsp.respond(request),
+        },
+      },
       sessions,
       clock,
       passkeys: createPasskeys({
@@ -324,4 +348,22 @@ async function writeDevCredentials(
   mkdirSync(dataDir, { recursive: true })
   writeFileSync(path, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 })
   logger.info({ path }, 'development member API keys written')
+}
+
+/**
+ * What signature validation trusts: the state's root and issuing CAs (anchors, as a trusted list
+ * names issuing CAs: a B-B signature carries only its own certificate), its TSA, and the
+ * configured trust file.
+ */
+function stateTrustList(pki: StatePki, configured: string | undefined): TrustList {
+  const certificate = (name: string) => {
+    const authority = pki.authorities.get(name)
+    if (authority === undefined) throw new TypeError(`the state PKI has no ${name}`)
+    return authority.certificate
+  }
+  const own = createTrustList({
+    cas: ['root', 'citizen', 'eseal'].map(certificate),
+    tsas: [certificate('tsa')],
+  })
+  return configured === undefined ? own : mergeTrustLists(own, loadTrustList(configured))
 }

@@ -60,6 +60,20 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   COUNTRY_ALREADY_SEEDED: 409,
+  CONTAINER_NOT_ZIP: 422,
+  CONTAINER_TOO_LARGE: 422,
+  CONTAINER_MIMETYPE: 422,
+  CONTAINER_UNSAFE_PATH: 422,
+  CONTAINER_DUPLICATE_ENTRY: 422,
+  CONTAINER_MANIFEST: 422,
+  XML_FORBIDDEN: 422,
+  XML_MALFORMED: 422,
+  XADES_MALFORMED: 422,
+  XADES_UNSUPPORTED: 422,
+  SIGN_FAILED: 422,
+  SIGN_PREPARED_UNKNOWN: 404,
+  SIGNING_CERTIFICATE_NOT_YOURS: 403,
+  SIGNATURES_BUSY: 429,
   ACCESS_LOG_BACKLOG: 503,
   NOT_READY: 503,
   INTERNAL_ERROR: 500,
@@ -76,6 +90,8 @@ const TITLES: Readonly<Record<number, string>> = {
   409: 'Conflict',
   413: 'Payload too large',
   415: 'Unsupported media type',
+  422: 'Unprocessable content',
+  429: 'Too many requests',
   500: 'Internal error',
   503: 'Service unavailable',
 }
@@ -109,7 +125,7 @@ export function problemOf(
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  if (problem.status === 503) reply.header('retry-after', '5')
+  if (problem.status === 503 || problem.status === 429) reply.header('retry-after', '5')
   return reply.code(problem.status).type('application/problem+json').send(problem)
 }
 

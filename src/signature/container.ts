@@ -6,7 +6,7 @@
  * bounded sizes — a zip bomb is refused from the sizes its directory declares, before anything
  * is inflated.
  */
-import { unzipSync, type UnzipFileInfo } from 'fflate'
+import { unzipSync, Zip, ZipDeflate, ZipPassThrough, type UnzipFileInfo } from 'fflate'
 import { SignatureError } from './errors.ts'
 import { parseXml } from './xml.ts'
 
@@ -35,8 +35,8 @@ export interface ContainerDocument {
 
 export interface OpenedContainer {
   readonly documents: ContainerDocument[]
-  /** `META-INF/*signatures*.xml`, as text. */
-  readonly signatures: { readonly name: string; readonly xml: string }[]
+  /** `META-INF/*signatures*.xml`, as text and as stored. */
+  readonly signatures: { readonly name: string; readonly xml: string; readonly bytes: Buffer }[]
 }
 
 export function openContainer(
@@ -98,12 +98,16 @@ export function openContainer(
     throw new SignatureError('CONTAINER_MANIFEST', 'META-INF/manifest.xml is missing')
   const listed = readManifest(Buffer.from(manifestBytes).toString('utf8'))
   const documents: ContainerDocument[] = []
-  const signatures: { name: string; xml: string }[] = []
+  const signatures: { name: string; xml: string; bytes: Buffer }[] = []
   for (const [name, content] of Object.entries(files)) {
     if (name === 'mimetype' || name.endsWith('/')) continue
     if (name.startsWith('META-INF/')) {
       if (/^META-INF\/[^/]*signatures[^/]*\.xml$/.test(name))
-        signatures.push({ name, xml: Buffer.from(content).toString('utf8') })
+        signatures.push({
+          name,
+          xml: Buffer.from(content).toString('utf8'),
+          bytes: Buffer.from(content),
+        })
       continue
     }
     const mediaType = listed.get(name)
@@ -166,4 +170,60 @@ export function assertSafePath(path: string): void {
       'CONTAINER_UNSAFE_PATH',
       `unsafe name in the container: ${JSON.stringify(path.slice(0, 100))}`,
     )
+}
+
+/**
+ * An ASiC-E container of `documents` and signature files: `mimetype` first and stored, then the
+ * manifest, the documents (deflated) and the signatures as given, byte for byte.
+ */
+export function writeContainer(
+  documents: readonly ContainerDocument[],
+  signatures: readonly { readonly name: string; readonly bytes: Uint8Array }[] = [],
+): Buffer {
+  for (const document of documents) assertSafePath(document.name)
+  const manifest =
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n` +
+    `<manifest:manifest xmlns:manifest="${MANIFEST_NS}" manifest:version="1.2">` +
+    `<manifest:file-entry manifest:full-path="/" manifest:media-type="${ASICE_MIMETYPE}"/>` +
+    documents
+      .map(
+        (document) =>
+          `<manifest:file-entry manifest:full-path="${xmlAttribute(document.name)}" manifest:media-type="${xmlAttribute(document.mediaType)}"/>`,
+      )
+      .join('') +
+    `</manifest:manifest>`
+  // Written entry by entry (not from an object: a document named "1" would sort before mimetype).
+  const chunks: Uint8Array[] = []
+  const zip = new Zip((error, chunk) => {
+    if (error !== null) throw error
+    chunks.push(chunk)
+  })
+  const add = (name: string, bytes: Uint8Array, stored: boolean) => {
+    const entry = stored ? new ZipPassThrough(name) : new ZipDeflate(name, { level: 6 })
+    zip.add(entry)
+    entry.push(bytes, true)
+  }
+  add('mimetype', Buffer.from(ASICE_MIMETYPE), true)
+  add('META-INF/manifest.xml', Buffer.from(manifest), false)
+  for (const document of documents) add(document.name, document.bytes, false)
+  for (const signature of signatures) add(signature.name, signature.bytes, false)
+  zip.end()
+  return Buffer.concat(chunks)
+}
+
+/** The next free `META-INF/signaturesN.xml` name. */
+export function nextSignatureName(existing: readonly { readonly name: string }[]): string {
+  let index = 0
+  while (existing.some((signature) => signature.name === `META-INF/signatures${index}.xml`)) index++
+  return `META-INF/signatures${index}.xml`
+}
+
+function xmlAttribute(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#x9;')
+    .replace(/\n/g, '&#xA;')
+    .replace(/\r/g, '&#xD;')
 }

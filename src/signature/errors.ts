@@ -9,6 +9,12 @@ export type SignatureErrorCode =
   | 'CONTAINER_MANIFEST'
   | 'XML_FORBIDDEN'
   | 'XML_MALFORMED'
+  | 'XML_C14N_UNSUPPORTED'
+  | 'XADES_MALFORMED'
+  | 'XADES_UNSUPPORTED'
+  | 'SIGN_FAILED'
+  | 'SIGN_PREPARED_UNKNOWN'
+  | 'TRUST_CONFIG'
 
 export class SignatureError extends EStateError {
   declare readonly code: SignatureErrorCode

@@ -7,6 +7,7 @@ export {
   type CertificateProfile,
   type DistinguishedName,
 } from './x509.ts'
+export { derTagged, derSetOf } from './der.ts'
 export { createOcspResponder, type CertificateStatus, type OcspResponder } from './ocsp.ts'
 export { createTimeStampAuthority, type TimeStampAuthority } from './tsa.ts'
 export {
@@ -34,6 +35,8 @@ export {
   newNonce,
   readOcspResponse,
   inspectOcspResponse,
+  checkOcspAnswer,
+  type OcspCheck,
   type OcspAnswer,
   type InspectedOcsp,
 } from './ocsp-client.ts'

@@ -163,24 +163,31 @@ export function inspectOcspResponse(der: Uint8Array, responders: readonly Buffer
 }
 
 /** Reads and checks an OCSP answer about `certificate`; throws TRUST_OCSP_INVALID otherwise. */
-export function readOcspResponse(
-  der: Uint8Array,
-  options: {
-    readonly certificate: Buffer
-    readonly issuer: Buffer
-    /** Responders trusted for this CA without a delegation (pinned in the trust configuration). */
-    readonly pinnedResponders?: readonly Buffer[]
-    readonly nonce?: Buffer
-    readonly now: Date
-    /** How old `thisUpdate` may be (default 15 minutes), and how far the clocks may differ. */
-    readonly maxAgeSeconds?: number
-    readonly skewSeconds?: number
-  },
-): OcspAnswer {
+export function readOcspResponse(der: Uint8Array, options: OcspCheck): OcspAnswer {
+  const inspected = inspectOcspResponse(der, [...(options.pinnedResponders ?? []), options.issuer])
+  return checkOcspAnswer(inspected, options)
+}
+
+export interface OcspCheck {
+  readonly certificate: Buffer
+  readonly issuer: Buffer
+  /** Responders trusted for this CA without a delegation (pinned in the trust configuration). */
+  readonly pinnedResponders?: readonly Buffer[]
+  readonly nonce?: Buffer
+  readonly now: Date
+  /** How old `thisUpdate` may be (default 15 minutes), and how far the clocks may differ. */
+  readonly maxAgeSeconds?: number
+  readonly skewSeconds?: number
+}
+
+/**
+ * The checks of `readOcspResponse` on an answer already inspected (its signature verified):
+ * an authorised responder, about this certificate, fresh at `now`, with our nonce.
+ */
+export function checkOcspAnswer(inspected: InspectedOcsp, options: OcspCheck): OcspAnswer {
   const fail = (why: string): never => {
     throw new TrustError('TRUST_OCSP_INVALID', `OCSP answer rejected: ${why}`)
   }
-  const inspected = inspectOcspResponse(der, [...(options.pinnedResponders ?? []), options.issuer])
   const issuer = new X509Certificate(options.issuer)
   const responder = new X509Certificate(inspected.responder)
   const pinned = (options.pinnedResponders ?? []).some((pin) => pin.equals(inspected.responder))
@@ -190,6 +197,9 @@ export function readOcspResponse(
     (responder.keyUsage ?? []).includes(OID.ocspSigning)
   if (!pinned && !inspected.responder.equals(options.issuer) && !delegated)
     fail('the responder is not authorised by the CA')
+  const at = options.now.getTime()
+  if (new Date(responder.validFrom).getTime() > at || new Date(responder.validTo).getTime() < at)
+    fail("the responder's certificate is not valid at this time")
   const wanted = certIdOf(options.certificate, options.issuer)
   const found =
     inspected.responses.find((response) => sameCertId(response.certId, wanted)) ??

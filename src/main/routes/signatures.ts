@@ -1,0 +1,333 @@
+/**
+ * Digital signatures over HTTP.
+ *
+ * `POST /signatures/validate` — anyone may validate a container (as with Estonia's public
+ * validation service): the container in (`application/vnd.etsi.asic-e+zip`, up to 64 MB, its
+ * own limit), SiVa's validation conclusion out. A container refused as unsafe or malformed is
+ * a 422 problem naming why. Uploads in flight are bounded, beyond which a 429 says to retry.
+ *
+ * `POST /signatures/prepare` and `/signatures/finalize` — remote signing for someone logged in
+ * whose key stays with them (an ID card through Web eID, say): prepare returns the hash their
+ * key must sign; finalize takes the signature value, adds the state's time-stamp and OCSP
+ * answer (B-LT by default) and returns the container. Only the holder's own signing
+ * certificate from the state's citizen CA may be used, and a prepared signature lives five
+ * minutes, for the session that prepared it.
+ */
+import { randomBytes, X509Certificate } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import {
+  containerParts,
+  existingIds,
+  finalizeSignature,
+  nextSignatureName,
+  prepareSignature,
+  writeContainer,
+  type ContainerDocument,
+  type PreparedSignature,
+  type ValidationReport,
+} from '../../signature/index.ts'
+import { EStateError } from '../../shared/index.ts'
+import type { Platform } from '../platform.ts'
+import { problemOf, sendProblem } from '../problem.ts'
+import { requireSession } from './auth.ts'
+import { ERRORS, ProblemSchema } from './schemas.ts'
+
+const CONTAINER_LIMIT = 64 * 1024 * 1024
+const JSON_LIMIT = Math.ceil((CONTAINER_LIMIT * 4) / 3) + 64 * 1024
+const MAX_UPLOADS = 4
+const PREPARED_SECONDS = 300
+const MAX_PREPARED = 10_000
+const ASICE = 'application/vnd.etsi.asic-e+zip'
+
+const Message = Type.Object({ content: Type.String(), code: Type.Optional(Type.String()) })
+const SignatureSchema = Type.Object({
+  id: Type.String(),
+  signatureFormat: Type.String(),
+  signatureMethod: Type.String(),
+  signatureLevel: Type.String(),
+  signedBy: Type.String(),
+  subjectDistinguishedName: Type.Object({
+    serialNumber: Type.Optional(Type.String()),
+    commonName: Type.Optional(Type.String()),
+    givenName: Type.Optional(Type.String()),
+    surname: Type.Optional(Type.String()),
+    organizationIdentifier: Type.Optional(Type.String()),
+  }),
+  indication: Type.String({ description: 'TOTAL-PASSED, TOTAL-FAILED or INDETERMINATE' }),
+  subIndication: Type.Optional(Type.String({ description: 'ETSI EN 319 102-1' })),
+  errors: Type.Array(Message),
+  warnings: Type.Array(Message),
+  claimedSigningTime: Type.String(),
+  signatureScopes: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      scope: Type.String(),
+      content: Type.String(),
+      hashAlgo: Type.String(),
+      hash: Type.String(),
+    }),
+  ),
+  info: Type.Object({
+    bestSignatureTime: Type.String(),
+    timestampCreationTime: Type.Optional(Type.String()),
+    ocspResponseCreationTime: Type.Optional(Type.String()),
+    timeAssertionMessageImprint: Type.Optional(Type.String()),
+    signerRole: Type.Optional(Type.Array(Type.Object({ claimedRole: Type.String() }))),
+    signatureProductionPlace: Type.Optional(Type.Record(Type.String(), Type.String())),
+  }),
+})
+export const ValidationReportSchema = Type.Object({
+  validationReport: Type.Object({
+    validationConclusion: Type.Object({
+      validationTime: Type.String(),
+      signatureForm: Type.String(),
+      signaturesCount: Type.Integer(),
+      validSignaturesCount: Type.Integer(),
+      documents: Type.Array(
+        Type.Object({ name: Type.String(), mediaType: Type.String(), size: Type.Integer() }),
+      ),
+      signatures: Type.Array(SignatureSchema),
+      validationWarnings: Type.Array(Message),
+    }),
+  }),
+})
+
+const PrepareBody = Type.Object(
+  {
+    certificate: Type.String({
+      maxLength: 8192,
+      description: 'The signing certificate, base64 DER',
+    }),
+    container: Type.Optional(
+      Type.String({ description: 'A container to add the signature to, base64' }),
+    ),
+    documents: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 255 }),
+            mediaType: Type.Optional(Type.String({ maxLength: 100 })),
+            content: Type.String({ description: 'base64' }),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 100 },
+      ),
+    ),
+    profile: Type.Optional(
+      Type.Union([Type.Literal('B'), Type.Literal('T'), Type.Literal('LT')], { default: 'LT' }),
+    ),
+    claimedRole: Type.Optional(Type.String({ maxLength: 200 })),
+    city: Type.Optional(Type.String({ maxLength: 100 })),
+    countryName: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+)
+
+interface Pending {
+  readonly prepared: PreparedSignature
+  readonly documents: readonly ContainerDocument[]
+  readonly existing: readonly { name: string; bytes: Buffer }[]
+  readonly personalCode: string
+  readonly until: number
+}
+
+export function registerSignatures(app: FastifyInstance, platform: () => Platform): void {
+  let uploads = 0
+  const pending = new Map<string, Pending>()
+
+  void app.register(async (scope) => {
+    scope.addContentTypeParser(
+      [ASICE, 'application/zip', 'application/octet-stream'],
+      { parseAs: 'buffer', bodyLimit: CONTAINER_LIMIT },
+      (_request, body, done) => done(null, body),
+    )
+    scope.post(
+      '/signatures/validate',
+      {
+        bodyLimit: CONTAINER_LIMIT,
+        onRequest: async (request, reply) => {
+          if (uploads >= MAX_UPLOADS)
+            return sendProblem(
+              reply,
+              problemOf('SIGNATURES_BUSY', 'too many containers are being validated', request.url),
+            )
+          uploads++
+          reply.raw.once('close', () => uploads--)
+        },
+        schema: {
+          tags: ['Signatures'],
+          summary: 'Validate an ASiC-E container (SiVa-shaped validation conclusion)',
+          querystring: Type.Object({
+            at: Type.Optional(
+              Type.String({ format: 'date-time', description: 'Validate as of this time' }),
+            ),
+          }),
+          response: { 200: ValidationReportSchema, 422: ProblemSchema, ...ERRORS },
+        },
+      },
+      async (request, reply) => {
+        if (!Buffer.isBuffer(request.body))
+          throw new EStateError('UNSUPPORTED_MEDIA_TYPE', `send the container as ${ASICE}`)
+        const { at } = request.query as { at?: string }
+        const report = platform().signatures.validator.validate(request.body, {
+          ...(at === undefined ? {} : { at: new Date(at) }),
+        })
+        if (report.refused !== undefined)
+          return sendProblem(
+            reply,
+            problemOf(
+              report.refused.code ?? 'CONTAINER_NOT_ZIP',
+              report.refused.content,
+              request.url,
+            ),
+          )
+        return { validationReport: { validationConclusion: conclusionOf(report) } }
+      },
+    )
+  })
+
+  app.post(
+    '/signatures/prepare',
+    {
+      bodyLimit: JSON_LIMIT,
+      schema: {
+        tags: ['Signatures'],
+        summary: 'Remote signing, step 1: the hash your key must sign',
+        body: PrepareBody,
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            hash: Type.String({ description: 'base64: sign this with your signing key' }),
+            hashFunction: Type.String({ description: 'SHA-256 or SHA-384' }),
+            signatureMethod: Type.String(),
+            expiresAt: Type.String(),
+          }),
+          422: ProblemSchema,
+          ...ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const { pki, clock } = platform()
+      const session = await requireSession(request, platform())
+      const body = request.body as {
+        certificate: string
+        container?: string
+        documents?: { name: string; mediaType?: string; content: string }[]
+        profile?: 'B' | 'T' | 'LT'
+        claimedRole?: string
+        city?: string
+        countryName?: string
+      }
+      const certificate = Buffer.from(body.certificate, 'base64')
+      let x509: X509Certificate
+      try {
+        x509 = new X509Certificate(certificate)
+      } catch {
+        throw new EStateError('SIGN_FAILED', 'the certificate cannot be read')
+      }
+      const held = await pki.certificate(x509.serialNumber.toLowerCase())
+      if (held === undefined || held.holder !== session.personalCode || held.kind !== 'sign')
+        throw new EStateError(
+          'SIGNING_CERTIFICATE_NOT_YOURS',
+          'sign with your own e-ID signing certificate',
+        )
+      const issuer = pki.authorities.get('citizen')?.certificate as Buffer
+      const { documents, existing } = containerParts(
+        body.container === undefined ? undefined : Buffer.from(body.container, 'base64'),
+        body.documents?.map((document) => ({
+          name: document.name,
+          mediaType: document.mediaType ?? 'application/octet-stream',
+          bytes: Buffer.from(document.content, 'base64'),
+        })),
+      )
+      const place =
+        body.city === undefined && body.countryName === undefined
+          ? undefined
+          : { city: body.city, countryName: body.countryName }
+      const prepared = prepareSignature({
+        documents,
+        certificate,
+        issuer,
+        profile: body.profile ?? 'LT',
+        signingTime: clock.now(),
+        existingIds: existingIds(existing),
+        details: { claimedRole: body.claimedRole, productionPlace: place },
+      })
+      const now = clock.now().getTime()
+      for (const [id, entry] of pending) if (entry.until < now) pending.delete(id)
+      if (pending.size >= MAX_PREPARED)
+        throw new EStateError('SIGNATURES_BUSY', 'too many signatures are being prepared')
+      const id = randomBytes(18).toString('base64url')
+      const until = now + PREPARED_SECONDS * 1000
+      pending.set(id, { prepared, documents, existing, personalCode: session.personalCode, until })
+      return {
+        id,
+        hash: prepared.toBeSigned.toString('base64'),
+        hashFunction: prepared.digest === 'sha384' ? 'SHA-384' : 'SHA-256',
+        signatureMethod: prepared.parts.signatureMethod,
+        expiresAt: new Date(until).toISOString(),
+      }
+    },
+  )
+
+  app.post(
+    '/signatures/finalize',
+    {
+      schema: {
+        tags: ['Signatures'],
+        summary: 'Remote signing, step 2: the signature value in, the signed container out',
+        body: Type.Object(
+          {
+            id: Type.String({ maxLength: 64 }),
+            signatureValue: Type.String({ maxLength: 2048, description: 'base64' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 422: ProblemSchema, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const { signatures, clock } = platform()
+      const session = await requireSession(request, platform())
+      const { id, signatureValue } = request.body as { id: string; signatureValue: string }
+      const entry = pending.get(id)
+      if (
+        entry === undefined ||
+        entry.personalCode !== session.personalCode ||
+        entry.until < clock.now().getTime()
+      )
+        throw new EStateError('SIGN_PREPARED_UNKNOWN', 'no such prepared signature (or it expired)')
+      pending.delete(id)
+      const xml = await finalizeSignature(
+        entry.prepared,
+        Buffer.from(signatureValue, 'base64'),
+        signatures.services,
+      )
+      const container = writeContainer(entry.documents, [
+        ...entry.existing,
+        { name: nextSignatureName(entry.existing), bytes: Buffer.from(xml, 'utf8') },
+      ])
+      request.log.info({ signer: session.personalCode, signature: entry.prepared.id }, 'signed')
+      return reply
+        .type(ASICE)
+        .header('content-disposition', 'attachment; filename="signed.asice"')
+        .send(container)
+    },
+  )
+}
+
+/** The conclusion as SiVa shapes it (a refused container never gets here). */
+function conclusionOf(report: ValidationReport): Omit<ValidationReport, 'refused'> {
+  return {
+    validationTime: report.validationTime,
+    signatureForm: report.signatureForm,
+    signaturesCount: report.signaturesCount,
+    validSignaturesCount: report.validSignaturesCount,
+    documents: report.documents,
+    signatures: report.signatures,
+    validationWarnings: report.validationWarnings,
+  }
+}
