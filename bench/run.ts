@@ -14,6 +14,9 @@
  * --certificates N for the mass suspension (default 100000).
  *
  * 4. Trust services: Web eID validations/s, OCSP and TSA answers/s, mass suspension (bench/trust.ts).
+ *
+ * 5. Signatures: validations/s of a 1 MB document with two B-LT signatures beside bare XML-DSig
+ *    verification of it; B-LT creation time (bench/signatures.ts; --only-signatures).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -31,6 +34,7 @@ import { createDataKeyStore, openStore, type Store } from '../src/storage/index.
 import { startPgCluster } from '../test/support/pg-cluster.ts'
 import { benchLedger } from './ledger.ts'
 import { benchTrust } from './trust.ts'
+import { benchSignatures } from './signatures.ts'
 import { measureRawInserts } from './raw-inserts.ts'
 
 const { values } = parseArgs({
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     'skip-postgres': { type: 'boolean', default: false },
     'only-ledger': { type: 'boolean', default: false },
     'only-trust': { type: 'boolean', default: false },
+    'only-signatures': { type: 'boolean', default: false },
     certificates: { type: 'string', default: '100000' },
   },
 })
@@ -57,6 +62,11 @@ console.log(
 const workDir = mkdtempSync(join(tmpdir(), 'e-state-bench-'))
 try {
   const sqliteUrl = join(workDir, 'estate.db')
+  if (values['only-signatures']) {
+    console.log('## signatures')
+    await benchSignatures(seconds)
+    process.exit(0)
+  }
   if (values['only-trust']) {
     console.log('## trust services (sqlite)')
     await benchTrust(workDir, seconds, Number(values.certificates))
@@ -74,6 +84,8 @@ try {
       if (!values['only-ledger']) {
         console.log('\n## trust services (sqlite)')
         await benchTrust(workDir, seconds, Number(values.certificates))
+        console.log('\n## signatures')
+        await benchSignatures(seconds)
       }
     } finally {
       await cluster.stop()

@@ -5,12 +5,14 @@
  * anyone validates the result, by command (exit codes 0/1/2) or over HTTP, where hostile
  * uploads get a clear 4xx.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { p384 } from '@noble/curves/nist.js'
+import { signContainer } from '../src/signature/index.ts'
+import { keySigner } from '../src/trust/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 import { cliOn } from './support/cli.ts'
 import { issueCard, loginWith } from './support/eid.ts'
@@ -203,6 +205,45 @@ describe('signing and validating containers', () => {
       'SIGNING_CERTIFICATE_NOT_YOURS',
     )
     expect((await prepare({}, '')).statusCode).toBe(401)
+  }, 60_000)
+
+  it('validates a 55 MB container over HTTP, and refuses one above its 64 MB limit', async () => {
+    const holder = '49403136526'
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+    const platform = t.app.platform()
+    const issued = await platform.pki.issue({
+      kind: 'sign',
+      holder,
+      publicKey: key.publicKey,
+      subject: [
+        ['2.5.4.5', `PNOEE-${holder}`],
+        ['2.5.4.3', `KASK,KATI,${holder}`],
+      ],
+    })
+    const big = await signContainer({
+      documents: [
+        {
+          name: 'scan.bin',
+          mediaType: 'application/octet-stream',
+          bytes: randomBytes(55 * 1024 * 1024),
+        },
+      ],
+      certificate: issued.der,
+      issuer: platform.pki.authorities.get('citizen')?.certificate as Buffer,
+      signer: keySigner(key.privateKey),
+      profile: 'LT',
+      services: platform.signatures.services,
+      now: platform.clock.now(),
+    })
+    expect(big.length).toBeGreaterThan(55 * 1024 * 1024)
+    const response = await validate(big)
+    expect(response.statusCode).toBe(200)
+    expect(response.json().validationReport.validationConclusion.signatures[0].indication).toBe(
+      'TOTAL-PASSED',
+    )
+    const tooBig = await validate(Buffer.concat([big, randomBytes(10 * 1024 * 1024)]))
+    expect(tooBig.statusCode).toBe(413)
+    expect(tooBig.json().code).toBe('BODY_TOO_LARGE')
   }, 60_000)
 
   it('answers hostile uploads with a clear 4xx and a refused container with exit code 2', async () => {

@@ -102,6 +102,14 @@ describe('ASiC-E containers', () => {
     const xxe = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file://${join(VECTORS, 'xxe-sentinel.txt')}">]><d>&x;</d>`
     expect(code(() => parseXml(xxe))).toBe('XML_FORBIDDEN')
     expect(code(() => parseXml('<a><b></a>'))).toBe('XML_MALFORMED')
+    // Deep nesting and element floods are refused before the DOM parser sees them.
+    expect(code(() => parseXml('<a>'.repeat(500_000) + '</a>'.repeat(500_000)))).toBe(
+      'XML_FORBIDDEN',
+    )
+    expect(code(() => parseXml(`<a>${'<b x=">"/>'.repeat(60_000)}</a>`))).toBe('XML_FORBIDDEN')
+    expect(
+      parseXml(`<a>${'<b x=">"/>'.repeat(100)}<!-- <c><c><c> --></a>`).documentElement?.nodeName,
+    ).toBe('a')
     expect(parseXml('<a><b/></a>').documentElement?.nodeName).toBe('a')
   })
 })

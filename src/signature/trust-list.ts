@@ -102,12 +102,16 @@ export function loadTrustList(path: string): TrustList {
     const value = (parsed as Record<string, unknown>)[key] ?? []
     if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string'))
       return fail(`"${key}" must be a list of paths or PEM texts`)
-    return (value as string[]).flatMap((entry) =>
-      certificatesIn(
-        entry.includes('-----BEGIN') ? Buffer.from(entry) : readFileSync(resolve(base, entry)),
-        fail,
-      ),
-    )
+    return (value as string[]).flatMap((entry) => {
+      if (entry.includes('-----BEGIN')) return certificatesIn(Buffer.from(entry), fail)
+      let bytes: Buffer
+      try {
+        bytes = readFileSync(resolve(base, entry))
+      } catch {
+        return fail(`cannot read ${entry}`)
+      }
+      return certificatesIn(bytes, fail)
+    })
   }
   const cas = entries('ca')
   if (cas.length === 0) fail('"ca" lists no certificate')
