@@ -4,8 +4,7 @@
  * (ETSI EN 319 412-5), and a path from a certificate to a trust anchor through the
  * certificates the container carries. Chains already checked are remembered by fingerprint.
  */
-import type { X509Certificate } from 'node:crypto'
-import { createHash } from 'node:crypto'
+import { createHash, X509Certificate } from 'node:crypto'
 import { AsnConvert } from '@peculiar/asn1-schema'
 import {
   Certificate,
@@ -14,7 +13,7 @@ import {
   id_ce_keyUsage,
   type Name,
 } from '@peculiar/asn1-x509'
-import { oidDer } from './der-reader.ts'
+import { oidDer } from '../trust/index.ts'
 import type { TrustedCertificate } from './trust-list.ts'
 
 const QC_STATEMENTS = '1.3.6.1.5.5.7.1.3'
@@ -78,7 +77,40 @@ export type ChainResult =
   | { readonly ok: true; readonly anchor: TrustedCertificate; readonly path: X509Certificate[] }
   | { readonly ok: false; readonly why: string }
 
+/**
+ * Certificates seen again and again (the CAs, the TSA, the OCSP responder, a signer who signs
+ * daily) parsed once: by their DER, bounded.
+ */
+export interface CertificateCache {
+  x509(der: Buffer): X509Certificate
+  facts(der: Buffer): CertificateFacts
+}
+
+export function createCertificateCache(limit = 2000): CertificateCache {
+  const parsed = new Map<string, { x509: X509Certificate; facts?: CertificateFacts }>()
+  const entry = (der: Buffer) => {
+    const key = der.toString('base64')
+    let found = parsed.get(key)
+    if (found === undefined) {
+      if (parsed.size >= limit) parsed.clear()
+      found = { x509: new X509Certificate(der) }
+      parsed.set(key, found)
+    }
+    return found
+  }
+  return {
+    x509: (der) => entry(der).x509,
+    facts: (der) => {
+      const found = entry(der)
+      found.facts ??= factsOf(der)
+      return found.facts
+    },
+  }
+}
+
 export interface ChainBuilder {
+  /** Whether `issuer` (a CA) signed `child`; remembered. */
+  issuedBy(child: X509Certificate, issuer: X509Certificate): boolean
   /** A path from `certificate` through `pool` to one of `anchors`, valid at `at`. */
   build(
     certificate: X509Certificate,
@@ -106,6 +138,7 @@ export function createChainBuilder(): ChainBuilder {
     at.getTime() <= new Date(certificate.validTo).getTime()
 
   return {
+    issuedBy,
     build(certificate, pool, anchors, at) {
       let current = certificate
       const path = [certificate]

@@ -6,9 +6,10 @@
  * bounded sizes — a zip bomb is refused from the sizes its directory declares, before anything
  * is inflated.
  */
-import { unzipSync, Zip, ZipDeflate, ZipPassThrough, type UnzipFileInfo } from 'fflate'
+import { Zip, ZipDeflate, ZipPassThrough } from 'fflate'
 import { SignatureError } from './errors.ts'
 import { parseXml } from './xml.ts'
+import { readZipDirectory, readZipEntry, ZipError } from './zip-reader.ts'
 
 export const ASICE_MIMETYPE = 'application/vnd.etsi.asic-e+zip'
 const MANIFEST_NS = 'urn:oasis:names:tc:opendocument:xmlns:manifest:1.0'
@@ -51,62 +52,63 @@ export function openContainer(
     bytes[3] !== 0x04
   )
     throw new SignatureError('CONTAINER_NOT_ZIP', 'not a zip file (an ASiC-E container is one)')
-  const seen = new Set<string>()
-  let total = 0
-  let first: UnzipFileInfo | undefined
-  let files: Record<string, Uint8Array>
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  // A Map, not an object: an entry named __proto__ must stay a name.
+  const files = new Map<string, Buffer>()
   try {
-    files = unzipSync(bytes, {
-      filter(file) {
-        first ??= file
-        if (seen.has(file.name))
-          throw new SignatureError(
-            'CONTAINER_DUPLICATE_ENTRY',
-            `the container holds ${file.name} twice`,
-          )
-        seen.add(file.name)
-        if (seen.size > limits.entries)
-          throw new SignatureError('CONTAINER_TOO_LARGE', `more than ${limits.entries} entries`)
-        total += file.originalSize
-        if (total > limits.totalBytes)
-          throw new SignatureError('CONTAINER_TOO_LARGE', 'the container unpacks to too much data')
-        if (file.originalSize > 1024 * 1024 && file.originalSize > file.size * limits.ratio)
-          throw new SignatureError(
-            'CONTAINER_TOO_LARGE',
-            `${file.name} is compressed suspiciously well (a zip bomb?)`,
-          )
-        assertSafePath(file.name.endsWith('/') ? file.name.slice(0, -1) : file.name)
-        return true
-      },
-    })
+    const entries = readZipDirectory(buffer, limits.entries)
+    const seen = new Set<string>()
+    let total = 0
+    for (const entry of entries) {
+      if (seen.has(entry.name))
+        throw new SignatureError(
+          'CONTAINER_DUPLICATE_ENTRY',
+          `the container holds ${entry.name} twice`,
+        )
+      seen.add(entry.name)
+      total += entry.size
+      if (total > limits.totalBytes)
+        throw new SignatureError('CONTAINER_TOO_LARGE', 'the container unpacks to too much data')
+      if (entry.size > 1024 * 1024 && entry.size > entry.compressedSize * limits.ratio)
+        throw new SignatureError(
+          'CONTAINER_TOO_LARGE',
+          `${entry.name} is compressed suspiciously well (a zip bomb?)`,
+        )
+      assertSafePath(entry.name.endsWith('/') ? entry.name.slice(0, -1) : entry.name)
+    }
+    const first = entries[0]
+    if (first?.name !== 'mimetype' || first.method !== 0 || first.localOffset !== 0)
+      throw new SignatureError(
+        'CONTAINER_MIMETYPE',
+        'the first entry must be "mimetype", stored uncompressed',
+      )
+    for (const entry of entries)
+      if (!entry.name.endsWith('/')) files.set(entry.name, readZipEntry(buffer, entry))
   } catch (error) {
     if (error instanceof SignatureError) throw error
+    if (error instanceof ZipError && error.kind === 'too-large')
+      throw new SignatureError('CONTAINER_TOO_LARGE', error.message)
     throw new SignatureError(
       'CONTAINER_NOT_ZIP',
       `the zip cannot be read: ${(error as Error).message}`,
     )
   }
-  if (first?.name !== 'mimetype' || first.compression !== 0)
-    throw new SignatureError(
-      'CONTAINER_MIMETYPE',
-      'the first entry must be "mimetype", stored uncompressed',
-    )
-  if (Buffer.from(files.mimetype).toString('latin1') !== ASICE_MIMETYPE)
+  if ((files.get('mimetype') as Buffer).toString('latin1') !== ASICE_MIMETYPE)
     throw new SignatureError('CONTAINER_MIMETYPE', `mimetype must say ${ASICE_MIMETYPE}`)
-  const manifestBytes = files['META-INF/manifest.xml']
+  const manifestBytes = files.get('META-INF/manifest.xml')
   if (manifestBytes === undefined)
     throw new SignatureError('CONTAINER_MANIFEST', 'META-INF/manifest.xml is missing')
   const listed = readManifest(Buffer.from(manifestBytes).toString('utf8'))
   const documents: ContainerDocument[] = []
   const signatures: { name: string; xml: string; bytes: Buffer }[] = []
-  for (const [name, content] of Object.entries(files)) {
+  for (const [name, content] of files) {
     if (name === 'mimetype' || name.endsWith('/')) continue
     if (name.startsWith('META-INF/')) {
       if (/^META-INF\/[^/]*signatures[^/]*\.xml$/.test(name))
         signatures.push({
           name,
-          xml: Buffer.from(content).toString('utf8'),
-          bytes: Buffer.from(content),
+          xml: content.toString('utf8'),
+          bytes: content,
         })
       continue
     }
@@ -116,7 +118,7 @@ export function openContainer(
         'CONTAINER_MANIFEST',
         `${name} is in the container but not in the manifest`,
       )
-    documents.push({ name, mediaType, bytes: Buffer.from(content) })
+    documents.push({ name, mediaType, bytes: content })
   }
   for (const name of listed.keys()) {
     if (!documents.some((document) => document.name === name))

@@ -21,6 +21,7 @@ import {
   inspectOcspResponse,
   newNonce,
   ocspRequest,
+  oidDer,
 } from '../trust/index.ts'
 import {
   BDOC_POLICY,
@@ -35,7 +36,6 @@ import {
 } from './algorithms.ts'
 import { C14N, canonicalize } from './c14n.ts'
 import type { ContainerDocument } from './container.ts'
-import { oidDer } from './der-reader.ts'
 import { SignatureError } from './errors.ts'
 import { timestampRequest, tokenOfResponse } from './timestamp.ts'
 import { parseXml } from './xml.ts'

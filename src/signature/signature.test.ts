@@ -331,6 +331,19 @@ describe('broken signatures', () => {
     expect([both.indication, both.subIndication]).toEqual(['TOTAL-FAILED', 'HASH_FAILURE'])
   })
 
+  it('fails a truncated signature file without losing the others', async () => {
+    const two = await sign(jaan, 'LT', good)
+    const truncated = editSignature(two, 0, (xml) => xml.slice(0, Math.floor(xml.length / 2)))
+    const report = validator.validate(truncated)
+    expect(report.signaturesCount).toBe(2)
+    expect(report.signatures[0]).toMatchObject({
+      indication: 'TOTAL-FAILED',
+      subIndication: 'FORMAT_FAILURE',
+    })
+    expect(codes(report.signatures[0])).toEqual(['XML_MALFORMED'])
+    expect(report.signatures[1].indication).toBe('TOTAL-PASSED')
+  })
+
   it('refuses wrapping: a second element with the SignedProperties Id', () => {
     const wrapped = editSignature(good, 0, (xml) =>
       xml.replace(

@@ -9,9 +9,10 @@ import { createHash, randomBytes, verify, X509Certificate, type KeyObject } from
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema'
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms'
 import { MessageImprint, PKIStatus, TimeStampReq, TimeStampResp, TSTInfo } from '@peculiar/asn1-tsp'
-import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509'
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509'
+import { certificatePartsOf, childrenOf, oidText, readTlv } from '../trust/index.ts'
 import { DIGEST_OID_OF, DIGEST_OIDS } from './algorithms.ts'
-import { childrenOf, oidText, readTlv } from './der-reader.ts'
+import type { CertificateCache, ChainBuilder } from './certificates.ts'
 import type { TrustList } from './trust-list.ts'
 
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2'
@@ -83,6 +84,12 @@ export function verifyTimestamp(
   token: Uint8Array,
   stamped: Uint8Array,
   trust: TrustList,
+  // Certificate parsing and CA signature checks, remembered across calls by the validator.
+  helpers: Pick<ChainBuilder, 'issuedBy'> & Pick<CertificateCache, 'x509'> = {
+    issuedBy: (child, issuer) =>
+      issuer.ca && child.checkIssued(issuer) && child.verify(issuer.publicKey),
+    x509: (der) => new X509Certificate(der),
+  },
 ): VerifiedTimestamp {
   const { signedData, info, infoDer } = parseToken(token)
   const imprint = info.messageImprint
@@ -108,16 +115,13 @@ export function verifyTimestamp(
   if (!createHash(signerDigest).update(infoDer).digest().equals(Buffer.from(claimed.buffer)))
     throw new TimestampError('HASH_FAILURE', 'the token does not sign its TSTInfo')
 
-  const certificates = (signedData.certificates ?? [])
-    .filter((choice) => choice.certificate !== undefined)
-    .map((choice) => Buffer.from(AsnConvert.serialize(choice.certificate as Certificate)))
-  const tsa = signerCertificate(signerInfo.sid, certificates, trust)
+  const { certificates, signedAttributes } = walkToken(token)
+  const tsa = signerCertificate(signerInfo.sid, certificates, trust, helpers.x509)
   bindSigningCertificate(attributes, tsa.der)
 
   const signatureDigest = SIGNATURE_OIDS[signerInfo.signatureAlgorithm.algorithm]
   if (signatureDigest === undefined)
     throw new TimestampError('MALFORMED', 'the token uses an unsupported signature algorithm')
-  const signedAttributes = rawSignedAttributes(token)
   if (
     !verifyWith(
       signatureDigest ?? signerDigest,
@@ -127,7 +131,7 @@ export function verifyTimestamp(
     )
   )
     throw new TimestampError('SIG_CRYPTO_FAILURE', "the token's signature does not verify")
-  trustTsa(tsa.x509, trust, info.genTime)
+  trustTsa(tsa.x509, trust, info.genTime, helpers.issuedBy)
   return { genTime: info.genTime, tsa: tsa.x509, policy: info.policy }
 }
 
@@ -147,20 +151,29 @@ function parseToken(token: Uint8Array) {
   }
 }
 
-/** The SignerInfo's signedAttrs as signed: their original bytes re-tagged as a SET (RFC 5652 §5.4). */
-function rawSignedAttributes(token: Uint8Array): Buffer {
+/**
+ * Walked, not re-encoded: the certificates the token carries, as their own bytes, and the
+ * SignerInfo's signedAttrs as signed — their original bytes re-tagged as a SET (RFC 5652 §5.4).
+ */
+function walkToken(token: Uint8Array): { certificates: Buffer[]; signedAttributes: Buffer } {
   try {
-    const bytes = Buffer.from(token)
-    const contentInfo = readTlv(bytes, 0)
-    const explicit = childrenOf(bytes, contentInfo)[1]
+    const bytes = Buffer.from(token.buffer, token.byteOffset, token.byteLength)
+    const explicit = childrenOf(bytes, readTlv(bytes, 0))[1]
     const signedData = childrenOf(bytes, childrenOf(bytes, explicit)[0])
+    const certificateSet = signedData.find((part) => part.tag === 0xa0)
+    const certificates =
+      certificateSet === undefined
+        ? []
+        : childrenOf(bytes, certificateSet)
+            .filter((choice) => choice.tag === 0x30)
+            .map((choice) => Buffer.from(bytes.subarray(choice.start, choice.end)))
     const signerInfos = signedData[signedData.length - 1]
     const signerInfo = childrenOf(bytes, childrenOf(bytes, signerInfos)[0])
     const attributes = signerInfo.find((tlv) => tlv.tag === 0xa0)
     if (attributes === undefined) throw new Error('no signed attributes')
-    const copy = Buffer.from(bytes.subarray(attributes.start, attributes.end))
-    copy[0] = 0x31
-    return copy
+    const signedAttributes = Buffer.from(bytes.subarray(attributes.start, attributes.end))
+    signedAttributes[0] = 0x31
+    return { certificates, signedAttributes }
   } catch (error) {
     throw new TimestampError(
       'MALFORMED',
@@ -173,23 +186,29 @@ function signerCertificate(
   sid: SignedData['signerInfos'][number]['sid'],
   certificates: readonly Buffer[],
   trust: TrustList,
+  x509Of: (der: Buffer) => X509Certificate,
 ): { der: Buffer; x509: X509Certificate } {
   const candidates = [...certificates, ...trust.tsas.map((entry) => entry.der)]
+  const bySerial = sid.issuerAndSerialNumber
+  const serial = (bytes: Uint8Array) =>
+    Buffer.from(bytes)
+      .toString('hex')
+      .replace(/^(00)+(?=.)/, '')
+  const wantedSerial =
+    bySerial === undefined ? undefined : serial(new Uint8Array(bySerial.serialNumber))
+  const wantedIssuer =
+    bySerial === undefined ? undefined : Buffer.from(AsnConvert.serialize(bySerial.issuer))
   for (const der of candidates) {
-    const tbs = AsnConvert.parse(der, Certificate).tbsCertificate
-    const bySerial =
-      sid.issuerAndSerialNumber !== undefined &&
-      Buffer.from(sid.issuerAndSerialNumber.serialNumber).equals(Buffer.from(tbs.serialNumber)) &&
-      Buffer.from(AsnConvert.serialize(sid.issuerAndSerialNumber.issuer)).equals(
-        Buffer.from(AsnConvert.serialize(tbs.issuer)),
-      )
-    const byKey =
-      sid.subjectKeyIdentifier !== undefined &&
-      createHash('sha1')
-        .update(Buffer.from(tbs.subjectPublicKeyInfo.subjectPublicKey))
-        .digest()
-        .equals(Buffer.from(sid.subjectKeyIdentifier.buffer))
-    if (bySerial || byKey) return { der, x509: new X509Certificate(der) }
+    const parts = certificatePartsOf(der)
+    const matches =
+      wantedSerial !== undefined
+        ? serial(parts.serial) === wantedSerial && wantedIssuer?.equals(parts.issuer) === true
+        : sid.subjectKeyIdentifier !== undefined &&
+          createHash('sha1')
+            .update(parts.publicKey)
+            .digest()
+            .equals(Buffer.from(sid.subjectKeyIdentifier.buffer))
+    if (matches) return { der, x509: x509Of(der) }
   }
   throw new TimestampError('UNTRUSTED', "the TSA's certificate is neither in the token nor trusted")
 }
@@ -225,11 +244,14 @@ function bindSigningCertificate(
   }
 }
 
-function trustTsa(tsa: X509Certificate, trust: TrustList, at: Date): void {
+function trustTsa(
+  tsa: X509Certificate,
+  trust: TrustList,
+  at: Date,
+  issuedBy: ChainBuilder['issuedBy'],
+): void {
   const pinned = trust.tsas.some((entry) => entry.x509.fingerprint256 === tsa.fingerprint256)
-  const issued = trust.tsas.some(
-    (entry) => entry.x509.ca && tsa.checkIssued(entry.x509) && tsa.verify(entry.x509.publicKey),
-  )
+  const issued = !pinned && trust.tsas.some((entry) => issuedBy(tsa, entry.x509))
   if (!pinned && !issued) throw new TimestampError('UNTRUSTED', 'the TSA is not trusted')
   if (!pinned && !(tsa.keyUsage ?? []).includes(TIME_STAMPING))
     throw new TimestampError('UNTRUSTED', "the TSA's certificate is not for time-stamping")

@@ -15,8 +15,15 @@
  * missing revocation data (INDETERMINATE). Digests of a document are computed once per
  * algorithm however many signatures cover it.
  */
-import { createHash, X509Certificate } from 'node:crypto'
-import { checkOcspAnswer, inspectOcspResponse } from '../trust/index.ts'
+import type { X509Certificate } from 'node:crypto'
+import { createHash } from 'node:crypto'
+import {
+  checkOcspAnswer,
+  childrenOf,
+  inspectOcspResponse,
+  oidText,
+  readTlv,
+} from '../trust/index.ts'
 import {
   BDOC_POLICY,
   DIGEST_OIDS,
@@ -25,8 +32,12 @@ import {
   verifySignatureValue,
 } from './algorithms.ts'
 import { canonicalize } from './c14n.ts'
-import { createChainBuilder, factsOf, type CertificateFacts } from './certificates.ts'
-import { childrenOf, oidText, readTlv } from './der-reader.ts'
+import {
+  createCertificateCache,
+  createChainBuilder,
+  type CertificateCache,
+  type CertificateFacts,
+} from './certificates.ts'
 import { openContainer, type ContainerDocument, type ContainerLimits } from './container.ts'
 import { SignatureError } from './errors.ts'
 import type {
@@ -57,6 +68,7 @@ export function createSignatureValidator(options: {
   readonly limits?: ContainerLimits
 }): SignatureValidator {
   const chains = createChainBuilder()
+  const certificates = createCertificateCache()
   return {
     validate(bytes, request = {}) {
       const at = request.at ?? options.now()
@@ -99,6 +111,7 @@ export function createSignatureValidator(options: {
               trust,
               at,
               chains,
+              certificates,
             }),
           )
       }
@@ -125,6 +138,7 @@ interface Context {
   readonly trust: TrustList
   readonly at: Date
   readonly chains: ReturnType<typeof createChainBuilder>
+  readonly certificates: CertificateCache
 }
 
 /** Findings in the order found; the verdict is the first failure, else the first doubt. */
@@ -157,19 +171,19 @@ class Findings {
 
 function validateSignature(signature: ParsedSignature, context: Context): SignatureReport {
   const findings = new Findings()
-  const certificate = signingCertificateOf(signature, findings)
+  const certificate = signingCertificateOf(signature, context.certificates, findings)
   checkReferences(signature, context, findings)
   checkSignatureValue(signature, certificate, findings)
-  const facts = certificate === undefined ? undefined : factsOf(certificate.der)
+  const facts = certificate === undefined ? undefined : context.certificates.facts(certificate.der)
   if (facts !== undefined && !facts.nonRepudiation)
     findings.fail(
       'SIG_CONSTRAINTS_FAILURE',
       'SIGNING_CERTIFICATE_USAGE',
       'the signing certificate is not for non-repudiation (digital signatures)',
     )
-  const time = signatureTime(signature, context.trust, findings)
-  const pool = [...signature.keyInfoCertificates, ...signature.certificateValues].map(
-    (der) => new X509Certificate(der),
+  const time = signatureTime(signature, context, findings)
+  const pool = [...signature.keyInfoCertificates, ...signature.certificateValues].map((der) =>
+    context.certificates.x509(der),
   )
   const bestTime = time.timestamp ?? context.at
   let issuer: X509Certificate | undefined
@@ -229,6 +243,7 @@ interface Certified {
 /** The certificate SignedProperties names (its digest), looked up among those carried. */
 function signingCertificateOf(
   signature: ParsedSignature,
+  cache: CertificateCache,
   findings: Findings,
 ): Certified | undefined {
   const carried = [...signature.keyInfoCertificates, ...signature.certificateValues]
@@ -240,7 +255,7 @@ function signingCertificateOf(
       'SignedProperties names no signing certificate',
     )
     const first = signature.keyInfoCertificates[0]
-    return first === undefined ? undefined : { der: first, x509: new X509Certificate(first) }
+    return first === undefined ? undefined : { der: first, x509: cache.x509(first) }
   }
   const digest = DIGEST_URIS[reference.digestMethod]
   if (digest === undefined) {
@@ -254,7 +269,7 @@ function signingCertificateOf(
   const bound = carried.find((der) =>
     createHash(digest).update(der).digest().equals(reference.digestValue),
   )
-  if (bound !== undefined) return { der: bound, x509: new X509Certificate(bound) }
+  if (bound !== undefined) return { der: bound, x509: cache.x509(bound) }
   const first = signature.keyInfoCertificates[0]
   if (first === undefined) {
     findings.indeterminate(
@@ -269,7 +284,7 @@ function signingCertificateOf(
     'SIGNING_CERTIFICATE_MISMATCH',
     'the certificate in KeyInfo is not the one SignedProperties names (SigningCertificate digest)',
   )
-  return { der: first, x509: new X509Certificate(first) }
+  return { der: first, x509: cache.x509(first) }
 }
 
 function checkReferences(signature: ParsedSignature, context: Context, findings: Findings): void {
@@ -373,7 +388,7 @@ interface SignatureTime {
 
 function signatureTime(
   signature: ParsedSignature,
-  trust: TrustList,
+  context: Context,
   findings: Findings,
 ): SignatureTime {
   const timeMark = signature.timestamps.length === 0 && signature.policy === BDOC_POLICY
@@ -385,7 +400,10 @@ function signatureTime(
     'utf8',
   )
   try {
-    const verified = verifyTimestamp(stamp.token, stamped, trust)
+    const verified = verifyTimestamp(stamp.token, stamped, context.trust, {
+      x509: context.certificates.x509,
+      issuedBy: context.chains.issuedBy,
+    })
     return {
       timeMark,
       timestamp: verified.genTime,

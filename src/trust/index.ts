@@ -7,7 +7,17 @@ export {
   type CertificateProfile,
   type DistinguishedName,
 } from './x509.ts'
-export { derTagged, derSetOf } from './der.ts'
+export {
+  derTagged,
+  derSetOf,
+  oidDer,
+  oidText,
+  readTlv,
+  childrenOf,
+  certificatePartsOf,
+  type Tlv,
+  type CertificateParts,
+} from './der.ts'
 export { createOcspResponder, type CertificateStatus, type OcspResponder } from './ocsp.ts'
 export { createTimeStampAuthority, type TimeStampAuthority } from './tsa.ts'
 export {

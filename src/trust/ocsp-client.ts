@@ -17,7 +17,8 @@ import {
   id_pkix_ocsp_basic,
   id_pkix_ocsp_nonce,
 } from '@peculiar/asn1-ocsp'
-import { AlgorithmIdentifier, Certificate, Extension } from '@peculiar/asn1-x509'
+import { AlgorithmIdentifier, Extension } from '@peculiar/asn1-x509'
+import { certificatePartsOf, childrenOf, readTlv } from './der.ts'
 import { TrustError } from './errors.ts'
 import { OID, toArrayBuffer } from './x509.ts'
 
@@ -91,6 +92,7 @@ export function inspectOcspResponse(der: Uint8Array, responders: readonly Buffer
     throw new TrustError('TRUST_OCSP_INVALID', `OCSP answer rejected: ${why}`)
   }
   let basic: BasicOCSPResponse
+  let included: Buffer[]
   try {
     const response = AsnConvert.parse(der, OCSPResponse)
     if (response.responseStatus !== OCSPResponseStatus.successful)
@@ -100,26 +102,25 @@ export function inspectOcspResponse(der: Uint8Array, responders: readonly Buffer
       response.responseBytes?.response.buffer as ArrayBuffer,
       BasicOCSPResponse,
     )
+    included = includedCertificates(der)
   } catch (error) {
     if (error instanceof TrustError) throw error
     return fail('malformed')
   }
   const data = basic.tbsResponseData
-  const included = (basic.certs ?? []).map((cert) => Buffer.from(AsnConvert.serialize(cert)))
+  const byName =
+    data.responderID.byName === undefined
+      ? undefined
+      : Buffer.from(AsnConvert.serialize(data.responderID.byName))
   const matches = (candidate: Buffer) => {
-    const cert = AsnConvert.parse(candidate, Certificate).tbsCertificate
+    const cert = certificatePartsOf(candidate)
     if (data.responderID.byKey !== undefined) {
       return createHash('sha1')
-        .update(Buffer.from(cert.subjectPublicKeyInfo.subjectPublicKey))
+        .update(cert.publicKey)
         .digest()
         .equals(Buffer.from(data.responderID.byKey.buffer))
     }
-    return (
-      data.responderID.byName !== undefined &&
-      Buffer.from(AsnConvert.serialize(cert.subject)).equals(
-        Buffer.from(AsnConvert.serialize(data.responderID.byName)),
-      )
-    )
+    return byName !== undefined && cert.subject.equals(byName)
   }
   const responder =
     [...responders, ...included].find(matches) ?? fail('no known responder signed it')
@@ -226,20 +227,30 @@ export function checkOcspAnswer(inspected: InspectedOcsp, options: OcspCheck): O
 }
 
 function certIdOf(certificate: Buffer, issuer: Buffer): CertID {
-  const cert = AsnConvert.parse(certificate, Certificate).tbsCertificate
-  const ca = AsnConvert.parse(issuer, Certificate).tbsCertificate
+  const cert = certificatePartsOf(certificate)
+  const ca = certificatePartsOf(issuer)
   return new CertID({
     hashAlgorithm: new AlgorithmIdentifier({ algorithm: SHA1, parameters: null }),
-    issuerNameHash: new OctetString(
-      createHash('sha1')
-        .update(Buffer.from(AsnConvert.serialize(ca.subject)))
-        .digest(),
-    ),
-    issuerKeyHash: new OctetString(
-      createHash('sha1').update(Buffer.from(ca.subjectPublicKeyInfo.subjectPublicKey)).digest(),
-    ),
-    serialNumber: toArrayBuffer(Buffer.from(cert.serialNumber)),
+    issuerNameHash: new OctetString(createHash('sha1').update(ca.subject).digest()),
+    issuerKeyHash: new OctetString(createHash('sha1').update(ca.publicKey).digest()),
+    serialNumber: toArrayBuffer(cert.serial),
   })
+}
+
+/**
+ * The certificates a BasicOCSPResponse carries, as their own bytes (walked, not re-encoded):
+ * OCSPResponse { status, [0] { type, OCTET STRING BasicOCSPResponse { tbs, alg, sig, [0] certs } } }.
+ */
+function includedCertificates(der: Uint8Array): Buffer[] {
+  const bytes = Buffer.from(der.buffer, der.byteOffset, der.byteLength)
+  const responseBytes = childrenOf(bytes, readTlv(bytes, 0))[1]
+  const octets = childrenOf(bytes, childrenOf(bytes, responseBytes)[0])[1]
+  const basic = childrenOf(bytes, readTlv(bytes, octets.contentStart, octets.end))
+  const certs = basic.find((part) => part.tag === 0xa0)
+  if (certs === undefined) return []
+  return childrenOf(bytes, childrenOf(bytes, certs)[0]).map((cert) =>
+    Buffer.from(bytes.subarray(cert.start, cert.end)),
+  )
 }
 
 function sameCertId(a: CertID, b: CertID): boolean {

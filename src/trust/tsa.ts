@@ -32,7 +32,7 @@ import {
   TSTInfo,
 } from '@peculiar/asn1-tsp'
 import { AlgorithmIdentifier, Certificate } from '@peculiar/asn1-x509'
-import { derSetOf, derTagged } from './der.ts'
+import { derSetOf, derTagged, oidBody } from './der.ts'
 import { digestOf, type Signer } from './signer.ts'
 import { signatureAlgorithm, toArrayBuffer } from './x509.ts'
 
@@ -169,19 +169,4 @@ export function createTimeStampAuthority(options: {
       )
     },
   }
-}
-
-/** The content octets of an OBJECT IDENTIFIER. */
-function oidBody(oid: string): Buffer {
-  const [first, second, ...rest] = oid.split('.').map(Number)
-  const bytes: number[] = [first * 40 + second]
-  for (const arc of rest) {
-    const groups: number[] = []
-    for (let value = arc; ; value = Math.floor(value / 128)) {
-      groups.unshift(value % 128)
-      if (value < 128) break
-    }
-    groups.forEach((group, index) => bytes.push(index < groups.length - 1 ? group | 0x80 : group))
-  }
-  return Buffer.from(bytes)
 }
