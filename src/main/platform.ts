@@ -44,10 +44,12 @@ import {
 import {
   createSignatureValidator,
   createTrustList,
+  createValidationPool,
   loadTrustList,
   mergeTrustLists,
   type SignatureValidator,
   type SigningServices,
+  type ValidationPool,
   type TrustList,
 } from '../signature/index.ts'
 import { createTracker, type Tracker } from '../tracker/index.ts'
@@ -68,6 +70,8 @@ export interface Platform {
   readonly signatures: {
     readonly trust: TrustList
     readonly validator: SignatureValidator
+    /** The same validation in worker threads, for the HTTP service (off the event loop). */
+    readonly pool: ValidationPool
     readonly services: SigningServices
   }
   readonly sessions: SessionStore
@@ -144,6 +148,8 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
     })
     forgetStatus.push((serial) => webEid.forget(serial))
     const signatureTrust = stateTrustList(pki, config.signatureTrust)
+    const validationPool = createValidationPool({ trust: signatureTrust })
+    closers.push(() => void validationPool.close())
     const gate = createAccessGate({
       store,
       clock,
@@ -197,6 +203,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       signatures: {
         trust: signatureTrust,
         validator: createSignatureValidator({ trust: signatureTrust, now: () => clock.now() }),
+        pool: validationPool,
         services: {
           timestamp: (request) => pki.tsa.stamp(request),
           ocsp: (request) => pki.ocsp.respond(request),

@@ -28,6 +28,7 @@ export {
   type SignRequest,
 } from './sign.ts'
 export { createSignatureValidator, type SignatureValidator } from './validate.ts'
+export { createValidationPool, type ValidationPool } from './validation-pool.ts'
 export {
   createTrustList,
   loadTrustList,

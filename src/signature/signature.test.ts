@@ -22,6 +22,7 @@ import { exitCodeOf } from './report.ts'
 import { signContainer } from './sign.ts'
 import { createTrustList } from './trust-list.ts'
 import { createSignatureValidator, type SignatureValidator } from './validate.ts'
+import { createValidationPool } from './validation-pool.ts'
 
 const VECTORS = join(import.meta.dirname, '../../../shared/vectors/asice')
 const vector = (name: string) => readFileSync(join(VECTORS, name))
@@ -204,6 +205,24 @@ describe('signing and validating', () => {
     const swapped = editSignature(marked, 0, (xml) => xml.replace(ocspOf(marked), ocspOf(other)))
     const broken = only(validator.validate(swapped))
     expect(broken.indication).not.toBe('TOTAL-PASSED')
+  })
+
+  it('validates the same in worker threads as in process (the HTTP service uses them)', async () => {
+    const container = await sign(mari, 'LT')
+    const pool = createValidationPool({ trust: pki.trust, workers: 2 })
+    try {
+      const reports = await Promise.all([
+        pool.validate(container, now()),
+        pool.validate(Buffer.from('junk'), now()),
+        pool.validate(container, now()),
+      ])
+      expect(reports[0]).toEqual(validator.validate(container))
+      expect(reports[1].refused?.code).toBe('CONTAINER_NOT_ZIP')
+      expect(reports[2].validSignaturesCount).toBe(1)
+    } finally {
+      await pool.close()
+    }
+    await expect(pool.validate(container, now())).rejects.toThrow('closed')
   })
 
   it('refuses to sign with a suspended certificate, and keeps a signature made before', async () => {

@@ -3,8 +3,9 @@
  *
  * `POST /signatures/validate` — anyone may validate a container (as with Estonia's public
  * validation service): the container in (`application/vnd.etsi.asic-e+zip`, up to 64 MB, its
- * own limit), SiVa's validation conclusion out. A container refused as unsafe or malformed is
- * a 422 problem naming why. Uploads in flight are bounded, beyond which a 429 says to retry.
+ * own limit), SiVa's validation conclusion out, validated in worker threads so the node keeps
+ * answering. A container refused as unsafe or malformed is a 422 problem naming why. Uploads
+ * in flight are bounded, beyond which a 429 says to retry.
  *
  * `POST /signatures/prepare` and `/signatures/finalize` — remote signing for someone logged in
  * whose key stays with them (an ID card through Web eID, say): prepare returns the hash their
@@ -171,9 +172,11 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
         if (!Buffer.isBuffer(request.body))
           throw new EStateError('UNSUPPORTED_MEDIA_TYPE', `send the container as ${ASICE}`)
         const { at } = request.query as { at?: string }
-        const report = platform().signatures.validator.validate(request.body, {
-          ...(at === undefined ? {} : { at: new Date(at) }),
-        })
+        const { signatures, clock } = platform()
+        const report = await signatures.pool.validate(
+          request.body,
+          at === undefined ? clock.now() : new Date(at),
+        )
         if (report.refused !== undefined)
           return sendProblem(
             reply,
