@@ -6,10 +6,10 @@
  * bounded sizes — a zip bomb is refused from the sizes its directory declares, before anything
  * is inflated.
  */
-import { Zip, ZipDeflate, ZipPassThrough } from 'fflate'
 import { SignatureError } from './errors.ts'
 import { parseXml } from './xml.ts'
 import { readZipDirectory, readZipEntry, ZipError } from './zip-reader.ts'
+import { writeZip } from './zip-writer.ts'
 
 export const ASICE_MIMETYPE = 'application/vnd.etsi.asic-e+zip'
 const MANIFEST_NS = 'urn:oasis:names:tc:opendocument:xmlns:manifest:1.0'
@@ -194,23 +194,12 @@ export function writeContainer(
       )
       .join('') +
     `</manifest:manifest>`
-  // Written entry by entry (not from an object: a document named "1" would sort before mimetype).
-  const chunks: Uint8Array[] = []
-  const zip = new Zip((error, chunk) => {
-    if (error !== null) throw error
-    chunks.push(chunk)
-  })
-  const add = (name: string, bytes: Uint8Array, stored: boolean) => {
-    const entry = stored ? new ZipPassThrough(name) : new ZipDeflate(name, { level: 6 })
-    zip.add(entry)
-    entry.push(bytes, true)
-  }
-  add('mimetype', Buffer.from(ASICE_MIMETYPE), true)
-  add('META-INF/manifest.xml', Buffer.from(manifest), false)
-  for (const document of documents) add(document.name, document.bytes, false)
-  for (const signature of signatures) add(signature.name, signature.bytes, false)
-  zip.end()
-  return Buffer.concat(chunks)
+  return writeZip([
+    { name: 'mimetype', bytes: Buffer.from(ASICE_MIMETYPE), stored: true },
+    { name: 'META-INF/manifest.xml', bytes: Buffer.from(manifest) },
+    ...documents.map((document) => ({ name: document.name, bytes: document.bytes })),
+    ...signatures.map((signature) => ({ name: signature.name, bytes: signature.bytes })),
+  ])
 }
 
 /** The next free `META-INF/signaturesN.xml` name. */
