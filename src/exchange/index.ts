@@ -5,3 +5,40 @@ export {
   MemberAuthError,
   type MemberAuthErrorCode,
 } from './member-credentials.ts'
+export {
+  ExchangeError,
+  EXCHANGE_ERROR_STATUS,
+  errorTypeFor,
+  type ExchangeErrorType,
+} from './errors.ts'
+export { isAllowed, pathMatches, validPathPattern, type AccessRight } from './access-rights.ts'
+export {
+  signGlobalConfiguration,
+  verifyGlobalConfiguration,
+  certificatePin,
+  type GlobalConfiguration,
+  type SignedGlobalConfiguration,
+} from './global-conf.ts'
+export {
+  createGateway,
+  passedHeaders,
+  SIGNATURE_HEADER,
+  type Gateway,
+  type GatewayPorts,
+  type HttpRequest,
+  type HttpResponse,
+  type BackendRequest,
+  type MessageRecord,
+  type ServiceRecord,
+} from './gateway.ts'
+export {
+  parseRequestPath,
+  parseClientHeader,
+  formatServiceId,
+  validIdentifier,
+  PROTOCOL_VERSION,
+  type ServiceId,
+} from './request-path.ts'
+export { EXCHANGE_AGENCY, commitmentOf } from './message-log.ts'
+export { openExchangeNode, type ExchangeNode } from './exchange-node.ts'
+export { IN_PROCESS } from './exchange-store.ts'

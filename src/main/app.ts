@@ -24,6 +24,7 @@ import { registerLedger } from './routes/ledger.ts'
 import { registerTracker } from './routes/tracker.ts'
 import { registerTrust } from './routes/trust.ts'
 import { registerSignatures } from './routes/signatures.ts'
+import { registerExchange } from './routes/exchange.ts'
 import { registerAuth } from './routes/auth.ts'
 import { registerEid } from './routes/eid.ts'
 import { registerOidc } from './routes/oidc.ts'
@@ -162,6 +163,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerTracker(server, requirePlatform)
   registerTrust(server, requirePlatform)
   registerSignatures(server, requirePlatform)
+  registerExchange(server, requirePlatform)
   registerAuth(server, config, requirePlatform)
   registerEid(server, requirePlatform)
   registerOidc(server, requirePlatform)

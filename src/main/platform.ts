@@ -2,6 +2,7 @@
  * Everything behind the HTTP edge, wired once: the store (migrated, with a country seeded on
  * first start), envelope encryption, the access gate, the registries and the ledger outbox drain.
  */
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openEnvelope, type Envelope } from '../crypto/index.ts'
@@ -53,6 +54,7 @@ import {
   type TrustList,
 } from '../signature/index.ts'
 import { createTracker, type Tracker } from '../tracker/index.ts'
+import { EXCHANGE_AGENCY, openExchangeNode, type ExchangeNode } from '../exchange/index.ts'
 import { openPkcs11Token, openPki, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
 import type { Config } from './config.ts'
@@ -82,6 +84,10 @@ export interface Platform {
   /** The in-process witness, when this node runs one. */
   readonly witness: Witness | undefined
   readonly instance: string
+  /** Proves an in-process call comes from this node's provider gateway (never leaves it). */
+  readonly gatewayToken: Buffer
+  /** The exchange: the central registry and this node's in-process gateway runtime. */
+  readonly exchange: ExchangeNode
   close(): Promise<void>
 }
 
@@ -104,7 +110,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
     const envelope = await openEnvelope(
       config.masterKeys,
       createDataKeyStore(store.db, clock.now),
-      [TRUST_AGENCY],
+      [TRUST_AGENCY, EXCHANGE_AGENCY],
     )
     const country = await store.db
       .selectFrom('country')
@@ -147,6 +153,15 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       now: () => clock.now(),
     })
     forgetStatus.push((serial) => webEid.forget(serial))
+    const exchange = await openExchangeNode({
+      db: store.db,
+      envelope,
+      pki,
+      clock,
+      instance: country.instance,
+      publicUrl: config.publicUrl,
+    })
+    closers.push(() => exchange.close())
     const signatureTrust = stateTrustList(pki, config.signatureTrust)
     const validationPool = createValidationPool({ trust: signatureTrust })
     closers.push(() => void validationPool.close())
@@ -226,6 +241,8 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
         country: country.instance,
       }),
       instance: country.instance,
+      gatewayToken: randomBytes(32),
+      exchange,
       async close() {
         try {
           await ledger.stop()

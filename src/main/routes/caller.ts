@@ -4,6 +4,7 @@
  * acting person from `X-Road-UserId` and the purpose from `X-Road-Issue`.
  */
 import type { FastifyRequest } from 'fastify'
+import { equalSecrets } from '../../crypto/index.ts'
 import { verifyMemberCredential } from '../../exchange/index.ts'
 import { personalCodeOf, type Caller } from '../../registries/index.ts'
 import { EStateError, formatClientId, memberOf, parseClientId } from '../../shared/index.ts'
@@ -16,13 +17,15 @@ const CLIENT_HEADERS = [
 ] as const
 
 export async function callerOf(request: FastifyRequest, platform: Platform): Promise<Caller> {
-  const memberId = await verifyMemberCredential(
-    platform.store.db,
-    bearerToken(request.headers.authorization),
-  )
   const header = CLIENT_HEADERS.map((name) => request.headers[name]).find(
     (value) => value !== undefined,
   )
+  // A call the provider gateway forwards in process (client verified by its signature and
+  // access rights): it proves itself with this process's gateway token, never sent anywhere.
+  const viaGateway = fromGateway(request, platform)
+  const memberId = viaGateway
+    ? memberOf(parseClientId(header, 'X-Road-Client'))
+    : await verifyMemberCredential(platform.store.db, bearerToken(request.headers.authorization))
   if (header === undefined || Array.isArray(header)) {
     throw new EStateError(
       'CLIENT_REQUIRED',
@@ -137,7 +140,7 @@ function callerFor(
   }
 }
 
-function bearerToken(authorization: string | undefined): string {
+export function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined) return ''
   return authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : authorization.trim()
 }
@@ -163,3 +166,13 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
 function listOf(commaSeparated: string): string[] {
   return commaSeparated.split(',').filter((item) => item !== '')
 }
+
+/** Whether the request carries this process's gateway token (an in-process provider call). */
+export function fromGateway(request: FastifyRequest, platform: Platform): boolean {
+  const presented = request.headers[GATEWAY_TOKEN_HEADER]
+  if (typeof presented !== 'string') return false
+  const bytes = Buffer.from(presented, 'base64url')
+  return bytes.length === platform.gatewayToken.length && equalSecrets(bytes, platform.gatewayToken)
+}
+
+export const GATEWAY_TOKEN_HEADER = 'x-estate-gateway-token'

@@ -12,6 +12,7 @@ import { trustMigration } from './0012-trust.ts'
 import { identityMigration } from './0014-identity.ts'
 import { oidcMigration } from './0016-oidc.ts'
 import { passkeysMigration } from './0018-passkeys.ts'
+import { exchangeMigration } from './0020-exchange.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -42,5 +43,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0017-oidc-privileges': postgresRolesMigration(engine),
     '0018-passkeys': passkeysMigration(engine),
     '0019-passkey-privileges': postgresRolesMigration(engine),
+    '0020-exchange': exchangeMigration(engine),
+    '0021-exchange-privileges': postgresRolesMigration(engine),
   }
 }

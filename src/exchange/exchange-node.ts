@@ -1,0 +1,110 @@
+/**
+ * The exchange as one node runs it: the central registry (it publishes the signed global
+ * configuration) and the in-process gateway that hosts every local member. The gateway uses
+ * the configuration it verified, like any other gateway would — the anchor is the central
+ * signing certificate — and refreshes it periodically and after every registry change.
+ */
+import type { Kysely } from 'kysely'
+import type { Envelope } from '../crypto/index.ts'
+import type { Clock } from '../shared/index.ts'
+import type { Schema } from '../storage/index.ts'
+import type { StatePki } from '../trust/index.ts'
+import type { AccessRight } from './access-rights.ts'
+import { ExchangeError } from './errors.ts'
+import {
+  accessRightsOf,
+  bootstrapExchange,
+  CENTRAL_KEY,
+  loadMemberKeys,
+  publishGlobalConfiguration,
+  serviceRecord,
+  type MemberKey,
+} from './exchange-store.ts'
+import type { MessageRecord, ServiceRecord } from './gateway.ts'
+import {
+  verifyGlobalConfiguration,
+  type GlobalConfiguration,
+  type SignedGlobalConfiguration,
+} from './global-conf.ts'
+import { createMessageLog } from './message-log.ts'
+
+const REFRESH_MS = 10 * 60 * 1000
+
+export interface ExchangeNode {
+  readonly gatewayId: string
+  /** The verified configuration in force. */
+  configuration(): GlobalConfiguration
+  /** The newest signed configuration, as published to other gateways. */
+  signedConfiguration(): SignedGlobalConfiguration
+  /** The central signing certificate: the anchor a gateway is installed with. */
+  readonly anchor: Buffer
+  /** Re-publishes (when anything changed) and reloads the configuration. */
+  refresh(): Promise<void>
+  signerOf(member: string): Promise<MemberKey>
+  service(serviceId: string): Promise<ServiceRecord | undefined>
+  rights(serviceId: string): Promise<readonly AccessRight[]>
+  log(record: MessageRecord): Promise<void>
+  close(): void
+}
+
+export async function openExchangeNode(options: {
+  readonly db: Kysely<Schema>
+  readonly envelope: Envelope
+  readonly pki: StatePki
+  readonly clock: Clock
+  readonly instance: string
+  readonly publicUrl: string
+}): Promise<ExchangeNode> {
+  const gatewayId = `${options.instance}/GATEWAY/node-1`
+  const base = {
+    db: options.db,
+    clock: options.clock,
+    instance: options.instance,
+    sources: [`${options.publicUrl}/exchange/globalconf`],
+  }
+  await bootstrapExchange({ ...base, envelope: options.envelope, pki: options.pki, gatewayId })
+  const keys = await loadMemberKeys(options.db, options.envelope)
+  const central = keys.get(CENTRAL_KEY)
+  if (central === undefined) throw new TypeError('the central signing key is missing')
+  let signed = await publishGlobalConfiguration(base, central)
+  let configuration = verifyGlobalConfiguration(signed, {
+    anchors: [central.certificate],
+    instance: options.instance,
+    now: options.clock.now(),
+  })
+  const refresh = async () => {
+    signed = await publishGlobalConfiguration(base, central)
+    configuration = verifyGlobalConfiguration(signed, {
+      anchors: [central.certificate],
+      instance: options.instance,
+      now: options.clock.now(),
+      held: configuration.version,
+    })
+  }
+  const timer = setInterval(() => void refresh().catch(() => undefined), REFRESH_MS)
+  timer.unref()
+  return {
+    gatewayId,
+    anchor: central.certificate,
+    configuration() {
+      if (Date.parse(configuration.expiresAt) <= options.clock.now().getTime())
+        throw new ExchangeError(
+          'OutdatedGlobalConf',
+          `the global configuration expired at ${configuration.expiresAt}`,
+        )
+      return configuration
+    },
+    signedConfiguration: () => signed,
+    refresh,
+    async signerOf(member) {
+      const key = keys.get(member)
+      if (key === undefined)
+        throw new ExchangeError('InternalError', `this gateway holds no signing key of ${member}`)
+      return key
+    },
+    service: (serviceId) => serviceRecord(options.db, serviceId),
+    rights: (serviceId) => accessRightsOf(options.db, serviceId),
+    log: createMessageLog(options),
+    close: () => clearInterval(timer),
+  }
+}

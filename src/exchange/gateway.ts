@@ -1,0 +1,615 @@
+/**
+ * A gateway: X-Road's security server for e-state. It has two halves, and every call between
+ * agencies passes through both — the consumer's and the provider's — whether the two live in
+ * one process (an in-process transport that still signs, checks and logs) or on two machines
+ * (mutual TLS):
+ *
+ * consume  (the client information system calls its own gateway)
+ *   parse the service path and the X-Road headers → the client must be a subsystem of a member
+ *   this gateway hosts, and the caller that member → find the provider's gateway in the global
+ *   configuration → sign the request with the client member's key → send → check the response:
+ *   signed by the provider member, bound to this request's hash → log → answer with the X-Road
+ *   response headers.
+ *
+ * provide  (another gateway forwards a signed request)
+ *   the sending gateway must be the one the configuration names for the client's member → the
+ *   client member's signature → the service exists here → access rights (deny by default) →
+ *   the backend (its own 4xx/5xx passed through untouched; a failure to answer is
+ *   ServiceFailed) → sign the response over the request hash → log.
+ *
+ * Errors raised by a gateway carry `X-Road-Error` and a `{type, message, detail}` body; a
+ * provider's own answer never does.
+ */
+import { randomUUID, X509Certificate } from 'node:crypto'
+import type { Signer } from '../trust/index.ts'
+import { isAllowed, type AccessRight } from './access-rights.ts'
+import { ExchangeError, EXCHANGE_ERROR_STATUS, errorTypeFor } from './errors.ts'
+import { certificatePin, type GlobalConfiguration } from './global-conf.ts'
+import {
+  bodyDigest,
+  requestBytes,
+  requestHash,
+  responseBytes,
+  signMessage,
+  verifyMessage,
+  type MessageSignature,
+  type RequestParts,
+} from './message.ts'
+import {
+  formatServiceId,
+  parseClientHeader,
+  parseRequestPath,
+  providerMemberOf,
+} from './request-path.ts'
+
+/** An HTTP message as the gateway sees it: lower-case header names, the whole body. */
+export interface HttpMessage {
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Buffer
+}
+
+export interface HttpRequest extends HttpMessage {
+  readonly method: string
+  /** Path and query as received. */
+  readonly url: string
+}
+
+export interface HttpResponse extends HttpMessage {
+  readonly status: number
+}
+
+export interface ServiceRecord {
+  readonly serviceId: string
+  readonly backend: string
+  readonly timeoutMs: number
+  readonly bodyLogging: 'body' | 'metadata' | 'off'
+}
+
+/** What the gateway needs from the rest of the node. */
+export interface GatewayPorts {
+  /** The configuration in force (throws OutdatedGlobalConf when it has expired). */
+  configuration(): GlobalConfiguration
+  /** This gateway's id in the configuration. */
+  readonly gatewayId: string
+  /** The signing key of a member this gateway hosts. */
+  signerOf(member: string): Promise<{ signer: Pick<Signer, 'sign'>; certificate: Buffer }>
+  service(serviceId: string): Promise<ServiceRecord | undefined>
+  rights(serviceId: string): Promise<readonly AccessRight[]>
+  /** Calls a service's backend. Throws ExchangeError('ServiceFailed' | 'Timeout') if it cannot. */
+  callBackend(service: ServiceRecord, request: BackendRequest): Promise<HttpResponse>
+  /** Sends a signed request to another gateway (or this one, in process). */
+  send(
+    gateway: GlobalConfiguration['gateways'][number],
+    request: HttpRequest,
+  ): Promise<HttpResponse>
+  log(record: MessageRecord): Promise<void>
+  now(): Date
+}
+
+export interface BackendRequest extends HttpRequest {
+  readonly client: string
+  readonly messageId: string
+  readonly userId?: string
+  readonly issue?: string
+  readonly representedParty?: string
+}
+
+export interface MessageRecord {
+  readonly side: 'consumer' | 'provider'
+  readonly messageId: string
+  readonly client: string
+  readonly service: string
+  readonly method: string
+  readonly path: string
+  readonly userId?: string
+  readonly requestHash?: string
+  readonly requestSignature?: MessageSignature
+  readonly responseSignature?: MessageSignature
+  readonly status: number
+  readonly errorType?: string
+  readonly requestBody: Buffer
+  readonly responseBody: Buffer
+  readonly bodyLogging: 'body' | 'metadata' | 'off'
+  readonly startedAt: Date
+  readonly durationMs: number
+}
+
+export const SIGNATURE_HEADER = 'x-estate-signature'
+const CLIENT_HEADERS = ['x-road-client', 'x-govstack-client', 'information-mediator-client']
+/** Never passed on: hop-by-hop (RFC 9110 §7.6.1), framing, and what is the gateway's own. */
+const NOT_PASSED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'expect',
+  'http2-settings',
+  'date',
+  SIGNATURE_HEADER,
+  ...CLIENT_HEADERS,
+])
+const X_ROAD_ID = /^[\x21-\x7e]{1,200}$/
+
+export interface Gateway {
+  /** A client information system's call, authenticated as `callerMember`. */
+  consume(request: HttpRequest, callerMember: string): Promise<HttpResponse>
+  /** A signed request from the gateway whose TLS certificate has `peerPin` (in process: none). */
+  provide(request: HttpRequest, peerPin: string | undefined): Promise<HttpResponse>
+}
+
+export function createGateway(ports: GatewayPorts): Gateway {
+  return {
+    async consume(request, callerMember) {
+      const startedAt = ports.now()
+      const id = messageIdOf(request.headers)
+      let context: { client: string; service: string; path: string } = {
+        client: '',
+        service: '',
+        path: '',
+      }
+      try {
+        const parsed = parseRequestPath(request.url)
+        const client = clientOf(request.headers)
+        context = { client, service: formatServiceId(parsed.service), path: parsed.path }
+        const configuration = ports.configuration()
+        const member = client.split('/').slice(0, 3).join('/')
+        if (member !== callerMember)
+          throw new ExchangeError(
+            'ClientNotAuthenticated',
+            `the caller is authenticated as ${callerMember}, not as ${member}`,
+          )
+        const hosting = configuration.gateways.find((gateway) => gateway.id === ports.gatewayId)
+        if (hosting === undefined || !hosting.serves.includes(member))
+          throw new ExchangeError('UnknownMember', `${member} is not a client of this gateway`)
+        if (!configuration.subsystems.some((subsystem) => subsystem.id === client))
+          throw new ExchangeError('UnknownMember', `${client} is not a registered subsystem`)
+        const providerMember = providerMemberOf(parsed.service)
+        if (!configuration.members.some((entry) => entry.id === providerMember))
+          throw new ExchangeError('UnknownMember', `no member ${providerMember}`)
+        const provider = configuration.gateways.find((gateway) =>
+          gateway.serves.includes(providerMember),
+        )
+        if (provider === undefined)
+          throw new ExchangeError('UnknownService', `no gateway provides ${providerMember}`)
+
+        const passed = passedHeaders(request.headers)
+        const parts: RequestParts = {
+          id,
+          client,
+          service: context.service,
+          method: request.method,
+          path: parsed.path,
+          query: parsed.query,
+          ...xRoadHeaders(request.headers),
+          headers: passed,
+          bodyDigest: bodyDigest(request.body),
+        }
+        const signedAt = ports.now().toISOString()
+        const key = await ports.signerOf(member)
+        const bytes = requestBytes(parts, signedAt)
+        const signature = await signMessage(
+          bytes,
+          key.signer,
+          certificatePin(key.certificate),
+          signedAt,
+        )
+        const hash = requestHash(bytes, signature)
+        const forwarded = await ports.send(provider, {
+          method: request.method,
+          url: `/r1/${context.service.split('/').map(encodeURIComponent).join('/')}${parsed.encodedPath}${parsed.query === '' ? '' : `?${parsed.query}`}`,
+          headers: {
+            ...passed,
+            'x-road-client': client,
+            'x-road-id': id,
+            ...optionalHeaders(parts),
+            [SIGNATURE_HEADER]: JSON.stringify(signature),
+          },
+          body: request.body,
+        })
+        const responseSignature = checkResponse(forwarded, configuration, providerMember, hash, id)
+        await ports.log({
+          side: 'consumer',
+          messageId: id,
+          client,
+          service: context.service,
+          method: request.method,
+          path: parsed.path,
+          ...(parts.userId === undefined ? {} : { userId: parts.userId }),
+          requestHash: hash,
+          requestSignature: signature,
+          ...(responseSignature === undefined ? {} : { responseSignature }),
+          status: forwarded.status,
+          ...(forwarded.headers['x-road-error'] === undefined
+            ? {}
+            : { errorType: forwarded.headers['x-road-error'] }),
+          requestBody: request.body,
+          responseBody: forwarded.body,
+          bodyLogging: 'body',
+          startedAt,
+          durationMs: ports.now().getTime() - startedAt.getTime(),
+        })
+        return {
+          status: forwarded.status,
+          headers: {
+            ...signedHeaders(forwarded.headers),
+            'x-road-client': client,
+            'x-road-service': context.service,
+            'x-road-id': id,
+            'x-road-request-id': id,
+            'x-road-request-hash': hash,
+          },
+          body: forwarded.body,
+        }
+      } catch (error) {
+        const failure = asExchangeError(error)
+        const side = clientFault(failure) ? 'client' : 'consumer'
+        const response = errorResponse(failure, side, id, context)
+        await ports
+          .log({
+            side: 'consumer',
+            messageId: id,
+            client: context.client,
+            service: context.service,
+            method: request.method,
+            path: context.path,
+            status: response.status,
+            errorType: errorTypeFor(failure, side),
+            requestBody: request.body,
+            responseBody: Buffer.alloc(0),
+            bodyLogging: 'metadata',
+            startedAt,
+            durationMs: ports.now().getTime() - startedAt.getTime(),
+          })
+          .catch(() => undefined)
+        return response
+      }
+    },
+
+    async provide(request, peerPin) {
+      const startedAt = ports.now()
+      const id = messageIdOf(request.headers)
+      let context = { client: '', service: '', path: '' }
+      let hash: string | undefined
+      let requestSignature: MessageSignature | undefined
+      try {
+        const configuration = ports.configuration()
+        const parsed = parseRequestPath(request.url)
+        const client = clientOf(request.headers)
+        context = { client, service: formatServiceId(parsed.service), path: parsed.path }
+        const clientMember = client.split('/').slice(0, 3).join('/')
+        if (peerPin !== undefined) {
+          const sender = configuration.gateways.find(
+            (gateway) => gateway.tlsCertificateSha256 === peerPin,
+          )
+          if (sender === undefined || !sender.serves.includes(clientMember))
+            throw new ExchangeError(
+              'SslAuthenticationFailed',
+              "the sending gateway is not the one registered for the client's member",
+            )
+        }
+        requestSignature = signatureOf(request.headers)
+        const certificate = memberCertificate(configuration, clientMember, requestSignature)
+        const parts: RequestParts = {
+          id,
+          client,
+          service: context.service,
+          method: request.method,
+          path: parsed.path,
+          query: parsed.query,
+          ...xRoadHeaders(request.headers),
+          headers: passedHeaders(request.headers),
+          bodyDigest: bodyDigest(request.body),
+        }
+        const bytes = requestBytes(parts, requestSignature.signedAt)
+        verifyMessage(bytes, requestSignature, certificate, 'InvalidSignatureValue')
+        hash = requestHash(bytes, requestSignature)
+
+        const providerMember = providerMemberOf(parsed.service)
+        const hosting = configuration.gateways.find((gateway) => gateway.id === ports.gatewayId)
+        if (hosting === undefined || !hosting.serves.includes(providerMember))
+          throw new ExchangeError('UnknownMember', `${providerMember} is not served here`)
+        const service = await ports.service(context.service)
+        if (service === undefined)
+          throw new ExchangeError('UnknownService', `no service ${context.service}`)
+        const groups = configuration.groups
+          .filter((group) => group.members.includes(client))
+          .map((group) => group.code)
+        if (
+          !isAllowed(await ports.rights(context.service), {
+            service: context.service,
+            client,
+            groups,
+            method: request.method,
+            path: parsed.path,
+          })
+        )
+          throw new ExchangeError(
+            'AccessDenied',
+            `${client} may not call ${request.method} ${parsed.path} of ${context.service}`,
+          )
+        const answer = await ports.callBackend(service, {
+          method: request.method,
+          url: `${parsed.encodedPath}${parsed.query === '' ? '' : `?${parsed.query}`}`,
+          headers: parts.headers,
+          body: request.body,
+          client,
+          messageId: id,
+          ...(parts.userId === undefined ? {} : { userId: parts.userId }),
+          ...(parts.issue === undefined ? {} : { issue: parts.issue }),
+          ...(parts.representedParty === undefined
+            ? {}
+            : { representedParty: parts.representedParty }),
+        })
+        const response = await signResponse(
+          { status: answer.status, headers: passedHeaders(answer.headers), body: answer.body },
+          providerMember,
+          id,
+          hash,
+        )
+        await ports.log({
+          side: 'provider',
+          messageId: id,
+          client,
+          service: context.service,
+          method: request.method,
+          path: parsed.path,
+          ...(parts.userId === undefined ? {} : { userId: parts.userId }),
+          requestHash: hash,
+          requestSignature,
+          responseSignature: signatureOf(response.headers),
+          status: answer.status,
+          requestBody: request.body,
+          responseBody: answer.body,
+          bodyLogging: service.bodyLogging,
+          startedAt,
+          durationMs: ports.now().getTime() - startedAt.getTime(),
+        })
+        return response
+      } catch (error) {
+        const failure = asExchangeError(error)
+        const side = clientFault(failure) ? 'client' : 'provider'
+        const unsigned = errorResponse(failure, side, id, context)
+        await ports
+          .log({
+            side: 'provider',
+            messageId: id,
+            client: context.client,
+            service: context.service,
+            method: request.method,
+            path: context.path,
+            ...(hash === undefined ? {} : { requestHash: hash }),
+            ...(requestSignature === undefined ? {} : { requestSignature }),
+            status: unsigned.status,
+            errorType: errorTypeFor(failure, side),
+            requestBody: request.body,
+            responseBody: Buffer.alloc(0),
+            bodyLogging: 'metadata',
+            startedAt,
+            durationMs: ports.now().getTime() - startedAt.getTime(),
+          })
+          .catch(() => undefined)
+        // Refusals of a verified request are signed too, so the consumer can trust them.
+        const member = context.service.split('/').slice(0, 3).join('/')
+        if (hash === undefined) return unsigned
+        try {
+          return await signResponse(unsigned, member, id, hash)
+        } catch {
+          return unsigned
+        }
+      }
+    },
+  }
+
+  async function signResponse(
+    response: HttpResponse,
+    member: string,
+    id: string,
+    hash: string,
+  ): Promise<HttpResponse> {
+    const key = await ports.signerOf(member)
+    const signedAt = ports.now().toISOString()
+    const bytes = responseBytes(
+      {
+        id,
+        requestHash: hash,
+        status: response.status,
+        headers: signedHeaders(response.headers),
+        bodyDigest: bodyDigest(response.body),
+      },
+      signedAt,
+    )
+    const signature = await signMessage(
+      bytes,
+      key.signer,
+      certificatePin(key.certificate),
+      signedAt,
+    )
+    return {
+      status: response.status,
+      headers: {
+        ...response.headers,
+        'x-road-request-hash': hash,
+        [SIGNATURE_HEADER]: JSON.stringify(signature),
+      },
+      body: response.body,
+    }
+  }
+}
+
+/** The provider's signature over this very request's hash; returns it, or throws. */
+function checkResponse(
+  response: HttpResponse,
+  configuration: GlobalConfiguration,
+  providerMember: string,
+  hash: string,
+  id: string,
+): MessageSignature | undefined {
+  const header = response.headers[SIGNATURE_HEADER]
+  // An unsigned answer is only acceptable as the provider gateway's refusal of an unverified
+  // request (it had nothing to bind the answer to): passed on as that gateway's error.
+  if (header === undefined) {
+    if (response.headers['x-road-error'] !== undefined) return undefined
+    throw new ExchangeError('MissingSignature', 'the provider gateway answered without a signature')
+  }
+  const signature = signatureOf(response.headers)
+  if (response.headers['x-road-request-hash'] !== hash)
+    throw new ExchangeError('InconsistentResponse', 'the response answers another request')
+  const certificate = memberCertificate(configuration, providerMember, signature)
+  verifyMessage(
+    responseBytes(
+      {
+        id,
+        requestHash: hash,
+        status: response.status,
+        headers: signedHeaders(response.headers),
+        bodyDigest: bodyDigest(response.body),
+      },
+      signature.signedAt,
+    ),
+    signature,
+    certificate,
+    'InvalidSignatureValue',
+  )
+  return signature
+}
+
+function memberCertificate(
+  configuration: GlobalConfiguration,
+  member: string,
+  signature: MessageSignature,
+): X509Certificate {
+  const entry = configuration.members.find((candidate) => candidate.id === member)
+  const der = entry?.signingCertificates
+    .map((text) => Buffer.from(text, 'base64'))
+    .find((candidate) => certificatePin(candidate) === signature.certificate)
+  if (der === undefined)
+    throw new ExchangeError(
+      'InvalidSignatureValue',
+      `the message is not signed with a key of ${member} in the global configuration`,
+    )
+  return new X509Certificate(der)
+}
+
+function signatureOf(headers: Readonly<Record<string, string>>): MessageSignature {
+  const header = headers[SIGNATURE_HEADER]
+  if (header === undefined) throw new ExchangeError('MissingSignature', 'the message is not signed')
+  try {
+    const parsed = JSON.parse(header) as MessageSignature
+    if (
+      typeof parsed.value === 'string' &&
+      typeof parsed.signedAt === 'string' &&
+      typeof parsed.certificate === 'string'
+    )
+      return parsed
+  } catch {
+    // fall through
+  }
+  throw new ExchangeError('InvalidSignatureValue', 'the signature header is malformed')
+}
+
+function clientOf(headers: Readonly<Record<string, string>>): string {
+  const value = CLIENT_HEADERS.map((name) => headers[name]).find((found) => found !== undefined)
+  if (value === undefined)
+    throw new ExchangeError('MissingHeader', 'name the client subsystem in X-Road-Client')
+  return parseClientHeader(value)
+}
+
+function messageIdOf(headers: Readonly<Record<string, string>>): string {
+  const given = headers['x-road-id']
+  return given !== undefined && X_ROAD_ID.test(given) ? given : randomUUID()
+}
+
+function xRoadHeaders(headers: Readonly<Record<string, string>>) {
+  const userId = headers['x-road-userid']
+  const issue = headers['x-road-issue']
+  const representedParty = headers['x-road-represented-party']
+  for (const [name, value] of [
+    ['X-Road-UserId', userId],
+    ['X-Road-Issue', issue],
+    ['X-Road-Represented-Party', representedParty],
+  ] as const)
+    if (value !== undefined && (value.length > 1000 || hasControlCharacters(value)))
+      throw new ExchangeError('InvalidHttpHeader', `${name} is too long or has control characters`)
+  return {
+    ...(userId === undefined ? {} : { userId }),
+    ...(issue === undefined ? {} : { issue }),
+    ...(representedParty === undefined ? {} : { representedParty }),
+  }
+}
+
+function optionalHeaders(parts: RequestParts): Record<string, string> {
+  return {
+    ...(parts.userId === undefined ? {} : { 'x-road-userid': parts.userId }),
+    ...(parts.issue === undefined ? {} : { 'x-road-issue': parts.issue }),
+    ...(parts.representedParty === undefined
+      ? {}
+      : { 'x-road-represented-party': parts.representedParty }),
+  }
+}
+
+/** The headers that travel end to end: not hop-by-hop, not X-Road's own, not credentials. */
+export function passedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const passed: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (NOT_PASSED.has(name) || name.startsWith('x-road-')) continue
+    passed[name] = value
+  }
+  return passed
+}
+
+/** The response headers a provider signs: those passed end to end, and its X-Road-Error. */
+function signedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const signed = passedHeaders(headers)
+  if (headers['x-road-error'] !== undefined) signed['x-road-error'] = headers['x-road-error']
+  return signed
+}
+
+function asExchangeError(error: unknown): ExchangeError {
+  if (error instanceof ExchangeError) return error
+  return new ExchangeError('InternalError', 'the gateway failed', (error as Error)?.message)
+}
+
+function clientFault(error: ExchangeError): boolean {
+  return EXCHANGE_ERROR_STATUS[error.type] < 500
+}
+
+function errorResponse(
+  error: ExchangeError,
+  side: 'client' | 'consumer' | 'provider',
+  id: string,
+  context: { client: string; service: string },
+): HttpResponse {
+  const type = errorTypeFor(error, side)
+  return {
+    status: EXCHANGE_ERROR_STATUS[error.type],
+    headers: {
+      'content-type': 'application/json',
+      'x-road-error': type,
+      'x-road-id': id,
+      ...(context.client === '' ? {} : { 'x-road-client': context.client }),
+      ...(context.service === '' ? {} : { 'x-road-service': context.service }),
+    },
+    body: Buffer.from(
+      JSON.stringify({ type, message: error.message, detail: error.detail ?? id }),
+      'utf8',
+    ),
+  }
+}
+
+function hasControlCharacters(value: string): boolean {
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index)
+    if (code < 0x20 || code === 0x7f) return true
+  }
+  return false
+}

@@ -1,0 +1,101 @@
+/**
+ * The message log, kept by each gateway for its side of every message: ids, parties, the
+ * request hash, both signatures, the outcome, and — as the subsystem chose (`body`, `metadata`
+ * or `off`) — the bodies, encrypted under the exchange's data key. Each record's commitment
+ * (SHA-256 over its metadata, signatures and the bodies' digests, so a body kept nowhere can
+ * still be proved later) goes to the ledger through the outbox in the same transaction: the
+ * ledger anchors the log in batches, and no one can quietly rewrite it.
+ */
+import { createHash } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Envelope } from '../crypto/index.ts'
+import type { Clock } from '../shared/index.ts'
+import type { Schema } from '../storage/index.ts'
+import type { MessageRecord } from './gateway.ts'
+
+export const EXCHANGE_AGENCY = 'exchange'
+
+export function commitmentOf(record: MessageRecord): Buffer {
+  const digest = (body: Buffer) => createHash('sha256').update(body).digest('base64')
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        'e-state-exchange-log/1',
+        record.side,
+        record.messageId,
+        record.client,
+        record.service,
+        record.method,
+        record.path,
+        record.userId ?? '',
+        record.requestHash ?? '',
+        record.requestSignature?.value ?? '',
+        record.responseSignature?.value ?? '',
+        record.status,
+        record.errorType ?? '',
+        record.startedAt.toISOString(),
+        digest(record.requestBody),
+        digest(record.responseBody),
+      ]),
+    )
+    .digest()
+}
+
+export function createMessageLog(options: {
+  readonly db: Kysely<Schema>
+  readonly envelope: Envelope
+  readonly clock: Clock
+}): (record: MessageRecord) => Promise<void> {
+  return async (record) => {
+    const commitment = commitmentOf(record)
+    const keep = record.bodyLogging === 'body'
+    const sealed = (body: Buffer, which: string) =>
+      keep
+        ? options.envelope.encrypt(
+            EXCHANGE_AGENCY,
+            body,
+            `exchange-log:${record.side}:${record.messageId}:${which}`,
+          )
+        : null
+    await options.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('exchange_message_log')
+        .values({
+          side: record.side,
+          message_id: record.messageId,
+          client: record.client,
+          service: record.service,
+          method: record.method,
+          path: record.bodyLogging === 'off' ? '' : record.path,
+          user_id: record.userId ?? null,
+          request_hash: record.requestHash ?? null,
+          request_signature:
+            record.requestSignature === undefined ? null : JSON.stringify(record.requestSignature),
+          response_signature:
+            record.responseSignature === undefined
+              ? null
+              : JSON.stringify(record.responseSignature),
+          status: record.status,
+          error_type: record.errorType ?? null,
+          request_size: record.requestBody.length,
+          response_size: record.responseBody.length,
+          request_body: sealed(record.requestBody, 'request'),
+          response_body: sealed(record.responseBody, 'response'),
+          started_at: record.startedAt.toISOString(),
+          duration_ms: record.durationMs,
+          commitment: commitment.toString('hex'),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await trx
+        .insertInto('ledger_outbox')
+        .values({
+          kind: 'exchange-message',
+          ref_id: Number(row.id),
+          recorded_at: options.clock.now().toISOString(),
+          entry: commitment,
+        })
+        .execute()
+    })
+  }
+}

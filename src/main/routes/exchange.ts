@@ -1,0 +1,167 @@
+/**
+ * The exchange over HTTP.
+ *
+ * `/r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/{SERVICE}/{path}` — X-Road's REST message
+ * protocol at this node's gateway: a client information system authenticates with its member
+ * API key and names its subsystem in `X-Road-Client`; the gateway signs, checks and logs the
+ * call on both sides and answers as X-Road does (its own errors with `X-Road-Error`; a
+ * provider's answer untouched).
+ *
+ * `GET /exchange/globalconf` — the newest signed global configuration, for other gateways.
+ *
+ * Services whose backend is `internal:registries/<name>` are this node's base registries: the
+ * provider gateway calls the Digital Registries routes in process, proving itself with the
+ * node's gateway token, so the registry sees the verified client, user and purpose.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  createGateway,
+  ExchangeError,
+  IN_PROCESS,
+  verifyMemberCredential,
+  type Gateway,
+  type HttpRequest,
+  type HttpResponse,
+} from '../../exchange/index.ts'
+import { REGISTRIES } from '../../registries/index.ts'
+import type { Platform } from '../platform.ts'
+import { GATEWAY_TOKEN_HEADER, bearerToken } from './caller.ts'
+
+export const EXCHANGE_BODY_LIMIT = 10 * 1024 * 1024
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const
+
+export function registerExchange(app: FastifyInstance, platform: () => Platform): void {
+  const gateways = new WeakMap<Platform, Gateway>()
+  const gatewayOf = (current: Platform): Gateway => {
+    let gateway = gateways.get(current)
+    if (gateway === undefined) {
+      gateway = createNodeGateway(app, current)
+      gateways.set(current, gateway)
+    }
+    return gateway
+  }
+
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: EXCHANGE_BODY_LIMIT },
+      (_request, body, done) => done(null, body),
+    )
+    scope.route({
+      method: [...METHODS],
+      url: '/r1/*',
+      bodyLimit: EXCHANGE_BODY_LIMIT,
+      schema: {
+        tags: ['Exchange'],
+        summary: "Call another agency's service through the gateway (X-Road REST protocol r1)",
+      },
+      handler: async (request, reply) => {
+        const current = platform()
+        let member: string
+        try {
+          member = await verifyMemberCredential(
+            current.store.db,
+            bearerToken(request.headers.authorization),
+          )
+        } catch {
+          return sendHttp(
+            reply,
+            gatewayRefusal(
+              'ClientNotAuthenticated',
+              'a valid member API key is required (Authorization: Bearer esm_…)',
+            ),
+          )
+        }
+        const response = await gatewayOf(current).consume(httpRequestOf(request), member)
+        return sendHttp(reply, response)
+      },
+    })
+  })
+
+  app.get(
+    '/exchange/globalconf',
+    {
+      schema: {
+        tags: ['Exchange'],
+        summary: 'The signed global configuration (members, subsystems, gateways, groups)',
+      },
+    },
+    async (_request, reply) =>
+      reply.header('cache-control', 'no-cache').send(platform().exchange.signedConfiguration()),
+  )
+}
+
+/** The node's gateway: its ports over the exchange node, the registries and the transports. */
+function createNodeGateway(app: FastifyInstance, current: Platform): Gateway {
+  const exchange = current.exchange
+  const gateway: Gateway = createGateway({
+    gatewayId: exchange.gatewayId,
+    configuration: () => exchange.configuration(),
+    signerOf: (member) => exchange.signerOf(member),
+    service: (serviceId) => exchange.service(serviceId),
+    rights: (serviceId) => exchange.rights(serviceId),
+    log: (record) => exchange.log(record),
+    now: () => current.clock.now(),
+    async send(target, request) {
+      if (target.address === IN_PROCESS) return gateway.provide(request, undefined)
+      throw new ExchangeError('NetworkError', `no transport to ${target.address} yet`)
+    },
+    async callBackend(service, request) {
+      const internal = /^internal:registries\/([a-z-]+)$/.exec(service.backend)
+      if (internal === null || !Object.hasOwn(REGISTRIES, internal[1]))
+        throw new ExchangeError('ServiceFailed', `backend ${service.backend} is not reachable`)
+      const registry = REGISTRIES[internal[1] as keyof typeof REGISTRIES]
+      // The service's root is the registry's root: `/?q` → `?q`, not a trailing slash.
+      const below =
+        request.url.startsWith('/?') || request.url === '/' ? request.url.slice(1) : request.url
+      const answer = await app.inject({
+        method: request.method as 'GET',
+        url: `/data/${internal[1]}/${registry.version}${below}`,
+        headers: {
+          ...request.headers,
+          'x-road-client': request.client,
+          'x-road-id': request.messageId,
+          ...(request.userId === undefined ? {} : { 'x-road-userid': request.userId }),
+          ...(request.issue === undefined ? {} : { 'x-road-issue': request.issue }),
+          [GATEWAY_TOKEN_HEADER]: current.gatewayToken.toString('base64url'),
+        },
+        ...(request.body.length === 0 ? {} : { payload: request.body }),
+      })
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(answer.headers))
+        if (typeof value === 'string') headers[name] = value
+        else if (typeof value === 'number') headers[name] = String(value)
+      return { status: answer.statusCode, headers, body: answer.rawPayload }
+    },
+  })
+  return gateway
+}
+
+function httpRequestOf(request: FastifyRequest): HttpRequest {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers))
+    if (typeof value === 'string') headers[name] = value
+    else if (Array.isArray(value)) headers[name] = value.join(', ')
+  return {
+    method: request.method,
+    url: request.raw.url ?? request.url,
+    headers,
+    body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+  }
+}
+
+function sendHttp(reply: FastifyReply, response: HttpResponse): FastifyReply {
+  reply.code(response.status)
+  for (const [name, value] of Object.entries(response.headers)) reply.header(name, value)
+  return reply.send(response.body)
+}
+
+function gatewayRefusal(type: 'ClientNotAuthenticated', message: string): HttpResponse {
+  const body = { type: `Client.${type}`, message, detail: '' }
+  return {
+    status: 401,
+    headers: { 'content-type': 'application/json', 'x-road-error': body.type },
+    body: Buffer.from(JSON.stringify(body)),
+  }
+}

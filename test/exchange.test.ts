@@ -1,0 +1,125 @@
+/**
+ * The exchange in one node: an agency's information system calls another agency's registry
+ * through the gateway (X-Road REST protocol), the call is signed by both members, checked
+ * against the provider's access rights and logged on both sides; refusals carry X-Road's
+ * error types.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp, type TestApp } from './support/app.ts'
+
+const JAAK = '38001085718'
+const IVAN = '39001010000'
+const POLICE_CASE = 'Criminal case 24-1234'
+
+describe('the exchange, in one node', () => {
+  let t: TestApp
+  let population: string
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { options: { drainIntervalMs: 0 } })
+    const keeper = await t.app
+      .platform()
+      .store.db.selectFrom('agencies')
+      .select(['member_id', 'subsystem'])
+      .where('short_name', '=', 'SIM')
+      .executeTakeFirstOrThrow()
+    population = `/r1/${keeper.member_id}/${keeper.subsystem}/population`
+  }, 120_000)
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  const call = (agency: string, url: string, extra: Record<string, string> = {}) =>
+    t.inject({
+      method: 'GET',
+      url,
+      headers: {
+        ...t.headers(agency),
+        'x-road-userid': `EE${IVAN}`,
+        'x-road-issue': POLICE_CASE,
+        ...extra,
+      },
+    })
+
+  it('reads the population register for the police through both gateways', async () => {
+    const reply = await call('PPA', `${population}?query.personalCode=${JAAK}`, {
+      'x-road-id': 'case-42-call-1',
+    })
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json().results[0].personalCode).toBe(JAAK)
+    expect(reply.headers['x-road-id']).toBe('case-42-call-1')
+    expect(reply.headers['x-road-request-id']).toBe('case-42-call-1')
+    expect(reply.headers['x-road-service']).toBe(population.slice(4))
+    expect(reply.headers['x-road-client']).toBe(t.credentials('PPA').client)
+    expect(reply.headers['x-road-request-hash']).toMatch(/^[A-Za-z0-9+/]{86}==$/)
+    expect(reply.headers['x-road-error']).toBeUndefined()
+    const log = await t.app
+      .platform()
+      .store.db.selectFrom('exchange_message_log')
+      .selectAll()
+      .where('message_id', '=', 'case-42-call-1')
+      .execute()
+    expect(log.map((row) => row.side).sort()).toEqual(['consumer', 'provider'])
+    for (const row of log) {
+      expect(row.request_hash).toBe(reply.headers['x-road-request-hash'])
+      expect(row.request_signature).not.toBeNull()
+      expect(row.response_signature).not.toBeNull()
+      expect(row.status).toBe(200)
+      expect(row.response_body).not.toBeNull()
+      // Encrypted at rest: the personal code is not readable in the stored body.
+      expect(Buffer.from(row.response_body as Uint8Array).includes(JAAK)).toBe(false)
+    }
+    const outbox = await t.app
+      .platform()
+      .store.db.selectFrom('ledger_outbox')
+      .select('kind')
+      .where('kind', '=', 'exchange-message')
+      .execute()
+    expect(outbox.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('refuses, with X-Road error types, what the access rights or the request do not allow', async () => {
+    // The Land Board reads no population data (deny by default).
+    const denied = await call('MA', `${population}?query.personalCode=${JAAK}`)
+    expect(denied.statusCode).toBe(403)
+    expect(denied.headers['x-road-error']).toBe('Client.AccessDenied')
+    expect(denied.json()).toMatchObject({ type: 'Client.AccessDenied' })
+    const unknown = await call('PPA', `${population.replace('/population', '/nothing')}`)
+    expect(unknown.headers['x-road-error']).toBe('Client.UnknownService')
+    const traversal = await call('PPA', `${population}/a%2F..%2Fb`)
+    expect(traversal.statusCode).toBe(400)
+    expect(traversal.headers['x-road-error']).toBe('Client.InvalidRequest')
+    const badId = await call('PPA', '/r1/EE/GOV/70%3A01/x/y')
+    expect(badId.headers['x-road-error']).toBe('Client.InvalidServiceIdentifier')
+    const noClient = await t.inject({
+      method: 'GET',
+      url: population,
+      headers: { authorization: t.credentials('PPA').authorization },
+    })
+    expect(noClient.headers['x-road-error']).toBe('Client.MissingHeader')
+    const otherMember = await call('PPA', population, {
+      'x-road-client': t.credentials('EMTA').client,
+    })
+    expect(otherMember.headers['x-road-error']).toBe('Client.ClientNotAuthenticated')
+    const noKey = await t.inject({ method: 'GET', url: population })
+    expect(noKey.statusCode).toBe(401)
+    expect(noKey.headers['x-road-error']).toBe('Client.ClientNotAuthenticated')
+  })
+
+  it('passes a provider’s own errors through without X-Road-Error', async () => {
+    const missing = await call('PPA', `${population}/read`, {})
+    // GET on a POST-only registry route: the registry's own 4xx, untouched by the gateway.
+    expect(missing.headers['x-road-error']).toBeUndefined()
+    expect(missing.statusCode).toBeGreaterThanOrEqual(400)
+    expect(missing.headers['x-road-request-hash']).toBeDefined()
+  })
+
+  it('publishes a signed global configuration', async () => {
+    const reply = await t.inject({ method: 'GET', url: '/exchange/globalconf' })
+    const signed = reply.json()
+    const configuration = JSON.parse(Buffer.from(signed.configuration, 'base64').toString())
+    expect(configuration.version).toBeGreaterThanOrEqual(1)
+    expect(configuration.members.length).toBeGreaterThan(5)
+    expect(configuration.members[0].signingCertificates).toHaveLength(1)
+    expect(signed.signature.algorithm).toBe('ES256')
+  })
+})
