@@ -122,4 +122,117 @@ describe('the exchange, in one node', () => {
     expect(configuration.members[0].signingCertificates).toHaveLength(1)
     expect(signed.signature.algorithm).toBe('ES256')
   })
+
+  it('lets a provider grant and withdraw rights (GovStack management API), logged in the ledger', async () => {
+    const keeper = population.split('/').slice(2, 5)
+    const [instance, memberClass, memberCode] = keeper
+    const sim = t.credentials('SIM').authorization
+    const landBoard = t.credentials('MA').client.split('/')
+    const body = (rights: Record<string, string>[]) => [
+      {
+        memberClass,
+        memberCode,
+        applicationId: 'population-register',
+        serviceId: 'population',
+        rights,
+      },
+    ]
+    const grant = await t.inject({
+      method: 'PATCH',
+      url: '/api/v1/rights/allow',
+      headers: { authorization: sim },
+      payload: body([
+        {
+          memberClass: landBoard[1],
+          memberCode: landBoard[2],
+          applicationId: landBoard[3],
+          method: 'GET',
+          path: '/**',
+        },
+      ]),
+    })
+    expect(grant.json()).toEqual({ changed: 1 })
+    const db = t.app.platform().store.db
+    const registrar = await db
+      .selectFrom('officials')
+      .innerJoin('agencies', 'agencies.registry_code', 'officials.agency_code')
+      .select('officials.personal_code')
+      .where('agencies.short_name', '=', 'MA')
+      .executeTakeFirstOrThrow()
+    const asRegistrar = {
+      'x-road-userid': `EE${registrar.personal_code}`,
+      'x-road-issue': 'address check',
+    }
+    const granted = await call('MA', `${population}?query.personalCode=${JAAK}`, asRegistrar)
+    expect(granted.statusCode).toBe(200)
+    // Only GET was granted.
+    const post = await t.inject({
+      method: 'POST',
+      url: `${population}/read`,
+      headers: { ...t.headers('MA'), ...asRegistrar },
+      payload: { query: { content: { personalCode: JAAK } } },
+    })
+    expect(post.headers['x-road-error']).toBe('Client.AccessDenied')
+    const list = await t.inject({
+      method: 'GET',
+      url: '/api/v1/rights/allow?applicationId=population-register&serviceId=population',
+      headers: { authorization: sim },
+    })
+    expect(list.json().allowList[0].rights).toContainEqual({
+      memberClass: landBoard[1],
+      memberCode: landBoard[2],
+      applicationId: landBoard[3],
+      method: 'GET',
+      path: '/**',
+    })
+    // Another member cannot touch the population register's rights.
+    const foreign = await t.inject({
+      method: 'PATCH',
+      url: '/api/v1/rights/allow',
+      headers: { authorization: t.credentials('MA').authorization },
+      payload: body([
+        { memberClass: landBoard[1], memberCode: landBoard[2], applicationId: landBoard[3] },
+      ]),
+    })
+    expect(foreign.statusCode).toBe(403)
+    const withdraw = await t.inject({
+      method: 'PATCH',
+      url: '/api/v1/rights/deny',
+      headers: { authorization: sim },
+      payload: body([
+        { memberClass: landBoard[1], memberCode: landBoard[2], applicationId: landBoard[3] },
+      ]),
+    })
+    expect(withdraw.json()).toEqual({ changed: 1 })
+    expect(
+      (await call('MA', `${population}?query.personalCode=${JAAK}`)).headers['x-road-error'],
+    ).toBe('Client.AccessDenied')
+    const acts = await t.app
+      .platform()
+      .store.db.selectFrom('ledger_entries')
+      .select('kind')
+      .where('kind', '=', 'exchange-right')
+      .execute()
+    expect(acts).toHaveLength(2)
+    expect(instance).toBe('EE')
+    const status = await t.inject({ method: 'GET', url: '/api/v1/status' })
+    expect(status.json()).toMatchObject({ status: 'ok', instance: 'EE' })
+    const config = await t.inject({
+      method: 'GET',
+      url: '/api/v1/config',
+      headers: { authorization: sim },
+    })
+    expect(config.json().members[0].applications[0].services[0].id).toBe('population')
+    const clients = await t.inject({ method: 'GET', url: '/listClients' })
+    expect(clients.json().member).toContainEqual({
+      id: {
+        member_class: 'GOV',
+        member_code: memberCode,
+        subsystem_code: 'population-register',
+        object_type: 'SUBSYSTEM',
+        xroad_instance: 'EE',
+      },
+      name: 'Ministry of the Interior',
+    })
+  })
 })

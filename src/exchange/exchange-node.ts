@@ -16,11 +16,13 @@ import {
   bootstrapExchange,
   CENTRAL_KEY,
   loadMemberKeys,
+  providedServices,
   publishGlobalConfiguration,
   serviceRecord,
   type MemberKey,
 } from './exchange-store.ts'
 import type { MessageRecord, ServiceRecord } from './gateway.ts'
+import type { ProvidedService } from './metaservices.ts'
 import {
   verifyGlobalConfiguration,
   type GlobalConfiguration,
@@ -43,6 +45,7 @@ export interface ExchangeNode {
   signerOf(member: string): Promise<MemberKey>
   service(serviceId: string): Promise<ServiceRecord | undefined>
   rights(serviceId: string): Promise<readonly AccessRight[]>
+  servicesOf(subsystem: string): Promise<readonly ProvidedService[]>
   log(record: MessageRecord): Promise<void>
   close(): void
 }
@@ -104,6 +107,7 @@ export async function openExchangeNode(options: {
     },
     service: (serviceId) => serviceRecord(options.db, serviceId),
     rights: (serviceId) => accessRightsOf(options.db, serviceId),
+    servicesOf: (subsystem) => providedServices(options.db, subsystem),
     log: createMessageLog(options),
     close: () => clearInterval(timer),
   }

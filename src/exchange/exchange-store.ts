@@ -17,6 +17,7 @@ import type { Schema } from '../storage/index.ts'
 import { keySigner, OID, TRUST_AGENCY, type Signer, type StatePki } from '../trust/index.ts'
 import type { AccessRight } from './access-rights.ts'
 import type { ServiceRecord } from './gateway.ts'
+import type { ProvidedService } from './metaservices.ts'
 import {
   certificatePin,
   signGlobalConfiguration,
@@ -322,4 +323,23 @@ function list(text: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '')
+}
+
+export async function providedServices(
+  db: Kysely<Schema>,
+  subsystem: string,
+): Promise<ProvidedService[]> {
+  const services = await db
+    .selectFrom('exchange_services')
+    .select(['service_id', 'service_code', 'openapi'])
+    .where('subsystem_id', '=', subsystem)
+    .orderBy('service_code')
+    .execute()
+  return Promise.all(
+    services.map(async (service) => ({
+      serviceCode: service.service_code,
+      openapi: service.openapi,
+      rights: await accessRightsOf(db, service.service_id),
+    })),
+  )
 }

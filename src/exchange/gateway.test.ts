@@ -69,6 +69,16 @@ function pair(setup: Setup = {}) {
     rights: async () => [
       { service: SERVICE, client: `${A}/app`, method: 'GET', path: '/persons/*' },
     ],
+    servicesOf: async () => [
+      {
+        serviceCode: 'people',
+        openapi: JSON.stringify({
+          openapi: '3.1.0',
+          paths: { '/persons/{code}': { get: {} }, '/persons': { post: {} } },
+        }),
+        rights: [{ service: SERVICE, client: `${A}/app`, method: 'GET', path: '/persons/*' }],
+      },
+    ],
     log: async (record: MessageRecord) => {
       log.push(record)
     },
@@ -105,7 +115,7 @@ function pair(setup: Setup = {}) {
     consumer.consume(
       {
         method: 'GET',
-        url: `/r1/${SERVICE}${path}`,
+        url: path.startsWith('/__raw__') ? path.slice(8) : `/r1/${SERVICE}${path}`,
         headers: {
           'x-road-client': `${A}/app`,
           'x-road-userid': 'EE39001010000',
@@ -279,4 +289,39 @@ describe('gateways', () => {
     expect(errorOf(passed)).toBeUndefined()
     expect(passed.body.toString()).toBe('database down')
   })
+
+  it('answer listMethods, allowedMethods and getOpenAPI at the provider, signed', async () => {
+    const { call } = pair()
+    const meta = (code: string, query = '') =>
+      consumerCall(call, `/r1/${B}/registry/${code}${query}`)
+    const listed = await meta('listMethods')
+    const methods = JSON.parse(listed.body.toString())
+    expect(methods.service).toEqual([
+      expect.objectContaining({
+        service_code: 'people',
+        subsystem_code: 'registry',
+        member_code: '200',
+        object_type: 'SERVICE',
+        service_type: 'OPENAPI',
+        endpoint_list: [
+          { method: 'GET', path: '/persons/{code}' },
+          { method: 'POST', path: '/persons' },
+        ],
+      }),
+    ])
+    const allowed = JSON.parse((await meta('allowedMethods')).body.toString())
+    expect(allowed.service[0].endpoint_list).toEqual([{ method: 'GET', path: '/persons/{code}' }])
+    const openapi = await meta('getOpenAPI', '?serviceCode=people')
+    expect(JSON.parse(openapi.body.toString()).openapi).toBe('3.1.0')
+    expect(openapi.headers['x-road-request-hash']).toBeDefined()
+    expect(errorOf(await meta('getOpenAPI', '?serviceCode=nothing'))).toBe('Client.UnknownService')
+  })
 })
+
+/** A consumer call to any URL (the pair's `call` prefixes the test service). */
+function consumerCall(
+  call: (path?: string, headers?: Record<string, string>) => Promise<HttpResponse>,
+  url: string,
+): Promise<HttpResponse> {
+  return call(`/__raw__${url}`)
+}

@@ -40,7 +40,9 @@ import {
   parseClientHeader,
   parseRequestPath,
   providerMemberOf,
+  providerSubsystemOf,
 } from './request-path.ts'
+import { answerMetaservice, METASERVICES, type ProvidedService } from './metaservices.ts'
 
 /** An HTTP message as the gateway sees it: lower-case header names, the whole body. */
 export interface HttpMessage {
@@ -75,6 +77,8 @@ export interface GatewayPorts {
   signerOf(member: string): Promise<{ signer: Pick<Signer, 'sign'>; certificate: Buffer }>
   service(serviceId: string): Promise<ServiceRecord | undefined>
   rights(serviceId: string): Promise<readonly AccessRight[]>
+  /** A provider subsystem's services with their descriptions and rights (metaservices). */
+  servicesOf(subsystem: string): Promise<readonly ProvidedService[]>
   /** Calls a service's backend. Throws ExchangeError('ServiceFailed' | 'Timeout') if it cannot. */
   callBackend(service: ServiceRecord, request: BackendRequest): Promise<HttpResponse>
   /** Sends a signed request to another gateway (or this one, in process). */
@@ -318,12 +322,45 @@ export function createGateway(ports: GatewayPorts): Gateway {
         const hosting = configuration.gateways.find((gateway) => gateway.id === ports.gatewayId)
         if (hosting === undefined || !hosting.serves.includes(providerMember))
           throw new ExchangeError('UnknownMember', `${providerMember} is not served here`)
-        const service = await ports.service(context.service)
-        if (service === undefined)
-          throw new ExchangeError('UnknownService', `no service ${context.service}`)
         const groups = configuration.groups
           .filter((group) => group.members.includes(client))
           .map((group) => group.code)
+        if (METASERVICES.has(parsed.service.serviceCode)) {
+          const answer = answerMetaservice(
+            parsed.service,
+            parsed.query,
+            await ports.servicesOf(providerSubsystemOf(parsed.service)),
+            { id: client, groups },
+          )
+          const body = Buffer.from(answer.body, 'utf8')
+          const response = await signResponse(
+            { status: 200, headers: { 'content-type': answer.contentType }, body },
+            providerMember,
+            id,
+            hash,
+          )
+          await ports.log({
+            side: 'provider',
+            messageId: id,
+            client,
+            service: context.service,
+            method: request.method,
+            path: parsed.path,
+            requestHash: hash,
+            requestSignature,
+            responseSignature: signatureOf(response.headers),
+            status: 200,
+            requestBody: request.body,
+            responseBody: body,
+            bodyLogging: 'metadata',
+            startedAt,
+            durationMs: ports.now().getTime() - startedAt.getTime(),
+          })
+          return response
+        }
+        const service = await ports.service(context.service)
+        if (service === undefined)
+          throw new ExchangeError('UnknownService', `no service ${context.service}`)
         if (
           !isAllowed(await ports.rights(context.service), {
             service: context.service,

@@ -42,3 +42,13 @@ export {
 export { EXCHANGE_AGENCY, commitmentOf } from './message-log.ts'
 export { openExchangeNode, type ExchangeNode } from './exchange-node.ts'
 export { IN_PROCESS } from './exchange-store.ts'
+export {
+  allowRight,
+  denyRight,
+  listRights,
+  ownService,
+  setOpenApi,
+  validClient,
+  type RightChange,
+} from './management.ts'
+export { listClients, METASERVICES } from './metaservices.ts'

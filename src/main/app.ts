@@ -25,6 +25,7 @@ import { registerTracker } from './routes/tracker.ts'
 import { registerTrust } from './routes/trust.ts'
 import { registerSignatures } from './routes/signatures.ts'
 import { registerExchange } from './routes/exchange.ts'
+import { registerExchangeManagement } from './routes/exchange-management.ts'
 import { registerAuth } from './routes/auth.ts'
 import { registerEid } from './routes/eid.ts'
 import { registerOidc } from './routes/oidc.ts'
@@ -164,6 +165,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerTrust(server, requirePlatform)
   registerSignatures(server, requirePlatform)
   registerExchange(server, requirePlatform)
+  registerExchangeManagement(server, requirePlatform)
   registerAuth(server, config, requirePlatform)
   registerEid(server, requirePlatform)
   registerOidc(server, requirePlatform)

@@ -4,6 +4,7 @@
  * logged with its stack and answered 500 without internals.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { EXCHANGE_ERROR_STATUS, type ExchangeErrorType } from '../exchange/index.ts'
 import { EStateError } from '../shared/index.ts'
 
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
@@ -112,7 +113,11 @@ export function problemOf(
   instance: string,
   extensions: Record<string, unknown> = {},
 ): Problem {
-  const status = STATUS_BY_CODE[code] ?? 500
+  const status =
+    STATUS_BY_CODE[code] ??
+    (code.startsWith('EXCHANGE_')
+      ? (EXCHANGE_ERROR_STATUS[code.slice(9) as ExchangeErrorType] ?? 500)
+      : 500)
   return {
     ...extensions,
     type: `urn:e-state:problem:${code.toLowerCase()}`,

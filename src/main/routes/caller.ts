@@ -60,7 +60,16 @@ export async function callerOf(request: FastifyRequest, platform: Platform): Pro
   return {
     clientId: formatClientId(client),
     agencyCode: agency.registry_code,
-    grants: { keeps: listOf(agency.registries), reads: listOf(agency.reads) },
+    grants: {
+      keeps: listOf(agency.registries),
+      // Through the gateway, the provider's access right on this registry's service decided.
+      reads: viaGateway
+        ? [
+            ...listOf(agency.reads),
+            /^\/data\/([a-z-]+)\//.exec(request.url)?.[1] ?? '',
+          ]
+        : listOf(agency.reads),
+    },
     ...(userId === undefined ? {} : { userCode: personalCodeOf(userId, 'X-Road-UserId') }),
     ...(issue === undefined ? {} : { issue }),
     ...(covertUntil === undefined ? {} : { covertUntil }),

@@ -18,6 +18,7 @@ import {
   createGateway,
   ExchangeError,
   IN_PROCESS,
+  listClients,
   verifyMemberCredential,
   type Gateway,
   type HttpRequest,
@@ -80,6 +81,17 @@ export function registerExchange(app: FastifyInstance, platform: () => Platform)
   })
 
   app.get(
+    '/listClients',
+    {
+      schema: {
+        tags: ['Exchange'],
+        summary: 'Members and subsystems of the instance (X-Road listClients, GovStack directory)',
+      },
+    },
+    async () => listClients(platform().exchange.configuration()),
+  )
+
+  app.get(
     '/exchange/globalconf',
     {
       schema: {
@@ -101,6 +113,7 @@ function createNodeGateway(app: FastifyInstance, current: Platform): Gateway {
     signerOf: (member) => exchange.signerOf(member),
     service: (serviceId) => exchange.service(serviceId),
     rights: (serviceId) => exchange.rights(serviceId),
+    servicesOf: (subsystem) => exchange.servicesOf(subsystem),
     log: (record) => exchange.log(record),
     now: () => current.clock.now(),
     async send(target, request) {
