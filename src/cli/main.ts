@@ -7,6 +7,7 @@ import { EStateError } from '../shared/index.ts'
 import { runAgencies } from './agencies-command.ts'
 import { runCa } from './ca-command.ts'
 import { runEid } from './eid-command.ts'
+import { runGateway } from './gateway-command.ts'
 import { runKeys } from './keys-command.ts'
 import { runLedger } from './ledger-command.ts'
 import { runOidc } from './oidc-command.ts'
@@ -76,6 +77,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Validate an ASiC-E container (exit 0 all signatures valid, 1 not, 2 refused)',
     usage: 'e-state validate X.asice [--json] [--at TIME] [--trust PATH]',
     run: runValidate,
+  },
+  gateway: {
+    summary: "Run a standalone exchange gateway (an agency's security server) for its members",
+    usage: 'e-state gateway --member INSTANCE/CLASS/MEMBER --config gateway.json',
+    run: runGateway,
   },
   agencies: {
     summary: 'List the agencies (exchange members); issue a member API key',

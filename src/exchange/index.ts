@@ -52,3 +52,8 @@ export {
   type RightChange,
 } from './management.ts'
 export { listClients, METASERVICES } from './metaservices.ts'
+export {
+  startStandaloneGateway,
+  type StandaloneGatewayConfig,
+  type RunningGateway,
+} from './standalone-gateway.ts'

@@ -1,0 +1,485 @@
+/**
+ * A gateway as its own process, on an agency's own machine (`e-state gateway`): what an
+ * X-Road security server is to a member. It serves
+ *
+ *   - its members' information systems on a local port (the client side), each system
+ *     authenticated by an API key whose SHA-256 the configuration lists;
+ *   - other gateways on a mutual-TLS port (the provider side): the peer must present a
+ *     certificate from the state PKI, and its SHA-256 must be the pin the global configuration
+ *     gives for the gateway of the client's member;
+ *
+ * and reaches other gateways with its own TLS certificate, checking theirs against the pin in
+ * the configuration (not a host name). The global configuration is downloaded from the
+ * configured sources in turn, verified against the installed anchor, kept on disk as the last
+ * good copy, refreshed every minute, warned about when a quarter of its validity is left, and
+ * refused once expired. Services are forwarded to their backends over HTTP(S), redirects not
+ * followed, within a timeout. The message log is kept in the gateway's own store.
+ */
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto'
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
+import { Agent, createServer as createHttpsServer, request as httpsRequest } from 'node:https'
+import type { TLSSocket } from 'node:tls'
+import { join } from 'node:path'
+import { equalSecrets, type Envelope } from '../crypto/index.ts'
+import type { Clock, Logger } from '../shared/index.ts'
+import type { Store } from '../storage/index.ts'
+import { keySigner } from '../trust/index.ts'
+import type { AccessRight } from './access-rights.ts'
+import { ExchangeError } from './errors.ts'
+import { createGateway, type Gateway, type HttpRequest, type HttpResponse } from './gateway.ts'
+import {
+  certificatePin,
+  verifyGlobalConfiguration,
+  type GlobalConfiguration,
+} from './global-conf.ts'
+import { createMessageLog } from './message-log.ts'
+import { listClients, type ProvidedService } from './metaservices.ts'
+
+export interface StandaloneGatewayConfig {
+  readonly gatewayId: string
+  readonly instance: string
+  /** The members this gateway hosts, each with its signing key and e-seal certificate (PEM). */
+  readonly members: readonly {
+    readonly id: string
+    readonly key: string
+    readonly certificate: string
+  }[]
+  /** The central signing certificate(s) the configuration must be signed with (PEM). */
+  readonly anchors: readonly string[]
+  /** Where to download the global configuration, tried in turn. */
+  readonly sources: readonly string[]
+  /** This gateway's TLS key and certificate (PEM), and the CAs peers' certificates chain to. */
+  readonly tls: {
+    readonly key: string
+    readonly certificate: string
+    readonly ca: readonly string[]
+  }
+  readonly providerPort: number
+  readonly clientPort: number
+  readonly host: string
+  /** Local information systems: their subsystem and the SHA-256 (hex) of their API key. */
+  readonly clients: readonly { readonly subsystem: string; readonly apiKeySha256: string }[]
+  /** Services provided here: `SUBSYSTEM/SERVICE` below a hosted member, backend URL, rights. */
+  readonly services: readonly {
+    readonly id: string
+    readonly backend: string
+    readonly timeoutMs?: number
+    readonly openapi?: string
+    readonly bodyLogging?: 'body' | 'metadata' | 'off'
+    readonly rights: readonly Omit<AccessRight, 'service'>[]
+  }[]
+  /** Where the last good configuration is kept. */
+  readonly dataDir: string
+  readonly maxBodyBytes?: number
+}
+
+export interface RunningGateway {
+  readonly clientUrl: string
+  readonly providerUrl: string
+  /** The configuration version in force. */
+  version(): number
+  refresh(): Promise<void>
+  close(): Promise<void>
+}
+
+const REFRESH_MS = 60_000
+
+export async function startStandaloneGateway(
+  config: StandaloneGatewayConfig,
+  runtime: {
+    readonly store: Store
+    readonly envelope: Envelope
+    readonly clock: Clock
+    readonly logger: Logger
+  },
+): Promise<RunningGateway> {
+  const anchors = config.anchors.map((pem) => Buffer.from(new X509Certificate(pem).raw))
+  const cachePath = join(config.dataDir, 'globalconf.json')
+  let configuration: GlobalConfiguration | undefined
+  const accept = (signed: unknown) => {
+    const verified = verifyGlobalConfiguration(signed, {
+      anchors,
+      instance: config.instance,
+      now: runtime.clock.now(),
+      ...(configuration === undefined ? {} : { held: configuration.version }),
+    })
+    configuration = verified
+    writeFileSync(`${cachePath}.tmp`, JSON.stringify(signed))
+    renameSync(`${cachePath}.tmp`, cachePath)
+  }
+  const refresh = async () => {
+    const failures: string[] = []
+    for (const source of config.sources) {
+      try {
+        const response = await fetch(source, {
+          signal: AbortSignal.timeout(5_000),
+          redirect: 'error',
+        })
+        if (!response.ok) throw new Error(`HTTP ${response.status}`)
+        accept(await response.json())
+        return
+      } catch (error) {
+        failures.push(`${source}: ${(error as Error).message}`)
+      }
+    }
+    runtime.logger.warn(
+      { failures },
+      'global configuration not refreshed; keeping the last good copy',
+    )
+  }
+  if (existsSync(cachePath)) {
+    try {
+      accept(JSON.parse(readFileSync(cachePath, 'utf8')))
+    } catch (error) {
+      runtime.logger.warn({ err: error }, 'the stored global configuration is unusable')
+    }
+  }
+  await refresh()
+  const timer = setInterval(() => {
+    void refresh().then(() => {
+      const current = configuration
+      if (current === undefined) return
+      const left = Date.parse(current.expiresAt) - runtime.clock.now().getTime()
+      const validity = Date.parse(current.expiresAt) - Date.parse(current.generatedAt)
+      if (left < validity / 4)
+        runtime.logger.warn(
+          { expiresAt: current.expiresAt },
+          'the global configuration expires soon',
+        )
+    })
+  }, REFRESH_MS)
+  timer.unref()
+
+  const keys = new Map(
+    config.members.map((member) => [
+      member.id,
+      {
+        signer: keySigner(createPrivateKey(member.key)),
+        certificate: Buffer.from(new X509Certificate(member.certificate).raw),
+      },
+    ]),
+  )
+  const services = new Map(
+    config.services.map((service) => {
+      const parts = service.id.split('/')
+      if (parts.length !== 5 || !keys.has(parts.slice(0, 3).join('/')))
+        throw new TypeError(
+          `service ${service.id} is not INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE of a hosted member`,
+        )
+      return [
+        service.id,
+        {
+          record: {
+            serviceId: service.id,
+            backend: service.backend,
+            timeoutMs: service.timeoutMs ?? 30_000,
+            bodyLogging: service.bodyLogging ?? 'body',
+          },
+          subsystem: parts.slice(0, 4).join('/'),
+          code: parts[4],
+          openapi: service.openapi ?? null,
+          rights: service.rights.map((right) => ({ ...right, service: service.id })),
+        },
+      ]
+    }),
+  )
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: 256,
+    key: config.tls.key,
+    cert: config.tls.certificate,
+    ca: [...config.tls.ca],
+  })
+  const log = createMessageLog({
+    db: runtime.store.db,
+    envelope: runtime.envelope,
+    clock: runtime.clock,
+  })
+  const maxBody = config.maxBodyBytes ?? 10 * 1024 * 1024
+
+  const gateway: Gateway = createGateway({
+    gatewayId: config.gatewayId,
+    now: () => runtime.clock.now(),
+    configuration() {
+      if (configuration === undefined)
+        throw new ExchangeError('OutdatedGlobalConf', 'no global configuration could be loaded')
+      if (Date.parse(configuration.expiresAt) <= runtime.clock.now().getTime())
+        throw new ExchangeError(
+          'OutdatedGlobalConf',
+          `the global configuration expired at ${configuration.expiresAt}`,
+        )
+      return configuration
+    },
+    async signerOf(member) {
+      const key = keys.get(member)
+      if (key === undefined) throw new ExchangeError('InternalError', `no signing key of ${member}`)
+      return key
+    },
+    service: async (serviceId) => services.get(serviceId)?.record,
+    rights: async (serviceId) => services.get(serviceId)?.rights ?? [],
+    servicesOf: async (subsystem): Promise<ProvidedService[]> =>
+      [...services.values()]
+        .filter((service) => service.subsystem === subsystem)
+        .map((service) => ({
+          serviceCode: service.code,
+          openapi: service.openapi,
+          rights: service.rights,
+        })),
+    log,
+    send: (target, request) => sendToGateway(agent, target, request, maxBody),
+    callBackend: (service, request) => callHttpBackend(service, request, maxBody),
+  })
+
+  const clientServer = createHttpServer((incoming, outgoing) => {
+    void handle(incoming, outgoing, maxBody, async (request) => {
+      const presented = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1]
+      const digest =
+        presented === undefined ? undefined : createHash('sha256').update(presented).digest()
+      const client = config.clients.find(
+        (candidate) =>
+          digest !== undefined && equalSecrets(digest, Buffer.from(candidate.apiKeySha256, 'hex')),
+      )
+      if (client === undefined)
+        return refusal(
+          401,
+          'Client.ClientNotAuthenticated',
+          'a valid API key of a local information system is required',
+        )
+      if (request.method === 'GET' && request.url === '/listClients' && configuration !== undefined)
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.from(JSON.stringify(listClients(configuration))),
+        }
+      return gateway.consume(request, client.subsystem.split('/').slice(0, 3).join('/'))
+    })
+  })
+  const providerServer = createHttpsServer(
+    {
+      key: config.tls.key,
+      cert: config.tls.certificate,
+      ca: [...config.tls.ca],
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (incoming, outgoing) => {
+      const peer = (incoming.socket as TLSSocket).getPeerCertificate()
+      const pin = peer?.raw === undefined ? undefined : certificatePin(peer.raw)
+      void handle(incoming, outgoing, maxBody, (request) =>
+        pin === undefined
+          ? Promise.resolve(
+              refusal(401, 'Server.ServerProxy.SslAuthenticationFailed', 'no client certificate'),
+            )
+          : gateway.provide(request, pin),
+      )
+    },
+  )
+  for (const server of [clientServer, providerServer]) {
+    server.headersTimeout = 10_000
+    server.requestTimeout = 60_000
+    server.keepAliveTimeout = 65_000
+  }
+  await Promise.all([
+    listen(clientServer, config.clientPort, config.host),
+    listen(providerServer, config.providerPort, config.host),
+  ])
+  const port = (server: Server) => (server.address() as { port: number }).port
+  return {
+    clientUrl: `http://${config.host}:${port(clientServer)}`,
+    providerUrl: `https://${config.host}:${port(providerServer)}`,
+    version: () => configuration?.version ?? 0,
+    refresh,
+    async close() {
+      clearInterval(timer)
+      agent.destroy()
+      await Promise.all(
+        [clientServer, providerServer].map(
+          (server) => new Promise((resolve) => server.close(resolve)),
+        ),
+      )
+    },
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolve())
+  })
+}
+
+/** Reads a request (bounded), runs `answer`, writes the response; never throws. */
+async function handle(
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  maxBody: number,
+  answer: (request: HttpRequest) => Promise<HttpResponse>,
+): Promise<void> {
+  let response: HttpResponse
+  try {
+    const body = await readBody(incoming, maxBody)
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(incoming.headers))
+      if (typeof value === 'string') headers[name] = value
+      else if (Array.isArray(value)) headers[name] = value.join(', ')
+    response = await answer({
+      method: incoming.method ?? 'GET',
+      url: incoming.url ?? '/',
+      headers,
+      body,
+    })
+  } catch (error) {
+    response =
+      error instanceof ExchangeError && error.type === 'RequestTooLarge'
+        ? refusal(413, 'Client.RequestTooLarge', error.message)
+        : refusal(500, 'Server.ClientProxy.InternalError', 'the gateway failed')
+  }
+  if (outgoing.headersSent || outgoing.destroyed) return
+  outgoing.statusCode = response.status
+  for (const [name, value] of Object.entries(response.headers)) outgoing.setHeader(name, value)
+  outgoing.end(response.body)
+}
+
+function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        reject(new ExchangeError('RequestTooLarge', `the body is larger than ${limit} bytes`))
+        incoming.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    incoming.on('end', () => resolve(Buffer.concat(chunks)))
+    incoming.on('error', reject)
+  })
+}
+
+/** To another gateway over mutual TLS; its certificate must be the configuration's pin. */
+function sendToGateway(
+  agent: Agent,
+  target: GlobalConfiguration['gateways'][number],
+  request: HttpRequest,
+  maxBody: number,
+): Promise<HttpResponse> {
+  return new Promise((resolve, reject) => {
+    let url: URL
+    try {
+      url = new URL(request.url, target.address)
+    } catch {
+      reject(new ExchangeError('NetworkError', `${target.address} is not an address`))
+      return
+    }
+    if (url.protocol !== 'https:') {
+      reject(new ExchangeError('NetworkError', `${target.address} is not an https address`))
+      return
+    }
+    const outgoing = httpsRequest(
+      url,
+      {
+        method: request.method,
+        agent,
+        headers: { ...request.headers, 'content-length': String(request.body.length) },
+        timeout: 60_000,
+        // The pin replaces the host name check: a gateway is who the configuration says.
+        checkServerIdentity: (_host, certificate) =>
+          certificatePin(certificate.raw) === target.tlsCertificateSha256
+            ? undefined
+            : new Error('the gateway certificate is not the pinned one'),
+      },
+      (incoming) => {
+        readBody(incoming, maxBody)
+          .then((body) => {
+            const headers: Record<string, string> = {}
+            for (const [name, value] of Object.entries(incoming.headers))
+              if (typeof value === 'string') headers[name] = value
+            resolve({ status: incoming.statusCode ?? 502, headers, body })
+          })
+          .catch(() =>
+            reject(new ExchangeError('NetworkError', 'the provider gateway answered too much')),
+          )
+      },
+    )
+    outgoing.on('timeout', () => outgoing.destroy(new Error('timed out')))
+    outgoing.on('error', (error) =>
+      reject(
+        new ExchangeError(
+          /pinned|certificate|SSL|TLS/i.test(error.message)
+            ? 'SslAuthenticationFailed'
+            : 'NetworkError',
+          `cannot reach ${target.id}: ${error.message}`,
+        ),
+      ),
+    )
+    outgoing.end(request.body)
+  })
+}
+
+async function callHttpBackend(
+  service: { readonly backend: string; readonly timeoutMs: number },
+  request: HttpRequest & {
+    client: string
+    messageId: string
+    userId?: string
+    issue?: string
+    representedParty?: string
+  },
+  maxBody: number,
+): Promise<HttpResponse> {
+  const base = service.backend.replace(/\/$/, '')
+  let response: Response
+  try {
+    response = await fetch(`${base}${request.url}`, {
+      method: request.method,
+      headers: {
+        ...request.headers,
+        'x-road-client': request.client,
+        'x-road-id': request.messageId,
+        ...(request.userId === undefined ? {} : { 'x-road-userid': request.userId }),
+        ...(request.issue === undefined ? {} : { 'x-road-issue': request.issue }),
+        ...(request.representedParty === undefined
+          ? {}
+          : { 'x-road-represented-party': request.representedParty }),
+      },
+      ...(request.body.length === 0 || request.method === 'GET' || request.method === 'HEAD'
+        ? {}
+        : { body: new Uint8Array(request.body) }),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(service.timeoutMs),
+    })
+  } catch (error) {
+    const timedOut = (error as Error).name === 'TimeoutError'
+    throw new ExchangeError(
+      timedOut ? 'Timeout' : 'ServiceFailed',
+      timedOut
+        ? `the service did not answer within ${service.timeoutMs} ms`
+        : `the service cannot be reached: ${(error as Error).message}`,
+    )
+  }
+  const body = Buffer.from(await response.arrayBuffer())
+  if (body.length > maxBody)
+    throw new ExchangeError('ServiceFailed', 'the service answered too much')
+  const headers: Record<string, string> = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  delete headers['content-encoding']
+  return { status: response.status, headers, body }
+}
+
+function refusal(status: number, type: string, message: string): HttpResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-road-error': type },
+    body: Buffer.from(JSON.stringify({ type, message, detail: '' })),
+  }
+}
