@@ -17,6 +17,9 @@
  *
  * 5. Signatures: validations/s of a 1 MB document with two B-LT signatures beside bare XML-DSig
  *    verification of it; B-LT creation time (bench/signatures.ts; --only-signatures).
+ *
+ * 6. The exchange: calls/s and added latency through two gateway processes with mutual TLS
+ *    against the same call made directly (bench/exchange.ts; --only-exchange).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -35,6 +38,7 @@ import { startPgCluster } from '../test/support/pg-cluster.ts'
 import { benchLedger } from './ledger.ts'
 import { benchTrust } from './trust.ts'
 import { benchSignatures } from './signatures.ts'
+import { benchExchange } from './exchange.ts'
 import { measureRawInserts } from './raw-inserts.ts'
 
 const { values } = parseArgs({
@@ -46,6 +50,7 @@ const { values } = parseArgs({
     'only-ledger': { type: 'boolean', default: false },
     'only-trust': { type: 'boolean', default: false },
     'only-signatures': { type: 'boolean', default: false },
+    'only-exchange': { type: 'boolean', default: false },
     certificates: { type: 'string', default: '100000' },
   },
 })
@@ -62,6 +67,11 @@ console.log(
 const workDir = mkdtempSync(join(tmpdir(), 'e-state-bench-'))
 try {
   const sqliteUrl = join(workDir, 'estate.db')
+  if (values['only-exchange']) {
+    console.log('## exchange')
+    await benchExchange(seconds)
+    process.exit(0)
+  }
   if (values['only-signatures']) {
     console.log('## signatures')
     await benchSignatures(seconds)
@@ -86,6 +96,8 @@ try {
         await benchTrust(workDir, seconds, Number(values.certificates))
         console.log('\n## signatures')
         await benchSignatures(seconds)
+        console.log('\n## exchange')
+        await benchExchange(seconds)
       }
     } finally {
       await cluster.stop()

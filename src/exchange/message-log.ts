@@ -46,56 +46,80 @@ export function createMessageLog(options: {
   readonly envelope: Envelope
   readonly clock: Clock
 }): (record: MessageRecord) => Promise<void> {
-  return async (record) => {
-    const commitment = commitmentOf(record)
-    const keep = record.bodyLogging === 'body'
-    const sealed = (body: Buffer, which: string) =>
-      keep
-        ? options.envelope.encrypt(
-            EXCHANGE_AGENCY,
-            body,
-            `exchange-log:${record.side}:${record.messageId}:${which}`,
-          )
-        : null
-    await options.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('exchange_message_log')
-        .values({
-          side: record.side,
-          message_id: record.messageId,
-          client: record.client,
-          service: record.service,
-          method: record.method,
-          path: record.bodyLogging === 'off' ? '' : record.path,
-          user_id: record.userId ?? null,
-          request_hash: record.requestHash ?? null,
-          request_signature:
-            record.requestSignature === undefined ? null : JSON.stringify(record.requestSignature),
-          response_signature:
-            record.responseSignature === undefined
-              ? null
-              : JSON.stringify(record.responseSignature),
-          status: record.status,
-          error_type: record.errorType ?? null,
-          request_size: record.requestBody.length,
-          response_size: record.responseBody.length,
-          request_body: sealed(record.requestBody, 'request'),
-          response_body: sealed(record.responseBody, 'response'),
-          started_at: record.startedAt.toISOString(),
-          duration_ms: record.durationMs,
-          commitment: commitment.toString('hex'),
+  // Group commit: records arriving together are written in one transaction (one fsync), and
+  // each caller is answered once its record is durable.
+  let queue: { record: MessageRecord; resolve: () => void; reject: (error: unknown) => void }[] = []
+  let flushing: Promise<void> | undefined
+  const flush = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const batch = queue
+      queue = []
+      try {
+        await options.db.transaction().execute(async (trx) => {
+          for (const { record } of batch) await writeRecord(trx, options, record)
         })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      await trx
-        .insertInto('ledger_outbox')
-        .values({
-          kind: 'exchange-message',
-          ref_id: Number(row.id),
-          recorded_at: options.clock.now().toISOString(),
-          entry: commitment,
-        })
-        .execute()
-    })
+        for (const waiting of batch) waiting.resolve()
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error)
+      }
+    }
+    flushing = undefined
   }
+  return (record) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ record, resolve, reject })
+      flushing ??= new Promise<void>((start) => setImmediate(start)).then(flush)
+    })
+}
+
+async function writeRecord(
+  trx: Kysely<Schema>,
+  options: { readonly envelope: Envelope; readonly clock: Clock },
+  record: MessageRecord,
+): Promise<void> {
+  const commitment = commitmentOf(record)
+  const sealed = (body: Buffer, which: string) =>
+    record.bodyLogging === 'body'
+      ? options.envelope.encrypt(
+          EXCHANGE_AGENCY,
+          body,
+          `exchange-log:${record.side}:${record.messageId}:${which}`,
+        )
+      : null
+  const row = await trx
+    .insertInto('exchange_message_log')
+    .values({
+      side: record.side,
+      message_id: record.messageId,
+      client: record.client,
+      service: record.service,
+      method: record.method,
+      path: record.bodyLogging === 'off' ? '' : record.path,
+      user_id: record.userId ?? null,
+      request_hash: record.requestHash ?? null,
+      request_signature:
+        record.requestSignature === undefined ? null : JSON.stringify(record.requestSignature),
+      response_signature:
+        record.responseSignature === undefined ? null : JSON.stringify(record.responseSignature),
+      status: record.status,
+      error_type: record.errorType ?? null,
+      request_size: record.requestBody.length,
+      response_size: record.responseBody.length,
+      request_body: sealed(record.requestBody, 'request'),
+      response_body: sealed(record.responseBody, 'response'),
+      started_at: record.startedAt.toISOString(),
+      duration_ms: record.durationMs,
+      commitment: commitment.toString('hex'),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await trx
+    .insertInto('ledger_outbox')
+    .values({
+      kind: 'exchange-message',
+      ref_id: Number(row.id),
+      recorded_at: options.clock.now().toISOString(),
+      entry: commitment,
+    })
+    .execute()
 }

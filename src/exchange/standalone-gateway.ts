@@ -189,13 +189,29 @@ export async function startStandaloneGateway(
       ]
     }),
   )
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: 256,
-    key: config.tls.key,
-    cert: config.tls.certificate,
-    ca: [...config.tls.ca],
-  })
+  // One connection pool per peer gateway, its pin checked once per TLS connection. (A
+  // checkServerIdentity passed per request would defeat keep-alive: a new pool every time.)
+  const agents = new Map<string, Agent>()
+  const agentFor = (target: GlobalConfiguration['gateways'][number]): Agent => {
+    const key = `${target.address}|${target.tlsCertificateSha256}`
+    let agent = agents.get(key)
+    if (agent === undefined) {
+      agent = new Agent({
+        keepAlive: true,
+        maxSockets: 256,
+        key: config.tls.key,
+        cert: config.tls.certificate,
+        ca: [...config.tls.ca],
+        // The pin replaces the host name check: a gateway is who the configuration says.
+        checkServerIdentity: (_host, certificate) =>
+          certificatePin(certificate.raw) === target.tlsCertificateSha256
+            ? undefined
+            : new Error('the gateway certificate is not the pinned one'),
+      })
+      agents.set(key, agent)
+    }
+    return agent
+  }
   const log = createMessageLog({
     db: runtime.store.db,
     envelope: runtime.envelope,
@@ -232,7 +248,7 @@ export async function startStandaloneGateway(
           rights: service.rights,
         })),
     log,
-    send: (target, request) => sendToGateway(agent, target, request, maxBody),
+    send: (target, request) => sendToGateway(agentFor(target), target, request, maxBody),
     callBackend: (service, request) => callHttpBackend(service, request, maxBody),
   })
 
@@ -297,7 +313,7 @@ export async function startStandaloneGateway(
     refresh,
     async close() {
       clearInterval(timer)
-      agent.destroy()
+      for (const agent of agents.values()) agent.destroy()
       await Promise.all(
         [clientServer, providerServer].map(
           (server) => new Promise((resolve) => server.close(resolve)),
@@ -390,11 +406,6 @@ function sendToGateway(
         agent,
         headers: { ...request.headers, 'content-length': String(request.body.length) },
         timeout: 60_000,
-        // The pin replaces the host name check: a gateway is who the configuration says.
-        checkServerIdentity: (_host, certificate) =>
-          certificatePin(certificate.raw) === target.tlsCertificateSha256
-            ? undefined
-            : new Error('the gateway certificate is not the pinned one'),
       },
       (incoming) => {
         readBody(incoming, maxBody)

@@ -64,10 +64,7 @@ export async function callerOf(request: FastifyRequest, platform: Platform): Pro
       keeps: listOf(agency.registries),
       // Through the gateway, the provider's access right on this registry's service decided.
       reads: viaGateway
-        ? [
-            ...listOf(agency.reads),
-            /^\/data\/([a-z-]+)\//.exec(request.url)?.[1] ?? '',
-          ]
+        ? [...listOf(agency.reads), /^\/data\/([a-z-]+)\//.exec(request.url)?.[1] ?? '']
         : listOf(agency.reads),
     },
     ...(userId === undefined ? {} : { userCode: personalCodeOf(userId, 'X-Road-UserId') }),

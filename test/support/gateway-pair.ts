@@ -1,0 +1,308 @@
+// Two standalone gateways as separate processes on loopback — a consumer for the Tax Board, a
+// provider for the Population Register — with e-seals and TLS certificates from a state PKI, a
+// central server handing out the signed global configuration, and a provider backend. Used by
+// the integration test and by the bench.
+import { spawn, type ChildProcess } from 'node:child_process'
+import {
+  createHash,
+  generateKeyPairSync,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  certificatePin,
+  signGlobalConfiguration,
+  type GlobalConfiguration,
+} from '../../src/exchange/index.ts'
+import {
+  buildHierarchy,
+  issueCertificate,
+  OID,
+  type HierarchyMember,
+} from '../../src/trust/index.ts'
+import { freePort } from './net.ts'
+
+export const TAX = 'EE/GOV/70000059'
+export const POPULATION = 'EE/GOV/70000013'
+export const SERVICE = `${POPULATION}/population-register/people`
+export const CLIENT = `${TAX}/employment-register`
+
+export interface BackendCall {
+  readonly method: string
+  readonly url: string
+  readonly client: string
+  readonly user: string
+  readonly body: string
+}
+
+export interface GatewayPair {
+  readonly work: string
+  readonly apiKey: string
+  /** The consumer gateway's client side (HTTP). */
+  readonly consumerUrl: string
+  /** The provider gateway's mutual-TLS port. */
+  readonly providerPort: number
+  /** The backend, directly (for the bench's baseline). */
+  readonly backendUrl: string
+  readonly seen: BackendCall[]
+  stopCentral(): Promise<void>
+  close(): Promise<void>
+}
+
+const pem = (der: Buffer) => new X509Certificate(der).toString()
+const keyPem = (key: KeyObject) => key.export({ format: 'pem', type: 'pkcs8' }).toString()
+
+async function issue(ca: HierarchyMember, cn: string, usage: 'tls' | 'seal') {
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const now = Date.now()
+  const certificate = await issueCertificate({
+    subject: [
+      [OID.countryName, 'EE'],
+      [OID.commonName, cn],
+    ],
+    publicKey: pair.publicKey,
+    serial: randomBytes(12),
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 86_400_000),
+    profile:
+      usage === 'tls'
+        ? { keyUsage: ['digitalSignature'], extendedKeyUsage: [OID.serverAuth, OID.clientAuth] }
+        : { keyUsage: ['digitalSignature', 'nonRepudiation'] },
+    issuer: { certificate: ca.certificate },
+    signer: ca.signer,
+  })
+  return { key: pair.privateKey, certificate }
+}
+
+function listenOn(server: Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  )
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(500) })
+      return
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  throw new Error(`${url} never came up`)
+}
+
+export async function startGatewayPair(
+  options: { readonly logLevel?: string } = {},
+): Promise<GatewayPair> {
+  const work = mkdtempSync(join(tmpdir(), 'estate-gateways-'))
+  const apiKey = `key-${randomBytes(16).toString('hex')}`
+  const members = await buildHierarchy(
+    {
+      clock: { now: () => new Date() },
+      publicUrl: 'http://127.0.0.1:9',
+      organization: 'Test Republic',
+    },
+    true,
+  )
+  const ca = (name: string) => members.get(name) as HierarchyMember
+  const tax = await issue(ca('eseal'), 'Tax and Customs Board', 'seal')
+  const population = await issue(ca('eseal'), 'Ministry of the Interior', 'seal')
+  const centralKey = await issue(ca('eseal'), 'Central server', 'seal')
+  const gwTax = await issue(ca('tls'), 'gateway.emta', 'tls')
+  const gwPopulation = await issue(ca('tls'), 'gateway.sim', 'tls')
+  const files: Record<string, string> = {
+    'tax.key': keyPem(tax.key),
+    'tax.crt': pem(tax.certificate),
+    'population.key': keyPem(population.key),
+    'population.crt': pem(population.certificate),
+    'anchor.crt': pem(centralKey.certificate),
+    'gw-tax.key': keyPem(gwTax.key),
+    'gw-tax.crt': pem(gwTax.certificate),
+    'gw-population.key': keyPem(gwPopulation.key),
+    'gw-population.crt': pem(gwPopulation.certificate),
+    'root.crt': pem(ca('root').certificate),
+    'tls-ca.crt': pem(ca('tls').certificate),
+  }
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(work, name), content)
+
+  const seen: BackendCall[] = []
+  const backend = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      if (seen.length < 1000)
+        seen.push({
+          method: request.method ?? '',
+          url: request.url ?? '',
+          client: String(request.headers['x-road-client']),
+          user: String(request.headers['x-road-userid']),
+          body: Buffer.concat(chunks).toString(),
+        })
+      if (request.url?.startsWith('/slow')) return // never answers
+      if (request.url?.startsWith('/broken')) {
+        response.writeHead(503, { 'content-type': 'text/plain' })
+        return response.end('register offline')
+      }
+      response.writeHead(200, { 'content-type': 'application/json', 'x-register': 'population' })
+      response.end(JSON.stringify({ url: request.url, method: request.method }))
+    })
+  })
+  backend.keepAliveTimeout = 65_000
+  const backendPort = await listenOn(backend)
+  const [taxClient, taxProvider, popClient, providerPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ])
+  const now = new Date()
+  const configuration: GlobalConfiguration = {
+    instance: 'EE',
+    version: 1,
+    generatedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+    sources: [],
+    members: [
+      {
+        id: TAX,
+        name: 'Tax and Customs Board',
+        signingCertificates: [tax.certificate.toString('base64')],
+      },
+      {
+        id: POPULATION,
+        name: 'Ministry of the Interior',
+        signingCertificates: [population.certificate.toString('base64')],
+      },
+    ],
+    subsystems: [
+      { id: CLIENT, member: TAX },
+      { id: `${POPULATION}/population-register`, member: POPULATION },
+    ],
+    gateways: [
+      {
+        id: 'EE/GATEWAY/emta',
+        member: TAX,
+        address: `https://127.0.0.1:${taxProvider}`,
+        tlsCertificateSha256: certificatePin(gwTax.certificate),
+        serves: [TAX],
+      },
+      {
+        id: 'EE/GATEWAY/sim',
+        member: POPULATION,
+        address: `https://127.0.0.1:${providerPort}`,
+        tlsCertificateSha256: certificatePin(gwPopulation.certificate),
+        serves: [POPULATION],
+      },
+    ],
+    groups: [],
+    trustAnchors: [],
+  }
+  const signed = signGlobalConfiguration(configuration, centralKey.key, centralKey.certificate)
+  const central = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' })
+    response.end(JSON.stringify(signed))
+  })
+  const centralPort = await listenOn(central)
+  const gatewayConfig = (
+    name: string,
+    member: string,
+    ports: { client: number; provider: number },
+    services: unknown[],
+  ) => ({
+    gatewayId: name === 'tax' ? 'EE/GATEWAY/emta' : 'EE/GATEWAY/sim',
+    instance: 'EE',
+    members: [{ id: member, key: `${name}.key`, certificate: `${name}.crt` }],
+    anchors: ['anchor.crt'],
+    sources: [`http://127.0.0.1:${centralPort}/globalconf`],
+    tls: { key: `gw-${name}.key`, certificate: `gw-${name}.crt`, ca: ['root.crt', 'tls-ca.crt'] },
+    host: '127.0.0.1',
+    clientPort: ports.client,
+    providerPort: ports.provider,
+    clients: [
+      { subsystem: CLIENT, apiKeySha256: createHash('sha256').update(apiKey).digest('hex') },
+    ],
+    services,
+    dataDir: `data-${name}`,
+  })
+  writeFileSync(
+    join(work, 'tax.json'),
+    JSON.stringify(gatewayConfig('tax', TAX, { client: taxClient, provider: taxProvider }, [])),
+  )
+  writeFileSync(
+    join(work, 'population.json'),
+    JSON.stringify(
+      gatewayConfig('population', POPULATION, { client: popClient, provider: providerPort }, [
+        {
+          id: SERVICE,
+          backend: `http://127.0.0.1:${backendPort}`,
+          timeoutMs: 1000,
+          rights: [
+            { client: CLIENT, method: 'GET', path: '/persons/**' },
+            { client: CLIENT, method: 'POST', path: '/search' },
+            { client: CLIENT, method: 'GET', path: '/slow' },
+            { client: CLIENT, method: 'GET', path: '/broken' },
+          ],
+        },
+      ]),
+    ),
+  )
+  const processes: ChildProcess[] = []
+  for (const [name, member] of [
+    ['tax', TAX],
+    ['population', POPULATION],
+  ]) {
+    processes.push(
+      spawn(
+        process.execPath,
+        ['bin/e-state.js', 'gateway', '--member', member, '--config', join(work, `${name}.json`)],
+        {
+          env: {
+            ...process.env,
+            E_STATE_LOG_LEVEL: options.logLevel ?? 'warn',
+            E_STATE_ENV: 'development',
+          },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      ),
+    )
+  }
+  const consumerUrl = `http://127.0.0.1:${taxClient}`
+  await Promise.all([waitFor(consumerUrl), waitFor(`http://127.0.0.1:${popClient}`)])
+  let centralOpen = true
+  const stopCentral = async () => {
+    if (!centralOpen) return
+    centralOpen = false
+    central.closeAllConnections()
+    await new Promise((resolve) => central.close(resolve))
+  }
+  return {
+    work,
+    apiKey,
+    consumerUrl,
+    providerPort,
+    backendUrl: `http://127.0.0.1:${backendPort}`,
+    seen,
+    stopCentral,
+    async close() {
+      for (const child of processes) child.kill('SIGTERM')
+      await Promise.all(
+        processes.map(
+          (child) =>
+            new Promise((resolve) =>
+              child.exitCode === null ? child.once('exit', resolve) : resolve(null),
+            ),
+        ),
+      )
+      await stopCentral()
+      backend.closeAllConnections()
+      await new Promise((resolve) => backend.close(resolve))
+      rmSync(work, { recursive: true, force: true })
+    },
+  }
+}
