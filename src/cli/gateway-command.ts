@@ -3,8 +3,8 @@
  * (an agency's security server) as its own process. The JSON file names the hosted members'
  * signing keys, the anchor, the configuration sources, the TLS key and certificate, the ports,
  * the local information systems and the services provided (see docs/architecture.md); paths
- * in it are relative to the file. The message log is kept in `<dataDir>/gateway.db`, bodies
- * sealed with the master key (E_STATE_MASTER_KEY, generated in development). Runs until
+ * in it are relative to the file. The message log is kept in `<dataDir>/gateway.db` (written
+ * by a thread of its own), bodies sealed with the master key (E_STATE_MASTER_KEY, generated in development). Runs until
  * SIGINT or SIGTERM.
  */
 import { readFileSync } from 'node:fs'
@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openEnvelope } from '../crypto/index.ts'
 import {
+  createThreadedMessageLog,
   EXCHANGE_AGENCY,
   startStandaloneGateway,
   type StandaloneGatewayConfig,
@@ -92,11 +93,15 @@ export async function runGateway(args: string[]): Promise<number> {
     createDataKeyStore(store.db, systemClock.now),
     [EXCHANGE_AGENCY],
   )
-  const running = await startStandaloneGateway(config, {
-    store,
+  const messageLog = createThreadedMessageLog({
+    path: join(dataDir, 'gateway.db'),
     envelope,
     clock: systemClock,
+  })
+  const running = await startStandaloneGateway(config, {
+    clock: systemClock,
     logger,
+    log: (record) => messageLog.log(record),
   })
   logger.info(
     {
@@ -115,6 +120,7 @@ export async function runGateway(args: string[]): Promise<number> {
     process.once('SIGTERM', done)
   })
   await running.close()
+  await messageLog.close()
   await store.close()
   return 0
 }

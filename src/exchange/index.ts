@@ -57,3 +57,4 @@ export {
   type StandaloneGatewayConfig,
   type RunningGateway,
 } from './standalone-gateway.ts'
+export { createThreadedMessageLog, type ThreadedMessageLog } from './message-log-thread.ts'

@@ -72,45 +72,73 @@ export function createMessageLog(options: {
     })
 }
 
-async function writeRecord(
-  trx: Kysely<Schema>,
-  options: { readonly envelope: Envelope; readonly clock: Clock },
-  record: MessageRecord,
-): Promise<void> {
-  const commitment = commitmentOf(record)
+/** A log record as stored: metadata, signatures, sealed bodies, and its commitment. */
+export interface LogRow {
+  readonly side: string
+  readonly message_id: string
+  readonly client: string
+  readonly service: string
+  readonly method: string
+  readonly path: string
+  readonly user_id: string | null
+  readonly request_hash: string | null
+  readonly request_signature: string | null
+  readonly response_signature: string | null
+  readonly status: number
+  readonly error_type: string | null
+  readonly request_size: number
+  readonly response_size: number
+  readonly request_body: Buffer | null
+  readonly response_body: Buffer | null
+  readonly started_at: string
+  readonly duration_ms: number
+  readonly commitment: string
+}
+
+/** The row for a record: the commitment computed, the bodies sealed as the subsystem chose. */
+export function logRowOf(envelope: Envelope, record: MessageRecord): LogRow {
   const sealed = (body: Buffer, which: string) =>
     record.bodyLogging === 'body'
-      ? options.envelope.encrypt(
+      ? envelope.encrypt(
           EXCHANGE_AGENCY,
           body,
           `exchange-log:${record.side}:${record.messageId}:${which}`,
         )
       : null
+  return {
+    side: record.side,
+    message_id: record.messageId,
+    client: record.client,
+    service: record.service,
+    method: record.method,
+    path: record.bodyLogging === 'off' ? '' : record.path,
+    user_id: record.userId ?? null,
+    request_hash: record.requestHash ?? null,
+    request_signature:
+      record.requestSignature === undefined ? null : JSON.stringify(record.requestSignature),
+    response_signature:
+      record.responseSignature === undefined ? null : JSON.stringify(record.responseSignature),
+    status: record.status,
+    error_type: record.errorType ?? null,
+    request_size: record.requestBody.length,
+    response_size: record.responseBody.length,
+    request_body: sealed(record.requestBody, 'request'),
+    response_body: sealed(record.responseBody, 'response'),
+    started_at: record.startedAt.toISOString(),
+    duration_ms: record.durationMs,
+    commitment: commitmentOf(record).toString('hex'),
+  }
+}
+
+async function writeRecord(
+  trx: Kysely<Schema>,
+  options: { readonly envelope: Envelope; readonly clock: Clock },
+  record: MessageRecord,
+): Promise<void> {
+  const values = logRowOf(options.envelope, record)
   const row = await trx
     .insertInto('exchange_message_log')
-    .values({
-      side: record.side,
-      message_id: record.messageId,
-      client: record.client,
-      service: record.service,
-      method: record.method,
-      path: record.bodyLogging === 'off' ? '' : record.path,
-      user_id: record.userId ?? null,
-      request_hash: record.requestHash ?? null,
-      request_signature:
-        record.requestSignature === undefined ? null : JSON.stringify(record.requestSignature),
-      response_signature:
-        record.responseSignature === undefined ? null : JSON.stringify(record.responseSignature),
-      status: record.status,
-      error_type: record.errorType ?? null,
-      request_size: record.requestBody.length,
-      response_size: record.responseBody.length,
-      request_body: sealed(record.requestBody, 'request'),
-      response_body: sealed(record.responseBody, 'response'),
-      started_at: record.startedAt.toISOString(),
-      duration_ms: record.durationMs,
-      commitment: commitment.toString('hex'),
-    })
+    .values(values)
     .returning('id')
     .executeTakeFirstOrThrow()
   await trx
@@ -119,7 +147,7 @@ async function writeRecord(
       kind: 'exchange-message',
       ref_id: Number(row.id),
       recorded_at: options.clock.now().toISOString(),
-      entry: commitment,
+      entry: Buffer.from(values.commitment, 'hex'),
     })
     .execute()
 }

@@ -13,11 +13,13 @@
  * configured sources in turn, verified against the installed anchor, kept on disk as the last
  * good copy, refreshed every minute, warned about when a quarter of its validity is left, and
  * refused once expired. Services are forwarded to their backends over HTTP(S), redirects not
- * followed, within a timeout. The message log is kept in the gateway's own store.
+ * followed, within a timeout. The message log is written through `runtime.log`.
  */
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import {
+  Agent as HttpAgent,
+  request as httpRequest,
   createServer as createHttpServer,
   type IncomingMessage,
   type Server,
@@ -26,19 +28,23 @@ import {
 import { Agent, createServer as createHttpsServer, request as httpsRequest } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import { join } from 'node:path'
-import { equalSecrets, type Envelope } from '../crypto/index.ts'
+import { equalSecrets } from '../crypto/index.ts'
 import type { Clock, Logger } from '../shared/index.ts'
-import type { Store } from '../storage/index.ts'
 import { keySigner } from '../trust/index.ts'
 import type { AccessRight } from './access-rights.ts'
 import { ExchangeError } from './errors.ts'
-import { createGateway, type Gateway, type HttpRequest, type HttpResponse } from './gateway.ts'
+import {
+  createGateway,
+  type Gateway,
+  type HttpRequest,
+  type HttpResponse,
+  type MessageRecord,
+} from './gateway.ts'
 import {
   certificatePin,
   verifyGlobalConfiguration,
   type GlobalConfiguration,
 } from './global-conf.ts'
-import { createMessageLog } from './message-log.ts'
 import { listClients, type ProvidedService } from './metaservices.ts'
 
 export interface StandaloneGatewayConfig {
@@ -93,10 +99,10 @@ const REFRESH_MS = 60_000
 export async function startStandaloneGateway(
   config: StandaloneGatewayConfig,
   runtime: {
-    readonly store: Store
-    readonly envelope: Envelope
     readonly clock: Clock
     readonly logger: Logger
+    /** Writes one message-log record durably (see `message-log-thread.ts`). */
+    readonly log: (record: MessageRecord) => Promise<void>
   },
 ): Promise<RunningGateway> {
   const anchors = config.anchors.map((pem) => Buffer.from(new X509Certificate(pem).raw))
@@ -191,6 +197,10 @@ export async function startStandaloneGateway(
   )
   // One connection pool per peer gateway, its pin checked once per TLS connection. (A
   // checkServerIdentity passed per request would defeat keep-alive: a new pool every time.)
+  const backendAgents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
+    https: new Agent({ keepAlive: true, maxSockets: 256 }),
+  }
   const agents = new Map<string, Agent>()
   const agentFor = (target: GlobalConfiguration['gateways'][number]): Agent => {
     const key = `${target.address}|${target.tlsCertificateSha256}`
@@ -212,11 +222,6 @@ export async function startStandaloneGateway(
     }
     return agent
   }
-  const log = createMessageLog({
-    db: runtime.store.db,
-    envelope: runtime.envelope,
-    clock: runtime.clock,
-  })
   const maxBody = config.maxBodyBytes ?? 10 * 1024 * 1024
 
   const gateway: Gateway = createGateway({
@@ -247,9 +252,9 @@ export async function startStandaloneGateway(
           openapi: service.openapi,
           rights: service.rights,
         })),
-    log,
+    log: runtime.log,
     send: (target, request) => sendToGateway(agentFor(target), target, request, maxBody),
-    callBackend: (service, request) => callHttpBackend(service, request, maxBody),
+    callBackend: (service, request) => callHttpBackend(backendAgents, service, request, maxBody),
   })
 
   const clientServer = createHttpServer((incoming, outgoing) => {
@@ -313,7 +318,8 @@ export async function startStandaloneGateway(
     refresh,
     async close() {
       clearInterval(timer)
-      for (const agent of agents.values()) agent.destroy()
+      for (const agent of [...agents.values(), backendAgents.http, backendAgents.https])
+        agent.destroy()
       await Promise.all(
         [clientServer, providerServer].map(
           (server) => new Promise((resolve) => server.close(resolve)),
@@ -435,7 +441,12 @@ function sendToGateway(
   })
 }
 
-async function callHttpBackend(
+/**
+ * A backend call over HTTP(S) with a keep-alive pool: no redirects followed (a 3xx is the
+ * provider's answer), the answer read up to `maxBody`, the whole call within the timeout.
+ */
+function callHttpBackend(
+  agents: { readonly http: HttpAgent; readonly https: Agent },
   service: { readonly backend: string; readonly timeoutMs: number },
   request: HttpRequest & {
     client: string
@@ -446,45 +457,73 @@ async function callHttpBackend(
   },
   maxBody: number,
 ): Promise<HttpResponse> {
-  const base = service.backend.replace(/\/$/, '')
-  let response: Response
-  try {
-    response = await fetch(`${base}${request.url}`, {
-      method: request.method,
-      headers: {
-        ...request.headers,
-        'x-road-client': request.client,
-        'x-road-id': request.messageId,
-        ...(request.userId === undefined ? {} : { 'x-road-userid': request.userId }),
-        ...(request.issue === undefined ? {} : { 'x-road-issue': request.issue }),
-        ...(request.representedParty === undefined
-          ? {}
-          : { 'x-road-represented-party': request.representedParty }),
-      },
-      ...(request.body.length === 0 || request.method === 'GET' || request.method === 'HEAD'
-        ? {}
-        : { body: new Uint8Array(request.body) }),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(service.timeoutMs),
-    })
-  } catch (error) {
-    const timedOut = (error as Error).name === 'TimeoutError'
-    throw new ExchangeError(
-      timedOut ? 'Timeout' : 'ServiceFailed',
-      timedOut
-        ? `the service did not answer within ${service.timeoutMs} ms`
-        : `the service cannot be reached: ${(error as Error).message}`,
+  return new Promise((resolve, reject) => {
+    let url: URL
+    try {
+      url = new URL(`${service.backend.replace(/\/$/, '')}${request.url}`)
+    } catch {
+      reject(
+        new ExchangeError('ServiceFailed', `the backend address ${service.backend} is invalid`),
+      )
+      return
+    }
+    const secure = url.protocol === 'https:'
+    const send = secure ? httpsRequest : httpRequest
+    let settled = false
+    const fail = (error: ExchangeError) => {
+      if (settled) return
+      settled = true
+      outgoing.destroy()
+      reject(error)
+    }
+    const timer = setTimeout(
+      () =>
+        fail(
+          new ExchangeError('Timeout', `the service did not answer within ${service.timeoutMs} ms`),
+        ),
+      service.timeoutMs,
     )
-  }
-  const body = Buffer.from(await response.arrayBuffer())
-  if (body.length > maxBody)
-    throw new ExchangeError('ServiceFailed', 'the service answered too much')
-  const headers: Record<string, string> = {}
-  response.headers.forEach((value, name) => {
-    headers[name] = value
+    const outgoing = send(
+      url,
+      {
+        method: request.method,
+        agent: secure ? agents.https : agents.http,
+        headers: {
+          ...request.headers,
+          'x-road-client': request.client,
+          'x-road-id': request.messageId,
+          ...(request.userId === undefined ? {} : { 'x-road-userid': request.userId }),
+          ...(request.issue === undefined ? {} : { 'x-road-issue': request.issue }),
+          ...(request.representedParty === undefined
+            ? {}
+            : { 'x-road-represented-party': request.representedParty }),
+          'content-length': String(request.body.length),
+        },
+      },
+      (incoming) => {
+        readBody(incoming, maxBody)
+          .then((body) => {
+            clearTimeout(timer)
+            if (settled) return
+            settled = true
+            const headers: Record<string, string> = {}
+            for (const [name, value] of Object.entries(incoming.headers))
+              if (typeof value === 'string') headers[name] = value
+              else if (Array.isArray(value)) headers[name] = value.join(', ')
+            resolve({ status: incoming.statusCode ?? 502, headers, body })
+          })
+          .catch(() => {
+            clearTimeout(timer)
+            fail(new ExchangeError('ServiceFailed', 'the service answered too much or broke off'))
+          })
+      },
+    )
+    outgoing.on('error', (error) => {
+      clearTimeout(timer)
+      fail(new ExchangeError('ServiceFailed', `the service cannot be reached: ${error.message}`))
+    })
+    outgoing.end(request.body)
   })
-  delete headers['content-encoding']
-  return { status: response.status, headers, body }
 }
 
 function refusal(status: number, type: string, message: string): HttpResponse {
