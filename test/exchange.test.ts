@@ -5,7 +5,10 @@
  * error types.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { startTestApp, type TestApp } from './support/app.ts'
+import { cliOn } from './support/cli.ts'
 
 const JAAK = '38001085718'
 const IVAN = '39001010000'
@@ -235,4 +238,33 @@ describe('the exchange, in one node', () => {
       name: 'Ministry of the Interior',
     })
   })
+
+  it('exports signed evidence of one message that verifies offline, and fails when changed', async () => {
+    const reply = await call('PPA', `${population}?query.personalCode=${JAAK}`, {
+      'x-road-id': 'evidence-1',
+    })
+    expect(reply.statusCode).toBe(200)
+    const row = await t.app
+      .platform()
+      .store.db.selectFrom('exchange_message_log')
+      .select('id')
+      .where('message_id', '=', 'evidence-1')
+      .where('side', '=', 'provider')
+      .executeTakeFirstOrThrow()
+    const file = join(t.dataDir, 'evidence-1.json')
+    const exported = await cliOn(t, ['exchange', 'evidence', String(row.id), '--out', file])
+    expect(exported.stderr).toBe('')
+    expect(exported.code).toBe(0)
+    const checked = await cliOn(t, ['exchange', 'verify-evidence', file])
+    expect(checked.stdout).toContain('evidence verified: GET')
+    expect(checked.stdout).toContain('anchored in')
+    expect(checked.code).toBe(0)
+    const evidence = JSON.parse(readFileSync(file, 'utf8'))
+    evidence.record.path = '/other'
+    const changed = join(t.dataDir, 'evidence-changed.json')
+    writeFileSync(changed, JSON.stringify(evidence))
+    const refused = await cliOn(t, ['exchange', 'verify-evidence', changed])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('evidence refused')
+  }, 60_000)
 })

@@ -74,14 +74,7 @@ async function verify(args: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`)
     return 2
   }
-  let logKey = values['log-key']
-  let witnessTexts = values['witness-key']
-  if (logKey === undefined || witnessTexts === undefined) {
-    // This installation's own keys (public halves only).
-    const config = readConfig()
-    logKey ??= parseSignerKey(config.ledger.signerKey).verifier.text
-    witnessTexts ??= witnessKeys(config).map((key) => key.text)
-  }
+  const { logKey, witnessTexts } = ledgerKeys(values['log-key'], values['witness-key'])
   const quorum = values.quorum === undefined ? undefined : Number(values.quorum)
   if (quorum !== undefined && (!Number.isInteger(quorum) || quorum < 0)) {
     process.stderr.write(`--quorum must be a whole number\n${USAGE}\n`)
@@ -107,6 +100,20 @@ async function verify(args: string[]): Promise<number> {
       `${verified.opened ? '; the opening matches the entry' : ''}\n`,
   )
   return 0
+}
+
+/** The ledger's keys to check receipts with: those given, else this installation's own. */
+export function ledgerKeys(
+  logKey: string | undefined,
+  witnessTexts: string[] | undefined,
+): { logKey: string; witnessTexts: string[] } {
+  if (logKey !== undefined && witnessTexts !== undefined) return { logKey, witnessTexts }
+  // This installation's own keys (public halves only).
+  const config = readConfig()
+  return {
+    logKey: logKey ?? parseSignerKey(config.ledger.signerKey).verifier.text,
+    witnessTexts: witnessTexts ?? witnessKeys(config).map((key) => key.text),
+  }
 }
 
 function witnessKeys(config: ReturnType<typeof readConfig>) {

@@ -8,6 +8,7 @@ import { runAgencies } from './agencies-command.ts'
 import { runCa } from './ca-command.ts'
 import { runEid } from './eid-command.ts'
 import { runGateway } from './gateway-command.ts'
+import { runExchange } from './exchange-command.ts'
 import { runKeys } from './keys-command.ts'
 import { runLedger } from './ledger-command.ts'
 import { runOidc } from './oidc-command.ts'
@@ -77,6 +78,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'Validate an ASiC-E container (exit 0 all signatures valid, 1 not, 2 refused)',
     usage: 'e-state validate X.asice [--json] [--at TIME] [--trust PATH]',
     run: runValidate,
+  },
+  exchange: {
+    summary: 'The exchange on this node: access rights, groups, evidence of a message',
+    usage:
+      'e-state exchange rights list [--service S] | rights allow|deny SERVICE CLIENT [--method M] [--path P] | groups add|remove GROUP SUBSYSTEM | evidence LOG_ID [--out FILE] | verify-evidence FILE [--ca FILE]... [--log-key VKEY] [--witness-key VKEY]...',
+    run: runExchange,
   },
   gateway: {
     summary: "Run a standalone exchange gateway (an agency's security server) for its members",

@@ -4,6 +4,7 @@
  * the configuration it verified, like any other gateway would — the anchor is the central
  * signing certificate — and refreshes it periodically and after every registry change.
  */
+import type { KeyObject } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
 import type { Clock } from '../shared/index.ts'
@@ -42,7 +43,7 @@ export interface ExchangeNode {
   readonly anchor: Buffer
   /** Re-publishes (when anything changed) and reloads the configuration. */
   refresh(): Promise<void>
-  signerOf(member: string): Promise<MemberKey>
+  signerOf(member: string): Promise<MemberKey & { key: KeyObject }>
   service(serviceId: string): Promise<ServiceRecord | undefined>
   rights(serviceId: string): Promise<readonly AccessRight[]>
   servicesOf(subsystem: string): Promise<readonly ProvidedService[]>

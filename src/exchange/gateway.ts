@@ -109,6 +109,9 @@ export interface MessageRecord {
   readonly requestHash?: string
   readonly requestSignature?: MessageSignature
   readonly responseSignature?: MessageSignature
+  /** The exact bytes each signature covers (for evidence). */
+  readonly requestSigned?: Buffer
+  readonly responseSigned?: Buffer
   readonly status: number
   readonly errorType?: string
   readonly requestBody: Buffer
@@ -231,7 +234,13 @@ export function createGateway(ports: GatewayPorts): Gateway {
           ...(parts.userId === undefined ? {} : { userId: parts.userId }),
           requestHash: hash,
           requestSignature: signature,
-          ...(responseSignature === undefined ? {} : { responseSignature }),
+          requestSigned: bytes,
+          ...(responseSignature === undefined
+            ? {}
+            : {
+                responseSignature,
+                responseSigned: signedResponseBytes(forwarded, id, hash, responseSignature),
+              }),
           status: forwarded.status,
           ...(forwarded.headers['x-road-error'] === undefined
             ? {}
@@ -348,7 +357,9 @@ export function createGateway(ports: GatewayPorts): Gateway {
             path: parsed.path,
             requestHash: hash,
             requestSignature,
+            requestSigned: bytes,
             responseSignature: signatureOf(response.headers),
+            responseSigned: signedResponseBytes(response, id, hash, signatureOf(response.headers)),
             status: 200,
             requestBody: request.body,
             responseBody: body,
@@ -403,7 +414,9 @@ export function createGateway(ports: GatewayPorts): Gateway {
           ...(parts.userId === undefined ? {} : { userId: parts.userId }),
           requestHash: hash,
           requestSignature,
+          requestSigned: bytes,
           responseSignature: signatureOf(response.headers),
+          responseSigned: signedResponseBytes(response, id, hash, signatureOf(response.headers)),
           status: answer.status,
           requestBody: request.body,
           responseBody: answer.body,
@@ -481,6 +494,25 @@ export function createGateway(ports: GatewayPorts): Gateway {
       body: response.body,
     }
   }
+}
+
+/** The bytes a response signature covers, rebuilt from the response as sent or received. */
+function signedResponseBytes(
+  response: HttpResponse,
+  id: string,
+  hash: string,
+  signature: MessageSignature,
+): Buffer {
+  return responseBytes(
+    {
+      id,
+      requestHash: hash,
+      status: response.status,
+      headers: signedHeaders(response.headers),
+      bodyDigest: bodyDigest(response.body),
+    },
+    signature.signedAt,
+  )
 }
 
 /** The provider's signature over this very request's hash; returns it, or throws. */

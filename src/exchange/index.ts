@@ -58,3 +58,10 @@ export {
   type RunningGateway,
 } from './standalone-gateway.ts'
 export { createThreadedMessageLog, type ThreadedMessageLog } from './message-log-thread.ts'
+export {
+  EVIDENCE_FORMAT,
+  verifyEvidence,
+  type Evidence,
+  type VerifiedEvidence,
+} from './evidence.ts'
+export { exportEvidence } from './evidence-export.ts'

@@ -21,6 +21,8 @@ const COLUMNS = [
   'request_hash',
   'request_signature',
   'response_signature',
+  'request_signed',
+  'response_signed',
   'status',
   'error_type',
   'request_size',

@@ -15,8 +15,19 @@ import type { MessageRecord } from './gateway.ts'
 
 export const EXCHANGE_AGENCY = 'exchange'
 
-export function commitmentOf(record: MessageRecord): Buffer {
-  const digest = (body: Buffer) => createHash('sha256').update(body).digest('base64')
+/**
+ * The record's commitment. The bodies enter by their SHA-256 (base64) — given, when checking
+ * evidence whose bodies were not kept (the signed bytes carry the same digests).
+ */
+export function commitmentOf(
+  record: Omit<MessageRecord, 'requestBody' | 'responseBody' | 'bodyLogging' | 'durationMs'> &
+    Partial<Pick<MessageRecord, 'requestBody' | 'responseBody'>>,
+  digests?: { readonly request: string; readonly response: string },
+): Buffer {
+  const digest = (body: Buffer | undefined) =>
+    createHash('sha256')
+      .update(body ?? Buffer.alloc(0))
+      .digest('base64')
   return createHash('sha256')
     .update(
       JSON.stringify([
@@ -34,8 +45,8 @@ export function commitmentOf(record: MessageRecord): Buffer {
         record.status,
         record.errorType ?? '',
         record.startedAt.toISOString(),
-        digest(record.requestBody),
-        digest(record.responseBody),
+        digests?.request ?? digest(record.requestBody),
+        digests?.response ?? digest(record.responseBody),
       ]),
     )
     .digest()
@@ -72,6 +83,14 @@ export function createMessageLog(options: {
     })
 }
 
+/** Associated data of a sealed signed-bytes column: it opens only in its own row and place. */
+export function signedContext(
+  record: Pick<MessageRecord, 'side' | 'messageId'>,
+  which: string,
+): string {
+  return `exchange-signed:${record.side}:${record.messageId}:${which}`
+}
+
 /** A log record as stored: metadata, signatures, sealed bodies, and its commitment. */
 export interface LogRow {
   readonly side: string
@@ -84,6 +103,8 @@ export interface LogRow {
   readonly request_hash: string | null
   readonly request_signature: string | null
   readonly response_signature: string | null
+  readonly request_signed: Buffer | null
+  readonly response_signed: Buffer | null
   readonly status: number
   readonly error_type: string | null
   readonly request_size: number
@@ -118,6 +139,18 @@ export function logRowOf(envelope: Envelope, record: MessageRecord): LogRow {
       record.requestSignature === undefined ? null : JSON.stringify(record.requestSignature),
     response_signature:
       record.responseSignature === undefined ? null : JSON.stringify(record.responseSignature),
+    request_signed:
+      record.requestSigned === undefined
+        ? null
+        : envelope.encrypt(EXCHANGE_AGENCY, record.requestSigned, signedContext(record, 'request')),
+    response_signed:
+      record.responseSigned === undefined
+        ? null
+        : envelope.encrypt(
+            EXCHANGE_AGENCY,
+            record.responseSigned,
+            signedContext(record, 'response'),
+          ),
     status: record.status,
     error_type: record.errorType ?? null,
     request_size: record.requestBody.length,

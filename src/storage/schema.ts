@@ -414,6 +414,9 @@ export interface ExchangeMessageLogTable {
   request_hash: string | null
   request_signature: string | null
   response_signature: string | null
+  /** The bytes each signature covers, sealed (they name the path, query and headers). */
+  request_signed: Uint8Array | null
+  response_signed: Uint8Array | null
   status: number
   error_type: string | null
   request_size: number

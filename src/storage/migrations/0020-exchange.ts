@@ -85,6 +85,8 @@ export function exchangeMigration(engine: Engine) {
         .addColumn('request_hash', 'text')
         .addColumn('request_signature', 'text')
         .addColumn('response_signature', 'text')
+        .addColumn('request_signed', binary(engine))
+        .addColumn('response_signed', binary(engine))
         .addColumn('status', 'integer', (c) => c.notNull())
         .addColumn('error_type', 'text')
         .addColumn('request_size', 'bigint', (c) => c.notNull())

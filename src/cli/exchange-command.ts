@@ -1,0 +1,236 @@
+/**
+ * `e-state exchange`: the operator's side of the exchange on this node.
+ *
+ *   rights list [--service S]                 access rights on provided services
+ *   rights allow|deny SERVICE CLIENT [--method M] [--path P]
+ *                                             as the provider (logged in the ledger)
+ *   groups add|remove GROUP SUBSYSTEM         global groups (the next configuration carries them)
+ *   evidence LOG_ID [--out FILE]              signed evidence of one message
+ *   verify-evidence FILE [--ca FILE]... [--log-key VKEY] [--witness-key VKEY]...
+ *                                             offline: signatures, binding, ledger receipt
+ */
+import { X509Certificate } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import {
+  allowRight,
+  denyRight,
+  exportEvidence,
+  listRights,
+  validClient,
+  verifyEvidence,
+} from '../exchange/index.ts'
+import { parseCosignerVerifierKey, parseVerifierKey, verifyReceipt } from '../ledger/index.ts'
+import { createApp, readConfig } from '../main/index.ts'
+import { systemClock } from '../shared/index.ts'
+import { openStore } from '../storage/index.ts'
+import { ledgerKeys } from './ledger-command.ts'
+
+const USAGE = `usage: e-state exchange rights list [--service S]
+       e-state exchange rights allow|deny SERVICE CLIENT [--method M] [--path P]
+       e-state exchange groups add|remove GROUP SUBSYSTEM
+       e-state exchange evidence LOG_ID [--out FILE]
+       e-state exchange verify-evidence FILE [--ca FILE]... [--log-key VKEY] [--witness-key VKEY]...`
+
+export async function runExchange(args: string[]): Promise<number> {
+  const [area, ...rest] = args
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: {
+      service: { type: 'string' },
+      method: { type: 'string' },
+      path: { type: 'string' },
+      out: { type: 'string' },
+      ca: { type: 'string', multiple: true },
+      'log-key': { type: 'string' },
+      'witness-key': { type: 'string', multiple: true },
+    },
+    allowPositionals: true,
+    strict: true,
+  })
+  if (area === 'verify-evidence' && positionals.length === 1)
+    return verifyEvidenceFile(positionals[0], values)
+  if (area === 'evidence' && positionals.length === 1 && /^\d{1,15}$/.test(positionals[0]))
+    return writeEvidence(Number(positionals[0]), values.out)
+  if (area === 'rights' || area === 'groups') return manage(area, positionals, values)
+  process.stderr.write(`${USAGE}\n`)
+  return 2
+}
+
+async function manage(
+  area: 'rights' | 'groups',
+  positionals: string[],
+  values: { service?: string; method?: string; path?: string },
+): Promise<number> {
+  const [action, first, second] = positionals
+  const config = readConfig()
+  const store = await openStore({ url: config.databaseUrl })
+  try {
+    await store.migrate()
+    const { db } = store
+    if (area === 'rights' && action === 'list' && positionals.length === 1) {
+      let after = 0
+      for (;;) {
+        const page = await listRights(
+          db,
+          values.service === undefined ? {} : { service: values.service },
+          { after, size: 500 },
+        )
+        for (const right of page.rights)
+          process.stdout.write(
+            `${right.service}  ${right.client}  ${right.method} ${right.path}  (${right.grantedBy}, ${right.grantedAt})\n`,
+          )
+        if (page.next === undefined) break
+        after = page.next
+      }
+      return 0
+    }
+    if (area === 'rights' && (action === 'allow' || action === 'deny') && second !== undefined) {
+      const right = {
+        service: first,
+        client: second,
+        method: values.method ?? '*',
+        path: values.path ?? '/**',
+      }
+      const exists = await db
+        .selectFrom('exchange_services')
+        .select('service_id')
+        .where('service_id', '=', first)
+        .executeTakeFirst()
+      if (exists === undefined) {
+        process.stderr.write(`e-state exchange: no service ${first} on this node\n`)
+        return 1
+      }
+      const changed =
+        action === 'allow'
+          ? [await allowRight(db, systemClock, right, 'operator')].filter(
+              (made) => made !== undefined,
+            )
+          : await denyRight(
+              db,
+              values.method === undefined && values.path === undefined
+                ? { service: first, client: second }
+                : right,
+              'operator',
+            )
+      process.stdout.write(
+        `${action === 'allow' ? 'allowed' : 'withdrew'} ${changed.length} right(s)\n`,
+      )
+      return 0
+    }
+    if (area === 'groups' && (action === 'add' || action === 'remove') && second !== undefined) {
+      if (
+        !/^[A-Za-z0-9._-]{1,255}$/.test(first) ||
+        !validClient(second) ||
+        second.startsWith('group:')
+      ) {
+        process.stderr.write(
+          'e-state exchange groups: GROUP is a code, SUBSYSTEM an INSTANCE/CLASS/MEMBER/SUBSYSTEM\n',
+        )
+        return 2
+      }
+      if (action === 'add')
+        await db
+          .insertInto('exchange_groups')
+          .values({ group_code: first, subsystem_id: second })
+          .onConflict((conflict) => conflict.columns(['group_code', 'subsystem_id']).doNothing())
+          .execute()
+      else
+        await db
+          .deleteFrom('exchange_groups')
+          .where('group_code', '=', first)
+          .where('subsystem_id', '=', second)
+          .execute()
+      process.stdout.write(
+        `group ${first}: ${action === 'add' ? 'added' : 'removed'} ${second} (in the next global configuration)\n`,
+      )
+      return 0
+    }
+    process.stderr.write(`${USAGE}\n`)
+    return 2
+  } finally {
+    await store.close()
+  }
+}
+
+async function writeEvidence(logId: number, out: string | undefined): Promise<number> {
+  const app = await createApp(readConfig(), { drainIntervalMs: 0 })
+  try {
+    await app.start()
+    const platform = app.platform()
+    // Anchor what the outbox still holds, so the receipt can cover this record.
+    while ((await platform.ledger.drainOnce()) > 0);
+    await platform.ledger.publish()
+    const evidence = await exportEvidence(
+      {
+        db: platform.store.db,
+        envelope: platform.envelope,
+        tree: platform.ledger.tree,
+        configuration: platform.exchange.configuration(),
+        keyOf: (member) => platform.exchange.signerOf(member),
+        now: platform.clock.now(),
+      },
+      logId,
+    )
+    const text = `${JSON.stringify(evidence, null, 2)}\n`
+    if (out === undefined) process.stdout.write(text)
+    else {
+      writeFileSync(out, text, { flag: 'wx' })
+      process.stdout.write(`evidence of message ${evidence.record.messageId} written to ${out}\n`)
+    }
+    return 0
+  } finally {
+    await app.close()
+  }
+}
+
+async function verifyEvidenceFile(
+  file: string,
+  values: { ca?: string[]; 'log-key'?: string; 'witness-key'?: string[] },
+): Promise<number> {
+  let input: unknown
+  try {
+    input = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    process.stderr.write(
+      `e-state exchange verify-evidence: cannot read ${file}: ${(error as Error).message}\n`,
+    )
+    return 1
+  }
+  const cas =
+    values.ca === undefined
+      ? await nodeCas()
+      : values.ca.map((path) => new X509Certificate(readFileSync(path)))
+  const verified = verifyEvidence(input, cas)
+  const receipt = (input as { receipt?: unknown }).receipt
+  let anchored = 'not yet anchored in the ledger (no receipt)'
+  if (receipt !== null && receipt !== undefined) {
+    const { logKey, witnessTexts } = ledgerKeys(values['log-key'], values['witness-key'])
+    const checked = verifyReceipt(receipt, {
+      log: parseVerifierKey(logKey),
+      witnesses: witnessTexts.map((text) => parseCosignerVerifierKey(text)),
+    })
+    anchored = `anchored in ${checked.origin} at entry ${checked.index}, cosigned by ${checked.cosignedBy.map((c) => c.name).join(', ') || 'no witness'}`
+  }
+  process.stdout.write(
+    `evidence verified: ${verified.method} ${verified.service}${verified.path} by ${verified.client} (message ${verified.messageId}, status ${verified.status}), signed by both members, issued by ${verified.issuer}; ${anchored}\n`,
+  )
+  return 0
+}
+
+/** This node's root and e-seal CAs (member and issuer certificates are e-seals). */
+async function nodeCas(): Promise<X509Certificate[]> {
+  const config = readConfig()
+  const store = await openStore({ url: config.databaseUrl })
+  try {
+    await store.migrate()
+    const rows = await store.db
+      .selectFrom('trust_authorities')
+      .select('certificate')
+      .where('name', 'in', ['root', 'eseal'])
+      .execute()
+    return rows.map((row) => new X509Certificate(Buffer.from(row.certificate)))
+  } finally {
+    await store.close()
+  }
+}
