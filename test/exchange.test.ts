@@ -267,4 +267,85 @@ describe('the exchange, in one node', () => {
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain('evidence refused')
   }, 60_000)
+
+  it('keeps monitoring records, metrics and delayed, suppressed open-data statistics', async () => {
+    const monitoring = await t.inject({
+      method: 'GET',
+      url: '/exchange/monitoring?limit=1000',
+      headers: { authorization: t.credentials('PPA').authorization },
+    })
+    const records = monitoring.json().records
+    expect(records.length).toBeGreaterThan(2)
+    expect(records[0]).not.toHaveProperty('path')
+    expect(
+      records.every(
+        (record: { client: string; service: string }) =>
+          record.client.startsWith(t.credentials('PPA').client.split('/').slice(0, 3).join('/')) ||
+          record.service.startsWith(t.credentials('PPA').client.split('/').slice(0, 3).join('/')),
+      ),
+    ).toBe(true)
+    const metrics = await t.inject({ method: 'GET', url: '/metrics' })
+    expect(metrics.body).toMatch(
+      /estate_exchange_message_duration_seconds_count\{side="provider",outcome="ok"\} [1-9]/,
+    )
+    expect(metrics.body).toMatch(/outcome="Client.AccessDenied"/)
+
+    // Ten days ago: six calls by one member, two by another.
+    const db = t.app.platform().store.db
+    const day = new Date(Date.now() - 10 * 86_400_000)
+    const row = (client: string, status: number) => ({
+      side: 'provider',
+      message_id: `old-${Math.random()}`,
+      client,
+      service: population.slice(4),
+      method: 'GET',
+      path: '/',
+      user_id: null,
+      request_hash: null,
+      request_signature: null,
+      response_signature: null,
+      request_signed: null,
+      response_signed: null,
+      status,
+      error_type: null,
+      request_size: 0,
+      response_size: 10,
+      request_body: null,
+      response_body: null,
+      started_at: day.toISOString(),
+      duration_ms: 4,
+      commitment: '00',
+    })
+    await db
+      .insertInto('exchange_message_log')
+      .values([
+        ...Array.from({ length: 6 }, (_, index) =>
+          row('EE/GOV/70000071/police', index === 0 ? 403 : 200),
+        ),
+        row('EE/GOV/70000059/employment-register', 200),
+        row('EE/GOV/70000059/employment-register', 200),
+      ])
+      .execute()
+    const from = new Date(day.getTime() - 86_400_000).toISOString().slice(0, 10)
+    const to = new Date().toISOString().slice(0, 10)
+    const statistics = await t.inject({
+      method: 'GET',
+      url: `/exchange/statistics?from=${from}&to=${to}`,
+    })
+    const rows = statistics.json().rows
+    expect(rows).toContainEqual({
+      day: day.toISOString().slice(0, 10),
+      clientMember: 'EE/GOV/70000071',
+      service: population.slice(4),
+      messages: 6,
+      failed: '<5',
+      averageMs: 4,
+    })
+    expect(rows).toContainEqual(
+      expect.objectContaining({ clientMember: 'EE/GOV/70000059', messages: '<5', averageMs: null }),
+    )
+    // Today's traffic is not published yet.
+    expect(rows.some((entry: { day: string }) => entry.day === to)).toBe(false)
+    expect(JSON.stringify(statistics.json())).not.toContain('EE39001010000')
+  })
 })

@@ -65,3 +65,10 @@ export {
   type VerifiedEvidence,
 } from './evidence.ts'
 export { exportEvidence } from './evidence-export.ts'
+export {
+  monitoringRecords,
+  exchangeStatistics,
+  STATISTICS_DELAY_DAYS,
+  type MonitoringRecord,
+  type StatisticsRow,
+} from './operations.ts'

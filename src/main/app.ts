@@ -164,7 +164,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerTracker(server, requirePlatform)
   registerTrust(server, requirePlatform)
   registerSignatures(server, requirePlatform)
-  registerExchange(server, requirePlatform)
+  registerExchange(server, requirePlatform, metrics)
   registerExchangeManagement(server, requirePlatform)
   registerAuth(server, config, requirePlatform)
   registerEid(server, requirePlatform)

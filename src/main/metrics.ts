@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics: process defaults, HTTP requests, the access gate's batches and refusals,
- * and the ledger's appends, publications and failures.
+ * the ledger's appends, publications and failures, and the exchange's messages.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { AccessGateMetrics } from '../registries/index.ts'
@@ -14,6 +14,8 @@ export interface Metrics {
     readonly published: Gauge
     readonly failures: Counter<'stage'>
   }
+  /** Exchange messages by gateway side and outcome (`ok`, `provider-error`, an X-Road type). */
+  readonly exchange: Histogram<'side' | 'outcome'>
 }
 
 export function createMetrics(): Metrics {
@@ -64,9 +66,17 @@ export function createMetrics(): Metrics {
     labelNames: ['stage'] as const,
     registers: [registry],
   })
+  const exchange = new Histogram({
+    name: 'estate_exchange_message_duration_seconds',
+    help: "Messages through this node's gateway by side and outcome",
+    labelNames: ['side', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  })
   return {
     registry,
     http,
+    exchange,
     ledger: { appended, published, failures },
     gate: {
       onBatch(size, written) {

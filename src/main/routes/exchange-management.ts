@@ -12,7 +12,11 @@ import { Type } from 'typebox'
 import {
   allowRight,
   denyRight,
+  exchangeStatistics,
+  ExchangeError,
   listRights,
+  monitoringRecords,
+  STATISTICS_DELAY_DAYS,
   ownService,
   setOpenApi,
   verifyMemberCredential,
@@ -197,6 +201,56 @@ export function registerExchangeManagement(app: FastifyInstance, platform: () =>
       },
     )
   }
+
+  app.get(
+    '/exchange/monitoring',
+    {
+      schema: {
+        tags: ['Exchange management'],
+        summary:
+          "Monitoring records of the caller's messages (ids, sizes, durations, outcome; no payload)",
+        querystring: Type.Object({
+          after: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+        }),
+        response: { 401: ProblemSchema, 400: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const member = await memberOf(request)
+      const { after, limit } = request.query as { after?: number; limit?: number }
+      return {
+        records: await monitoringRecords(platform().store.db, member, after ?? 0, limit ?? 100),
+      }
+    },
+  )
+
+  app.get(
+    '/exchange/statistics',
+    {
+      schema: {
+        tags: ['Exchange'],
+        summary: `Open data: messages per day, client member and service, published ${STATISTICS_DELAY_DAYS} days late, small counts suppressed`,
+        querystring: Type.Object({
+          from: Type.String({ format: 'date' }),
+          to: Type.String({ format: 'date' }),
+        }),
+        response: { 400: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const { from, to } = request.query as { from: string; to: string }
+      const start = new Date(`${from}T00:00:00Z`)
+      const end = new Date(`${to}T00:00:00Z`)
+      if (!(end > start) || end.getTime() - start.getTime() > 366 * 86_400_000)
+        throw new ExchangeError('InvalidRequest', 'from must be before to, at most a year apart')
+      return exchangeStatistics(platform().store.db, {
+        from: start,
+        to: end,
+        now: platform().clock.now(),
+      })
+    },
+  )
 
   app.get(
     '/api/v1/status',

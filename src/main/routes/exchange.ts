@@ -25,18 +25,23 @@ import {
   type HttpResponse,
 } from '../../exchange/index.ts'
 import { REGISTRIES } from '../../registries/index.ts'
+import type { Metrics } from '../metrics.ts'
 import type { Platform } from '../platform.ts'
 import { GATEWAY_TOKEN_HEADER, bearerToken } from './caller.ts'
 
 export const EXCHANGE_BODY_LIMIT = 10 * 1024 * 1024
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const
 
-export function registerExchange(app: FastifyInstance, platform: () => Platform): void {
+export function registerExchange(
+  app: FastifyInstance,
+  platform: () => Platform,
+  metrics: Metrics,
+): void {
   const gateways = new WeakMap<Platform, Gateway>()
   const gatewayOf = (current: Platform): Gateway => {
     let gateway = gateways.get(current)
     if (gateway === undefined) {
-      gateway = createNodeGateway(app, current)
+      gateway = createNodeGateway(app, current, metrics)
       gateways.set(current, gateway)
     }
     return gateway
@@ -105,7 +110,7 @@ export function registerExchange(app: FastifyInstance, platform: () => Platform)
 }
 
 /** The node's gateway: its ports over the exchange node, the registries and the transports. */
-function createNodeGateway(app: FastifyInstance, current: Platform): Gateway {
+function createNodeGateway(app: FastifyInstance, current: Platform, metrics: Metrics): Gateway {
   const exchange = current.exchange
   const gateway: Gateway = createGateway({
     gatewayId: exchange.gatewayId,
@@ -114,7 +119,22 @@ function createNodeGateway(app: FastifyInstance, current: Platform): Gateway {
     service: (serviceId) => exchange.service(serviceId),
     rights: (serviceId) => exchange.rights(serviceId),
     servicesOf: (subsystem) => exchange.servicesOf(subsystem),
-    log: (record) => exchange.log(record),
+    log: (record) => {
+      metrics.exchange.observe(
+        {
+          side: record.side,
+          outcome:
+            record.errorType ??
+            (record.status >= 500
+              ? 'provider-error'
+              : record.status >= 400
+                ? 'provider-refusal'
+                : 'ok'),
+        },
+        record.durationMs / 1000,
+      )
+      return exchange.log(record)
+    },
     now: () => current.clock.now(),
     async send(target, request) {
       if (target.address === IN_PROCESS) return gateway.provide(request, undefined)
