@@ -44,7 +44,7 @@ describe('the exchange, in one node', () => {
     })
 
   it('reads the population register for the police through both gateways', async () => {
-    const reply = await call('PPA', `${population}?query.personalCode=${JAAK}`, {
+    const reply = await call('PPA', `${population}/1.0?query.personalCode=${JAAK}`, {
       'x-road-id': 'case-42-call-1',
     })
     expect(reply.statusCode).toBe(200)
@@ -82,7 +82,7 @@ describe('the exchange, in one node', () => {
 
   it('refuses, with X-Road error types, what the access rights or the request do not allow', async () => {
     // The Land Board reads no population data (deny by default).
-    const denied = await call('MA', `${population}?query.personalCode=${JAAK}`)
+    const denied = await call('MA', `${population}/1.0?query.personalCode=${JAAK}`)
     expect(denied.statusCode).toBe(403)
     expect(denied.headers['x-road-error']).toBe('Client.AccessDenied')
     expect(denied.json()).toMatchObject({ type: 'Client.AccessDenied' })
@@ -109,7 +109,7 @@ describe('the exchange, in one node', () => {
   })
 
   it('passes a provider’s own errors through without X-Road-Error', async () => {
-    const missing = await call('PPA', `${population}/read`, {})
+    const missing = await call('PPA', `${population}/1.0/read`, {})
     // GET on a POST-only registry route: the registry's own 4xx, untouched by the gateway.
     expect(missing.headers['x-road-error']).toBeUndefined()
     expect(missing.statusCode).toBeGreaterThanOrEqual(400)
@@ -166,12 +166,12 @@ describe('the exchange, in one node', () => {
       'x-road-userid': `EE${registrar.personal_code}`,
       'x-road-issue': 'address check',
     }
-    const granted = await call('MA', `${population}?query.personalCode=${JAAK}`, asRegistrar)
+    const granted = await call('MA', `${population}/1.0?query.personalCode=${JAAK}`, asRegistrar)
     expect(granted.statusCode).toBe(200)
     // Only GET was granted.
     const post = await t.inject({
       method: 'POST',
-      url: `${population}/read`,
+      url: `${population}/1.0/read`,
       headers: { ...t.headers('MA'), ...asRegistrar },
       payload: { query: { content: { personalCode: JAAK } } },
     })
@@ -208,7 +208,7 @@ describe('the exchange, in one node', () => {
     })
     expect(withdraw.json()).toEqual({ changed: 1 })
     expect(
-      (await call('MA', `${population}?query.personalCode=${JAAK}`)).headers['x-road-error'],
+      (await call('MA', `${population}/1.0?query.personalCode=${JAAK}`)).headers['x-road-error'],
     ).toBe('Client.AccessDenied')
     const acts = await t.app
       .platform()
@@ -240,7 +240,7 @@ describe('the exchange, in one node', () => {
   })
 
   it('exports signed evidence of one message that verifies offline, and fails when changed', async () => {
-    const reply = await call('PPA', `${population}?query.personalCode=${JAAK}`, {
+    const reply = await call('PPA', `${population}/1.0?query.personalCode=${JAAK}`, {
       'x-road-id': 'evidence-1',
     })
     expect(reply.statusCode).toBe(200)

@@ -85,6 +85,19 @@ export async function bootstrapExchange(options: ExchangeBootstrap): Promise<voi
   const granted = await db.selectFrom('exchange_access_rights').select('id').limit(1).execute()
   if (granted.length === 0) {
     for (const agency of agencies) {
+      // A keeper calls its own register through the exchange too.
+      for (const registry of list(agency.registries))
+        await db
+          .insertInto('exchange_access_rights')
+          .values({
+            service_id: `${agency.member_id}/${agency.subsystem}/${registry}`,
+            client: `${agency.member_id}/${agency.subsystem}`,
+            method: '*',
+            path: '/**',
+            granted_at: now,
+            granted_by: 'country profile',
+          })
+          .execute()
       for (const registry of list(agency.reads)) {
         const keeper = agencies.find((other) => list(other.registries).includes(registry))
         if (keeper === undefined) continue

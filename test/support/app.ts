@@ -93,6 +93,7 @@ export async function startTestApp(
       if (found === undefined) throw new Error(`no development credential for ${agency}`)
       return { authorization: `Bearer ${found.apiKey}`, client: found.client }
     }
+    const keepers = await keeperServices(app)
     const started = app
     let closed: Promise<void> | undefined
     return {
@@ -100,7 +101,10 @@ export async function startTestApp(
       app: started,
       config,
       dataDir,
-      inject: (options) => started.server.inject(options),
+      // A client information system reaches a register through its gateway: `/data/<registry>/
+      // <version>/…` here is sent as the exchange call `/r1/<keeper's service>/<version>/…` (the
+      // direct routes answer only the provider gateway); other URLs go as they are.
+      inject: (options) => started.server.inject(throughGateway(options, keepers)),
       credentials,
       headers: (agency) => {
         const { authorization, client } = credentials(agency)
@@ -113,4 +117,25 @@ export async function startTestApp(
     await cleanup().catch(() => undefined)
     throw error
   }
+}
+
+/** Each registry's service id at its keeper (`INSTANCE/CLASS/MEMBER/SUBSYSTEM/registry`). */
+async function keeperServices(app: EStateApp): Promise<Map<string, string>> {
+  const rows = await app
+    .platform()
+    .store.db.selectFrom('exchange_services')
+    .select(['service_id', 'service_code'])
+    .execute()
+  return new Map(rows.map((row) => [row.service_code, row.service_id]))
+}
+
+function throughGateway(
+  options: InjectOptions,
+  keepers: ReadonlyMap<string, string>,
+): InjectOptions {
+  const url = typeof options.url === 'string' ? options.url : undefined
+  const match = url === undefined ? null : /^\/data\/([a-z-]+)(\/.*)$/.exec(url)
+  const service = match === null ? undefined : keepers.get(match[1])
+  if (match === null || service === undefined) return options
+  return { ...options, url: `/r1/${service}${match[2]}` }
 }

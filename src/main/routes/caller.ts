@@ -16,13 +16,23 @@ const CLIENT_HEADERS = [
   'x-govstack-client',
 ] as const
 
-export async function callerOf(request: FastifyRequest, platform: Platform): Promise<Caller> {
+export async function callerOf(
+  request: FastifyRequest,
+  platform: Platform,
+  options: { readonly gatewayOnly?: boolean } = {},
+): Promise<Caller> {
   const header = CLIENT_HEADERS.map((name) => request.headers[name]).find(
     (value) => value !== undefined,
   )
   // A call the provider gateway forwards in process (client verified by its signature and
   // access rights): it proves itself with this process's gateway token, never sent anywhere.
   const viaGateway = fromGateway(request, platform)
+  // The registries are another agency's data: reached only through the exchange (once-only).
+  if (options.gatewayOnly === true && !viaGateway)
+    throw new EStateError(
+      'GATEWAY_REQUIRED',
+      "another agency's register is called through the exchange: /r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/{registry}/… at your gateway (see /listClients and listMethods)",
+    )
   const memberId = viaGateway
     ? memberOf(parseClientId(header, 'X-Road-Client'))
     : await verifyMemberCredential(platform.store.db, bearerToken(request.headers.authorization))

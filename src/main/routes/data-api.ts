@@ -104,7 +104,7 @@ function registerRegistry(
         equals,
       }
       const result = await platform().registries.list(
-        await callerOf(request, platform()),
+        await callerOf(request, platform(), { gatewayOnly: true }),
         definition.name,
         definition.version,
         list,
@@ -134,7 +134,7 @@ function registerRegistry(
     async (request) => {
       const body = request.body as { query: { content: Record<string, unknown> } }
       const found = await platform().registries.read(
-        await callerOf(request, platform()),
+        await callerOf(request, platform(), { gatewayOnly: true }),
         definition.name,
         definition.version,
         body.query.content,
@@ -163,7 +163,7 @@ function registerRegistry(
     async (request) => {
       const body = request.body as { query: { content: Record<string, unknown> } }
       const status = await platform().registries.exists(
-        await callerOf(request, platform()),
+        await callerOf(request, platform(), { gatewayOnly: true }),
         definition.name,
         definition.version,
         body.query.content,
@@ -229,7 +229,7 @@ function registerRegistry(
           write: { content: Record<string, unknown> }
         }
         const updated = await platform().registries.update(
-          await callerOf(request, platform()),
+          await callerOf(request, platform(), { gatewayOnly: true }),
           definition.name,
           definition.version,
           body.query.content,
@@ -288,7 +288,7 @@ function registerRegistry(
         )
       }
       const value = await platform().registries.readValue(
-        await callerOf(request, platform()),
+        await callerOf(request, platform(), { gatewayOnly: true }),
         definition.name,
         definition.version,
         uuid,

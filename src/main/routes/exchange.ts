@@ -74,11 +74,29 @@ export function registerExchange(
           return sendHttp(
             reply,
             gatewayRefusal(
+              401,
               'ClientNotAuthenticated',
               'a valid member API key is required (Authorization: Bearer esm_…)',
             ),
           )
         }
+        // X-Road headers once each (Node would join repeats into one value).
+        const seen = new Set<string>()
+        let repeated: [string] | undefined
+        for (let index = 0; index < request.raw.rawHeaders.length; index += 2) {
+          const name = request.raw.rawHeaders[index].toLowerCase()
+          const watched =
+            name.startsWith('x-road-') ||
+            name === 'x-govstack-client' ||
+            name === 'information-mediator-client'
+          if (watched && seen.has(name)) repeated = [name]
+          seen.add(name)
+        }
+        if (repeated !== undefined)
+          return sendHttp(
+            reply,
+            gatewayRefusal(400, 'InvalidHttpHeader', `${repeated[0]} is given more than once`),
+          )
         const response = await gatewayOf(current).consume(httpRequestOf(request), member)
         return sendHttp(reply, response)
       },
@@ -144,13 +162,9 @@ function createNodeGateway(app: FastifyInstance, current: Platform, metrics: Met
       const internal = /^internal:registries\/([a-z-]+)$/.exec(service.backend)
       if (internal === null || !Object.hasOwn(REGISTRIES, internal[1]))
         throw new ExchangeError('ServiceFailed', `backend ${service.backend} is not reachable`)
-      const registry = REGISTRIES[internal[1] as keyof typeof REGISTRIES]
-      // The service's root is the registry's root: `/?q` → `?q`, not a trailing slash.
-      const below =
-        request.url.startsWith('/?') || request.url === '/' ? request.url.slice(1) : request.url
       const answer = await app.inject({
         method: request.method as 'GET',
-        url: `/data/${internal[1]}/${registry.version}${below}`,
+        url: `/data/${internal[1]}${request.url}`,
         headers: {
           ...request.headers,
           'x-road-client': request.client,
@@ -190,10 +204,14 @@ function sendHttp(reply: FastifyReply, response: HttpResponse): FastifyReply {
   return reply.send(response.body)
 }
 
-function gatewayRefusal(type: 'ClientNotAuthenticated', message: string): HttpResponse {
+function gatewayRefusal(
+  status: number,
+  type: 'ClientNotAuthenticated' | 'InvalidHttpHeader',
+  message: string,
+): HttpResponse {
   const body = { type: `Client.${type}`, message, detail: '' }
   return {
-    status: 401,
+    status,
     headers: { 'content-type': 'application/json', 'x-road-error': body.type },
     body: Buffer.from(JSON.stringify(body)),
   }
