@@ -55,6 +55,9 @@ describe('the exchange, in one node', () => {
     expect(reply.headers['x-road-client']).toBe(t.credentials('PPA').client)
     expect(reply.headers['x-road-request-hash']).toMatch(/^[A-Za-z0-9+/]{86}==$/)
     expect(reply.headers['x-road-error']).toBeUndefined()
+    // Without an X-Road-Id from the client, the one made for it is the same in every header.
+    const anonymous = await call('PPA', `${population}/1.0?query.personalCode=${JAAK}`)
+    expect(anonymous.headers['x-road-id']).toBe(anonymous.headers['x-road-request-id'])
     const log = await t.app
       .platform()
       .store.db.selectFrom('exchange_message_log')

@@ -97,7 +97,12 @@ export function registerExchange(
             reply,
             gatewayRefusal(400, 'InvalidHttpHeader', `${repeated[0]} is given more than once`),
           )
-        const response = await gatewayOf(current).consume(httpRequestOf(request), member)
+        // The message id is this request's id (the client's X-Road-Id, or the one made for it).
+        const incoming = httpRequestOf(request)
+        const response = await gatewayOf(current).consume(
+          { ...incoming, headers: { ...incoming.headers, 'x-road-id': request.id } },
+          member,
+        )
         return sendHttp(reply, response)
       },
     })
