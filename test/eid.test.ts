@@ -92,6 +92,18 @@ describe.each(ENGINES)('e-ID issuance on %s', (engine) => {
     expect(recorded.map((row) => row.purpose)).toContain(
       'e-ID issuance at the service desk (identity verified in person)',
     )
+    // It went through the exchange, signed and logged on both sides like any agency's call.
+    const logged = await t.app
+      .platform()
+      .store.admin.selectFrom('exchange_message_log')
+      .select(['side', 'service', 'user_id', 'status'])
+      .where('user_id', '=', `EE${MARI}`)
+      .where('path', '=', '/1.0/read')
+      .execute()
+    expect(logged.map((row) => row.side).sort()).toEqual(['consumer', 'provider'])
+    expect(logged.every((row) => row.service.endsWith('/population') && row.status === 200)).toBe(
+      true,
+    )
   })
 
   it('refuses non-clerks, forged proofs, wrong curves, one key for both, and unknown people', async () => {

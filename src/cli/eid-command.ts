@@ -152,11 +152,17 @@ async function runToken(args: string[]): Promise<number> {
     await app.start()
     const platform = app.platform()
     const mandate = await requireRole(platform.store.db, values.clerk, ['clerk'])
-    const [authCertificate, signCertificate] = await issueAtDesk(platform, values.clerk, mandate, {
-      personalCode,
-      authKey: auth.publicKey,
-      signKey: sign.publicKey,
-    })
+    const [authCertificate, signCertificate] = await issueAtDesk(
+      app.server,
+      platform,
+      values.clerk,
+      mandate,
+      {
+        personalCode,
+        authKey: auth.publicKey,
+        signKey: sign.publicKey,
+      },
+    )
     await platform.ledger.drainOnce()
     const token = createSoftwareToken({
       auth: { key: auth.privateKey, certificate: authCertificate.der },
@@ -233,7 +239,7 @@ export async function runIssueOnToken(args: string[]): Promise<number> {
     await app.start()
     const platform = app.platform()
     const mandate = await requireRole(platform.store.db, values.clerk as string, ['clerk'])
-    const issued = await issueAtDesk(platform, values.clerk as string, mandate, {
+    const issued = await issueAtDesk(app.server, platform, values.clerk as string, mandate, {
       personalCode,
       authKey: auth.publicKey,
       signKey: sign.publicKey,

@@ -16,6 +16,7 @@ import { OID, type CertificateState, type IssuedCertificate } from '../../trust/
 import type { Platform } from '../platform.ts'
 import { requireSession, requireStepUp } from './auth.ts'
 import { agencyCallerOf, portalCallerOf } from './caller.ts'
+import { callThroughExchange } from './exchange.ts'
 import { ERRORS } from './schemas.ts'
 
 const Key = Type.Object(
@@ -77,7 +78,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
       const clerk = await requireStepUp(request, platform())
       const mandate = await requireRole(store.db, clerk.personalCode, ['clerk'])
       const { authKey, signKey } = provenKeys(body.personalCode, body)
-      const [auth, sign] = await issueAtDesk(platform(), clerk.personalCode, mandate, {
+      const [auth, sign] = await issueAtDesk(app, platform(), clerk.personalCode, mandate, {
         personalCode: body.personalCode,
         authKey,
         signKey,
@@ -132,7 +133,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
         ...(await portalCallerOf(holder.personalCode, platform())),
         issue: 'the holder renews their e-ID online',
       }
-      const [auth, sign] = await issueEid(platform(), caller, {
+      const [auth, sign] = await issueEid(app, platform(), caller, {
         personalCode: holder.personalCode,
         authKey,
         signKey,
@@ -216,24 +217,24 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
  * by `e-state eid token create`.
  */
 export async function issueAtDesk(
+  app: FastifyInstance,
   platform: Platform,
   clerk: string,
   mandate: Mandate,
   request: { personalCode: string; authKey: KeyObject; signKey: KeyObject; batch?: string },
 ): Promise<IssuedCertificate[]> {
-  return issueEid(platform, await deskCaller(platform, clerk, mandate), request)
+  return issueEid(app, platform, await deskCaller(platform, clerk, mandate), request)
 }
 
 /** Issues an e-ID with the names the caller reads from the population register. */
 async function issueEid(
+  app: FastifyInstance,
   platform: Platform,
   caller: Caller,
   request: { personalCode: string; authKey: KeyObject; signKey: KeyObject; batch?: string },
 ): Promise<IssuedCertificate[]> {
-  const { pki, registries } = platform
-  const person = await registries.read(caller, 'population', '1.0', {
-    personalCode: request.personalCode,
-  })
+  const { pki } = platform
+  const person = await readPerson(app, platform, caller, request.personalCode)
   if (person.status !== 'alive')
     throw new EStateError(
       'EID_HOLDER_INELIGIBLE',
@@ -329,4 +330,48 @@ function deskCaller(platform: Platform, clerk: string, mandate: Mandate): Promis
     clerk,
     'e-ID issuance at the service desk (identity verified in person)',
   )
+}
+
+/**
+ * The holder's record, read from the population register through the exchange, as the calling
+ * agency (the clerk's, or the state portal's for a renewal): signed, checked and logged like
+ * any agency's call. A refusal keeps the register's own problem code.
+ */
+async function readPerson(
+  app: FastifyInstance,
+  platform: Platform,
+  caller: Caller,
+  personalCode: string,
+): Promise<Record<string, unknown>> {
+  const keeper = await platform.store.db
+    .selectFrom('exchange_services')
+    .select('service_id')
+    .where('service_code', '=', 'population')
+    .executeTakeFirstOrThrow()
+  const response = await callThroughExchange(app, platform, {
+    client: caller.clientId,
+    method: 'POST',
+    url: `/r1/${keeper.service_id}/1.0/read`,
+    headers: {
+      'content-type': 'application/json',
+      ...(caller.userCode === undefined ? {} : { 'x-road-userid': `EE${caller.userCode}` }),
+      ...(caller.issue === undefined
+        ? {}
+        : { 'x-road-issue': Buffer.from(caller.issue, 'utf8').toString('latin1') }),
+    },
+    body: Buffer.from(JSON.stringify({ query: { content: { personalCode } } })),
+  })
+  const body = JSON.parse(response.body.toString('utf8')) as {
+    content?: Record<string, unknown>
+    code?: string
+    type?: string
+    detail?: string
+    message?: string
+  }
+  if (response.status !== 200 || body.content === undefined)
+    throw new EStateError(
+      body.code ?? (response.status >= 500 ? 'EXCHANGE_ServiceFailed' : 'ACCESS_DENIED'),
+      body.detail ?? body.message ?? `the population register answered ${response.status}`,
+    )
+  return body.content
 }
