@@ -351,4 +351,46 @@ describe('the exchange, in one node', () => {
     expect(rows.some((entry: { day: string }) => entry.day === to)).toBe(false)
     expect(JSON.stringify(statistics.json())).not.toContain('EE39001010000')
   })
+
+  it('answers the GovStack Directory Services API in its own shapes', async () => {
+    const clients = await t.inject({ method: 'GET', url: '/listClients?instanceId=EE' })
+    expect(clients.json().member).toContainEqual({
+      id: {
+        objectType: 'APPLICATION',
+        instanceId: 'EE',
+        memberClass: 'GOV',
+        memberCode: population.split('/')[4],
+        applicationCode: 'population-register',
+      },
+      name: 'Ministry of the Interior',
+    })
+    expect((await t.inject({ method: 'GET', url: '/listClients?instanceId=FI' })).json()).toEqual({
+      member: [],
+    })
+    const { authorization, client } = t.credentials('PPA')
+    const allowed = await t.inject({
+      method: 'GET',
+      url: `${population.replace(/\/population$/, '')}/allowedMethods`,
+      headers: { authorization, 'x-govstack-client': client },
+    })
+    expect(allowed.statusCode).toBe(200)
+    expect(allowed.json().member).toContainEqual(
+      expect.objectContaining({
+        objectType: 'SERVICE',
+        instanceId: 'EE',
+        applicationCode: 'population-register',
+        serviceCode: 'population',
+        endpointList: { member: [{ method: '*', path: '**' }] },
+      }),
+    )
+    const xroad = await t.inject({
+      method: 'GET',
+      url: `${population.replace(/\/population$/, '')}/allowedMethods`,
+      headers: { authorization, 'x-road-client': client },
+    })
+    expect(xroad.json().service[0]).toMatchObject({
+      service_code: 'population',
+      object_type: 'SERVICE',
+    })
+  })
 })

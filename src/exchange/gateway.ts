@@ -42,7 +42,12 @@ import {
   providerMemberOf,
   providerSubsystemOf,
 } from './request-path.ts'
-import { answerMetaservice, METASERVICES, type ProvidedService } from './metaservices.ts'
+import {
+  answerMetaservice,
+  METASERVICES,
+  SHAPE_HEADER,
+  type ProvidedService,
+} from './metaservices.ts'
 
 /** An HTTP message as the gateway sees it: lower-case header names, the whole body. */
 export interface HttpMessage {
@@ -190,6 +195,12 @@ export function createGateway(ports: GatewayPorts): Gateway {
           throw new ExchangeError('UnknownService', `no gateway provides ${providerMember}`)
 
         const passed = passedHeaders(request.headers)
+        // A GovStack client gets GovStack-shaped metaservice answers (the flag is signed).
+        if (
+          request.headers['x-road-client'] === undefined &&
+          request.headers['x-govstack-client'] !== undefined
+        )
+          passed[SHAPE_HEADER] = 'govstack'
         const parts: RequestParts = {
           id,
           client,
@@ -340,6 +351,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
             parsed.query,
             await ports.servicesOf(providerSubsystemOf(parsed.service)),
             { id: client, groups },
+            request.headers[SHAPE_HEADER] === 'govstack' ? 'govstack' : 'x-road',
           )
           const body = Buffer.from(answer.body, 'utf8')
           const response = await signResponse(

@@ -29,7 +29,42 @@ interface Endpoint {
   readonly path: string
 }
 
-export function listClients(configuration: GlobalConfiguration): unknown {
+/** The two dialects: X-Road's (snake_case) and the GovStack IM Directory Services API's. */
+export type DirectoryShape = 'x-road' | 'govstack'
+
+/** The passed header a consumer gateway adds when its client spoke GovStack (X-GovStack-Client). */
+export const SHAPE_HEADER = 'x-estate-directory-shape'
+
+export function listClients(
+  configuration: GlobalConfiguration,
+  shape: DirectoryShape = 'x-road',
+): unknown {
+  if (shape === 'govstack') {
+    const identifier = (id: string) => {
+      const [instanceId, memberClass, memberCode, applicationCode] = id.split('/')
+      return {
+        objectType: applicationCode === undefined ? 'MEMBER' : 'APPLICATION',
+        instanceId,
+        memberClass,
+        memberCode,
+        ...(applicationCode === undefined ? {} : { applicationCode }),
+      }
+    }
+    const nameOf = (member: string) =>
+      configuration.members.find((entry) => entry.id === member)?.name ?? ''
+    return {
+      member: [
+        ...configuration.members.map((member) => ({
+          id: identifier(member.id),
+          name: member.name,
+        })),
+        ...configuration.subsystems.map((subsystem) => ({
+          id: identifier(subsystem.id),
+          name: nameOf(subsystem.member),
+        })),
+      ],
+    }
+  }
   const identifier = (id: string) => {
     const [instance, memberClass, memberCode, subsystem] = id.split('/')
     return {
@@ -59,9 +94,26 @@ export function answerMetaservice(
   query: string,
   services: readonly ProvidedService[],
   client: { readonly id: string; readonly groups: readonly string[] },
+  shape: DirectoryShape = 'x-road',
 ): { contentType: string; body: string } {
   const prefix = `${target.instance}/${target.memberClass}/${target.memberCode}/${target.subsystem}`
-  const describe = (service: ProvidedService, endpoints: readonly Endpoint[]) => ({
+  const describe = (service: ProvidedService, endpoints: readonly Endpoint[]) =>
+    shape === 'govstack'
+      ? {
+          objectType: 'SERVICE',
+          serviceType: service.openapi === null ? 'REST' : 'OPENAPI',
+          instanceId: target.instance,
+          memberClass: target.memberClass,
+          memberCode: target.memberCode,
+          applicationCode: target.subsystem,
+          serviceCode: service.serviceCode,
+          endpointList: {
+            member: endpoints.map((endpoint) => ({ method: endpoint.method, path: endpoint.path })),
+          },
+        }
+      : xRoadService(service, endpoints)
+  const wrap = (list: unknown[]) => (shape === 'govstack' ? { member: list } : { service: list })
+  const xRoadService = (service: ProvidedService, endpoints: readonly Endpoint[]) => ({
     member_class: target.memberClass,
     member_code: target.memberCode,
     object_type: 'SERVICE',
@@ -72,7 +124,7 @@ export function answerMetaservice(
     endpoint_list: endpoints.map((endpoint) => ({ method: endpoint.method, path: endpoint.path })),
   })
   if (target.serviceCode === 'listMethods')
-    return json({ service: services.map((service) => describe(service, endpointsOf(service))) })
+    return json(wrap(services.map((service) => describe(service, endpointsOf(service)))))
   if (target.serviceCode === 'allowedMethods') {
     const allowed = services.flatMap((service) => {
       const id = `${prefix}/${service.serviceCode}`
@@ -96,7 +148,7 @@ export function answerMetaservice(
       )
       return [describe(service, endpoints.length > 0 ? endpoints : mine)]
     })
-    return json({ service: allowed })
+    return json(wrap(allowed))
   }
   const code = new URLSearchParams(query).get('serviceCode')
   const service = services.find((candidate) => candidate.serviceCode === code)

@@ -14,6 +14,7 @@
  * node's gateway token, so the registry sees the verified client, user and purpose.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import {
   createGateway,
   ExchangeError,
@@ -145,10 +146,20 @@ export function registerExchange(
     {
       schema: {
         tags: ['Exchange'],
-        summary: 'Members and subsystems of the instance (X-Road listClients, GovStack directory)',
+        summary:
+          'Members and subsystems of the instance (X-Road listClients; GovStack Directory Services with instanceId)',
+        querystring: Type.Object({ instanceId: Type.Optional(Type.String({ maxLength: 255 })) }),
       },
     },
-    async () => listClients(platform().exchange.configuration()),
+    async (request) => {
+      const { instanceId } = request.query as { instanceId?: string }
+      const configuration = platform().exchange.configuration()
+      // GovStack's Directory Services API asks with instanceId (or X-GovStack-Client).
+      const govstack =
+        instanceId !== undefined || request.headers['x-govstack-client'] !== undefined
+      if (instanceId !== undefined && instanceId !== configuration.instance) return { member: [] }
+      return listClients(configuration, govstack ? 'govstack' : 'x-road')
+    },
   )
 
   app.get(
