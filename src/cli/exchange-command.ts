@@ -25,6 +25,7 @@ import { createApp, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { openStore } from '../storage/index.ts'
 import { ledgerKeys } from './ledger-command.ts'
+import { authorityCertificates } from './trust-store.ts'
 
 const USAGE = `usage: e-state exchange rights list [--service S]
        e-state exchange rights allow|deny SERVICE CLIENT [--method M] [--path P]
@@ -220,17 +221,6 @@ async function verifyEvidenceFile(
 
 /** This node's root and e-seal CAs (member and issuer certificates are e-seals). */
 async function nodeCas(): Promise<X509Certificate[]> {
-  const config = readConfig()
-  const store = await openStore({ url: config.databaseUrl })
-  try {
-    await store.migrate()
-    const rows = await store.db
-      .selectFrom('trust_authorities')
-      .select('certificate')
-      .where('name', 'in', ['root', 'eseal'])
-      .execute()
-    return rows.map((row) => new X509Certificate(Buffer.from(row.certificate)))
-  } finally {
-    await store.close()
-  }
+  const certificates = await authorityCertificates(readConfig(), ['root', 'eseal'])
+  return [...certificates.values()].map((der) => new X509Certificate(der))
 }

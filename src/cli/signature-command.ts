@@ -34,8 +34,8 @@ import {
   type ValidationReport,
 } from '../signature/index.ts'
 import { systemClock } from '../shared/index.ts'
-import { openStore } from '../storage/index.ts'
 import { openPkcs11Signer, keySigner, type Signer } from '../trust/index.ts'
+import { authorityCertificates } from './trust-store.ts'
 
 const SIGN_USAGE =
   'usage: e-state sign FILE... --out X.asice | e-state sign --add-to X.asice\n' +
@@ -215,39 +215,29 @@ export async function runValidate(args: string[]): Promise<number> {
   return exitCodeOf(report)
 }
 
-/** This node's root and issuing CAs and TSA (certificates only: no key is opened), plus E_STATE_TRUST. */
+/** This node's root and issuing CAs and TSA (certificates only), plus E_STATE_TRUST. */
 async function nodeTrust(): Promise<TrustList> {
   const config = readConfig()
-  const store = await openStore({ url: config.databaseUrl })
-  try {
-    await store.migrate()
-    const rows = await store.db
-      .selectFrom('trust_authorities')
-      .select(['name', 'certificate'])
-      .where('name', 'in', ['root', 'citizen', 'eseal', 'tsa'])
-      .execute()
-    const certificate = (name: string) =>
-      rows.filter((row) => row.name === name).map((row) => Buffer.from(row.certificate))
-    const own =
-      rows.length === 0
-        ? undefined
-        : createTrustList({
-            cas: ['root', 'citizen', 'eseal'].flatMap(certificate),
-            tsas: certificate('tsa'),
-          })
-    const configured =
-      config.signatureTrust === undefined ? undefined : loadTrustList(config.signatureTrust)
-    if (own !== undefined && configured !== undefined) return mergeTrustLists(own, configured)
-    const trust = own ?? configured
-    if (trust === undefined)
-      throw new SignatureError(
-        'TRUST_CONFIG',
-        'no state PKI here and no E_STATE_TRUST: pass --trust PATH',
-      )
-    return trust
-  } finally {
-    await store.close()
-  }
+  const certificates = await authorityCertificates(config, ['root', 'citizen', 'eseal', 'tsa'])
+  const present = (names: string[]) =>
+    names.flatMap((name) => {
+      const der = certificates.get(name)
+      return der === undefined ? [] : [der]
+    })
+  const own =
+    certificates.size === 0
+      ? undefined
+      : createTrustList({ cas: present(['root', 'citizen', 'eseal']), tsas: present(['tsa']) })
+  const configured =
+    config.signatureTrust === undefined ? undefined : loadTrustList(config.signatureTrust)
+  if (own !== undefined && configured !== undefined) return mergeTrustLists(own, configured)
+  const trust = own ?? configured
+  if (trust === undefined)
+    throw new SignatureError(
+      'TRUST_CONFIG',
+      'no state PKI here and no E_STATE_TRUST: pass --trust PATH',
+    )
+  return trust
 }
 
 function summaryOf(file: string, report: ValidationReport): string {

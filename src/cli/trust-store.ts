@@ -22,3 +22,22 @@ export async function openTrustStore(
     throw error
   }
 }
+
+/** The state PKI's certificates by authority name (certificates only: no key is opened). */
+export async function authorityCertificates(
+  config: Config,
+  names: readonly string[],
+): Promise<Map<string, Buffer>> {
+  const store = await openStore({ url: config.databaseUrl })
+  try {
+    await store.migrate()
+    const rows = await store.db
+      .selectFrom('trust_authorities')
+      .select(['name', 'certificate'])
+      .where('name', 'in', [...names])
+      .execute()
+    return new Map(rows.map((row) => [row.name, Buffer.from(row.certificate)]))
+  } finally {
+    await store.close()
+  }
+}

@@ -80,38 +80,31 @@ export async function bootstrapExchange(options: ExchangeBootstrap): Promise<voi
         .execute()
     }
   }
-  // The profile's reads become access rights on the keeper's service (each once: the first
-  // start; later changes are the providers' own, through the management API).
+  // The profile's reads become access rights on the keeper's service, and a keeper may call its
+  // own (each once: the first start; later changes are the providers' own).
   const granted = await db.selectFrom('exchange_access_rights').select('id').limit(1).execute()
   if (granted.length === 0) {
+    const grant = (keeper: (typeof agencies)[number], registry: string, client: string) =>
+      db
+        .insertInto('exchange_access_rights')
+        .values({
+          service_id: `${keeper.member_id}/${keeper.subsystem}/${registry}`,
+          client,
+          method: '*',
+          path: '/**',
+          granted_at: now,
+          granted_by: 'country profile',
+        })
+        .onConflict((conflict) =>
+          conflict.columns(['service_id', 'client', 'method', 'path']).doNothing(),
+        )
+        .execute()
     for (const agency of agencies) {
-      // A keeper calls its own register through the exchange too.
-      for (const registry of list(agency.registries))
-        await db
-          .insertInto('exchange_access_rights')
-          .values({
-            service_id: `${agency.member_id}/${agency.subsystem}/${registry}`,
-            client: `${agency.member_id}/${agency.subsystem}`,
-            method: '*',
-            path: '/**',
-            granted_at: now,
-            granted_by: 'country profile',
-          })
-          .execute()
+      const client = `${agency.member_id}/${agency.subsystem}`
+      for (const registry of list(agency.registries)) await grant(agency, registry, client)
       for (const registry of list(agency.reads)) {
         const keeper = agencies.find((other) => list(other.registries).includes(registry))
-        if (keeper === undefined) continue
-        await db
-          .insertInto('exchange_access_rights')
-          .values({
-            service_id: `${keeper.member_id}/${keeper.subsystem}/${registry}`,
-            client: `${agency.member_id}/${agency.subsystem}`,
-            method: '*',
-            path: '/**',
-            granted_at: now,
-            granted_by: 'country profile',
-          })
-          .execute()
+        if (keeper !== undefined) await grant(keeper, registry, client)
       }
     }
   }

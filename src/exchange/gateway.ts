@@ -345,6 +345,35 @@ export function createGateway(ports: GatewayPorts): Gateway {
         const groups = configuration.groups
           .filter((group) => group.members.includes(client))
           .map((group) => group.code)
+        // Signs the answer over the request hash, logs both signatures, returns it.
+        const answerSigned = async (
+          answer: HttpResponse,
+          bodyLogging: MessageRecord['bodyLogging'],
+        ): Promise<HttpResponse> => {
+          const response = await signResponse(answer, providerMember, id, hash as string)
+          const responseSignature = signatureOf(response.headers)
+          await ports.log({
+            side: 'provider',
+            messageId: id,
+            client,
+            service: context.service,
+            method: request.method,
+            path: parsed.path,
+            ...(parts.userId === undefined ? {} : { userId: parts.userId }),
+            requestHash: hash,
+            requestSignature,
+            requestSigned: bytes,
+            responseSignature,
+            responseSigned: signedResponseBytes(response, id, hash as string, responseSignature),
+            status: answer.status,
+            requestBody: request.body,
+            responseBody: answer.body,
+            bodyLogging,
+            startedAt,
+            durationMs: ports.now().getTime() - startedAt.getTime(),
+          })
+          return response
+        }
         if (METASERVICES.has(parsed.service.serviceCode)) {
           const answer = answerMetaservice(
             parsed.service,
@@ -353,33 +382,14 @@ export function createGateway(ports: GatewayPorts): Gateway {
             { id: client, groups },
             request.headers[SHAPE_HEADER] === 'govstack' ? 'govstack' : 'x-road',
           )
-          const body = Buffer.from(answer.body, 'utf8')
-          const response = await signResponse(
-            { status: 200, headers: { 'content-type': answer.contentType }, body },
-            providerMember,
-            id,
-            hash,
+          return answerSigned(
+            {
+              status: 200,
+              headers: { 'content-type': answer.contentType },
+              body: Buffer.from(answer.body, 'utf8'),
+            },
+            'metadata',
           )
-          await ports.log({
-            side: 'provider',
-            messageId: id,
-            client,
-            service: context.service,
-            method: request.method,
-            path: parsed.path,
-            requestHash: hash,
-            requestSignature,
-            requestSigned: bytes,
-            responseSignature: signatureOf(response.headers),
-            responseSigned: signedResponseBytes(response, id, hash, signatureOf(response.headers)),
-            status: 200,
-            requestBody: request.body,
-            responseBody: body,
-            bodyLogging: 'metadata',
-            startedAt,
-            durationMs: ports.now().getTime() - startedAt.getTime(),
-          })
-          return response
         }
         const service = await ports.service(context.service)
         if (service === undefined)
@@ -410,33 +420,10 @@ export function createGateway(ports: GatewayPorts): Gateway {
             ? {}
             : { representedParty: parts.representedParty }),
         })
-        const response = await signResponse(
+        return answerSigned(
           { status: answer.status, headers: passedHeaders(answer.headers), body: answer.body },
-          providerMember,
-          id,
-          hash,
+          service.bodyLogging,
         )
-        await ports.log({
-          side: 'provider',
-          messageId: id,
-          client,
-          service: context.service,
-          method: request.method,
-          path: parsed.path,
-          ...(parts.userId === undefined ? {} : { userId: parts.userId }),
-          requestHash: hash,
-          requestSignature,
-          requestSigned: bytes,
-          responseSignature: signatureOf(response.headers),
-          responseSigned: signedResponseBytes(response, id, hash, signatureOf(response.headers)),
-          status: answer.status,
-          requestBody: request.body,
-          responseBody: answer.body,
-          bodyLogging: service.bodyLogging,
-          startedAt,
-          durationMs: ports.now().getTime() - startedAt.getTime(),
-        })
-        return response
       } catch (error) {
         const failure = asExchangeError(error)
         const side = clientFault(failure) ? 'client' : 'provider'
@@ -693,4 +680,13 @@ function hasControlCharacters(value: string): boolean {
     if (code < 0x20 || code === 0x7f) return true
   }
   return false
+}
+
+/** A refusal in X-Road's form, for the edges that answer before a gateway is involved. */
+export function refusalResponse(status: number, type: string, message: string): HttpResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-road-error': type },
+    body: Buffer.from(JSON.stringify({ type, message, detail: '' }), 'utf8'),
+  }
 }

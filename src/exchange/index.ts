@@ -22,6 +22,7 @@ export {
 export {
   createGateway,
   passedHeaders,
+  refusalResponse,
   SIGNATURE_HEADER,
   type Gateway,
   type GatewayPorts,

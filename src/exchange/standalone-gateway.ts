@@ -35,6 +35,7 @@ import type { AccessRight } from './access-rights.ts'
 import { ExchangeError } from './errors.ts'
 import {
   createGateway,
+  refusalResponse,
   type Gateway,
   type HttpRequest,
   type HttpResponse,
@@ -267,7 +268,7 @@ export async function startStandaloneGateway(
           digest !== undefined && equalSecrets(digest, Buffer.from(candidate.apiKeySha256, 'hex')),
       )
       if (client === undefined)
-        return refusal(
+        return refusalResponse(
           401,
           'Client.ClientNotAuthenticated',
           'a valid API key of a local information system is required',
@@ -295,7 +296,11 @@ export async function startStandaloneGateway(
       void handle(incoming, outgoing, maxBody, (request) =>
         pin === undefined
           ? Promise.resolve(
-              refusal(401, 'Server.ServerProxy.SslAuthenticationFailed', 'no client certificate'),
+              refusalResponse(
+                401,
+                'Server.ServerProxy.SslAuthenticationFailed',
+                'no client certificate',
+              ),
             )
           : gateway.provide(request, pin),
       )
@@ -359,8 +364,8 @@ async function handle(
   } catch (error) {
     response =
       error instanceof ExchangeError && error.type === 'RequestTooLarge'
-        ? refusal(413, 'Client.RequestTooLarge', error.message)
-        : refusal(500, 'Server.ClientProxy.InternalError', 'the gateway failed')
+        ? refusalResponse(413, 'Client.RequestTooLarge', error.message)
+        : refusalResponse(500, 'Server.ClientProxy.InternalError', 'the gateway failed')
   }
   if (outgoing.headersSent || outgoing.destroyed) return
   outgoing.statusCode = response.status
@@ -524,12 +529,4 @@ function callHttpBackend(
     })
     outgoing.end(request.body)
   })
-}
-
-function refusal(status: number, type: string, message: string): HttpResponse {
-  return {
-    status,
-    headers: { 'content-type': 'application/json', 'x-road-error': type },
-    body: Buffer.from(JSON.stringify({ type, message, detail: '' })),
-  }
 }

@@ -20,6 +20,7 @@ import {
   ExchangeError,
   IN_PROCESS,
   listClients,
+  refusalResponse,
   verifyMemberCredential,
   type Gateway,
   type HttpRequest,
@@ -106,9 +107,9 @@ export function registerExchange(
         } catch {
           return sendHttp(
             reply,
-            gatewayRefusal(
+            refusalResponse(
               401,
-              'ClientNotAuthenticated',
+              'Client.ClientNotAuthenticated',
               'a valid member API key is required (Authorization: Bearer esm_…)',
             ),
           )
@@ -128,7 +129,11 @@ export function registerExchange(
         if (repeated !== undefined)
           return sendHttp(
             reply,
-            gatewayRefusal(400, 'InvalidHttpHeader', `${repeated[0]} is given more than once`),
+            refusalResponse(
+              400,
+              'Client.InvalidHttpHeader',
+              `${repeated[0]} is given more than once`,
+            ),
           )
         // The message id is this request's id (the client's X-Road-Id, or the one made for it).
         const incoming = httpRequestOf(request)
@@ -254,17 +259,4 @@ function sendHttp(reply: FastifyReply, response: HttpResponse): FastifyReply {
   reply.code(response.status)
   for (const [name, value] of Object.entries(response.headers)) reply.header(name, value)
   return reply.send(response.body)
-}
-
-function gatewayRefusal(
-  status: number,
-  type: 'ClientNotAuthenticated' | 'InvalidHttpHeader',
-  message: string,
-): HttpResponse {
-  const body = { type: `Client.${type}`, message, detail: '' }
-  return {
-    status,
-    headers: { 'content-type': 'application/json', 'x-road-error': body.type },
-    body: Buffer.from(JSON.stringify(body)),
-  }
 }
