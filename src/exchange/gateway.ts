@@ -690,3 +690,17 @@ export function refusalResponse(status: number, type: string, message: string): 
     body: Buffer.from(JSON.stringify({ type, message, detail: '' }), 'utf8'),
   }
 }
+
+/** The headers a backend receives: the passed ones and the verified X-Road ones. */
+export function backendHeaders(request: BackendRequest): Record<string, string> {
+  return {
+    ...request.headers,
+    'x-road-client': request.client,
+    'x-road-id': request.messageId,
+    ...(request.userId === undefined ? {} : { 'x-road-userid': request.userId }),
+    ...(request.issue === undefined ? {} : { 'x-road-issue': request.issue }),
+    ...(request.representedParty === undefined
+      ? {}
+      : { 'x-road-represented-party': request.representedParty }),
+  }
+}

@@ -20,6 +20,7 @@ export {
   type SignedGlobalConfiguration,
 } from './global-conf.ts'
 export {
+  backendHeaders,
   createGateway,
   passedHeaders,
   refusalResponse,

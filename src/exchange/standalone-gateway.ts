@@ -34,6 +34,7 @@ import { keySigner } from '../trust/index.ts'
 import type { AccessRight } from './access-rights.ts'
 import { ExchangeError } from './errors.ts'
 import {
+  backendHeaders,
   createGateway,
   refusalResponse,
   type Gateway,
@@ -494,14 +495,7 @@ function callHttpBackend(
         method: request.method,
         agent: secure ? agents.https : agents.http,
         headers: {
-          ...request.headers,
-          'x-road-client': request.client,
-          'x-road-id': request.messageId,
-          ...(request.userId === undefined ? {} : { 'x-road-userid': request.userId }),
-          ...(request.issue === undefined ? {} : { 'x-road-issue': request.issue }),
-          ...(request.representedParty === undefined
-            ? {}
-            : { 'x-road-represented-party': request.representedParty }),
+          ...backendHeaders(request),
           'content-length': String(request.body.length),
         },
       },

@@ -16,6 +16,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import {
+  backendHeaders,
   createGateway,
   ExchangeError,
   IN_PROCESS,
@@ -223,11 +224,7 @@ function createNodeGateway(
         method: request.method as 'GET',
         url: `/data/${internal[1]}${request.url}`,
         headers: {
-          ...request.headers,
-          'x-road-client': request.client,
-          'x-road-id': request.messageId,
-          ...(request.userId === undefined ? {} : { 'x-road-userid': request.userId }),
-          ...(request.issue === undefined ? {} : { 'x-road-issue': request.issue }),
+          ...backendHeaders(request),
           [GATEWAY_TOKEN_HEADER]: current.gatewayToken.toString('base64url'),
         },
         ...(request.body.length === 0 ? {} : { payload: request.body }),
