@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { unzipSync } from 'fflate'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { keySigner } from '../trust/index.ts'
@@ -361,6 +361,23 @@ describe('broken signatures', () => {
     })
     expect(codes(report.signatures[0])).toEqual(['XML_MALFORMED'])
     expect(report.signatures[1].indication).toBe('TOTAL-PASSED')
+  })
+
+  it('fails, never throws, on a certificate that is not one', () => {
+    const junk = editSignature(good, 0, (xml) =>
+      xml
+        .replace(/<ds:X509Certificate>[^<]+</, '<ds:X509Certificate>AAAA<')
+        .replace(
+          /(<xades:CertDigest>.*?<ds:DigestValue>)[^<]+</,
+          (_, head: string) =>
+            `${head}${createHash('sha256').update(Buffer.from('AAAA', 'base64')).digest('base64')}<`,
+        ),
+    )
+    const signature = only(validator.validate(junk))
+    expect([signature.indication, signature.subIndication]).toEqual([
+      'TOTAL-FAILED',
+      'FORMAT_FAILURE',
+    ])
   })
 
   it('refuses wrapping: a second element with the SignedProperties Id', () => {

@@ -103,17 +103,32 @@ export function createSignatureValidator(options: {
           signatures.push(unreadable(file.name, error, at))
           continue
         }
-        for (const signature of parsed)
-          signatures.push(
-            validateSignature(signature, {
-              documents: opened.documents,
-              digests,
-              trust,
-              at,
-              chains,
-              certificates,
-            }),
-          )
+        for (const signature of parsed) {
+          try {
+            signatures.push(
+              validateSignature(signature, {
+                documents: opened.documents,
+                digests,
+                trust,
+                at,
+                chains,
+                certificates,
+              }),
+            )
+          } catch (error) {
+            // A certificate or token that cannot even be parsed: the signature fails as malformed.
+            signatures.push(
+              unreadable(
+                `${file.name}#${signature.id}`,
+                new SignatureError(
+                  'XADES_MALFORMED',
+                  `${signature.id}: unreadable content (${(error as Error).message})`,
+                ),
+                at,
+              ),
+            )
+          }
+        }
       }
       if (signatures.length === 0)
         base.validationWarnings.push({ content: 'the container holds no signature' })
