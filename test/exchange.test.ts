@@ -94,6 +94,10 @@ describe('the exchange, in one node', () => {
     const traversal = await call('PPA', `${population}/a%2F..%2Fb`)
     expect(traversal.statusCode).toBe(400)
     expect(traversal.headers['x-road-error']).toBe('Client.InvalidRequest')
+    // A long path is the protocol's business (refused as the provider's own 404 here), not a 400.
+    const long = await call('PPA', `${population}/1.0/${'x'.repeat(300)}`)
+    expect(long.headers['x-road-error']).toBeUndefined()
+    expect(long.statusCode).toBe(404)
     const badId = await call('PPA', '/r1/EE/GOV/70%3A01/x/y')
     expect(badId.headers['x-road-error']).toBe('Client.InvalidServiceIdentifier')
     const noClient = await t.inject({

@@ -62,6 +62,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
+    // An exchange call's path below /r1/ is one parameter: as long as the protocol allows.
+    routerOptions: { maxParamLength: 4096 },
     // Slow clients are cut off: header and request deadlines, checked every second.
     serverFactory: (handler) =>
       createServer(
