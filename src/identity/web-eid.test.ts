@@ -142,4 +142,32 @@ describe('Web eID tokens', () => {
       ),
     ).toMatch(/WEBEID_CERTIFICATE_(WRONG_PURPOSE|UNTRUSTED)/)
   })
+
+  it('asks OCSP only about a token the card really signed', async () => {
+    let asked = 0
+    const checking = createWebEidValidator({
+      trusted: [
+        {
+          certificate: testCa,
+          ocsp: {
+            mode: 'on',
+            transport: async () => {
+              asked++
+              return Buffer.from('not an OCSP answer')
+            },
+          },
+        },
+      ],
+      now: () => new Date(vector.validAt),
+    })
+    const forged = { ...vector.token, signature: flipByte(vector.token.signature, 10) }
+    expect(await code(checking.validate(forged, vector.origin, vector.challengeNonce))).toBe(
+      'WEBEID_SIGNATURE_INVALID',
+    )
+    expect(asked).toBe(0)
+    expect(await code(checking.validate(vector.token, vector.origin, vector.challengeNonce))).toBe(
+      'WEBEID_OCSP_FAILED',
+    )
+    expect(asked).toBe(1)
+  })
 })

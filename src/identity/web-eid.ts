@@ -1,9 +1,10 @@
 /**
  * Validation of Web eID authentication tokens (`web-eid:1`, https://github.com/web-eid): the
  * ID card signed the hashes of the site's origin and of a single-use challenge nonce with its
- * authentication key. Checked in Web eID's order: the token's shape, the certificate (well
- * formed, valid now, meant for client authentication, issued by a trusted CA), its status by
- * OCSP where the CA is configured for it, then the signature over origin and nonce. A verified
+ * authentication key. Checked in order: the token's shape, the certificate (well formed, valid
+ * now, meant for client authentication, issued by a trusted CA), the signature over origin and
+ * nonce, then — only for a token the card really signed, so forgeries cannot make the node
+ * flood the OCSP responder — its status by OCSP where the CA is configured for it. A verified
  * certificate chain is remembered, so a returning card costs one signature check (plus its
  * cached OCSP answer).
  */
@@ -150,7 +151,6 @@ export function createWebEidValidator(options: {
       const parsed = parseToken(token)
       const now = options.now()
       const entry = certificateOf(parsed.unverifiedCertificate, now)
-      await checkStatus(entry, now)
       const algorithm = ALGORITHMS[parsed.algorithm]
       const signature = strictBase64(parsed.signature, 'signature')
       const signed = Buffer.concat([
@@ -185,6 +185,8 @@ export function createWebEidValidator(options: {
           'WEBEID_SIGNATURE_INVALID',
           'the token was not signed for this origin and challenge by this certificate',
         )
+      // Only a token the card really signed costs an OCSP query (no amplification by forgeries).
+      await checkStatus(entry, now)
       return entry.identity
     },
   }
