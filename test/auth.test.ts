@@ -142,6 +142,35 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
     expect((await login(again.cookie, tokenFor(again.nonce))).statusCode).toBe(200)
   })
 
+  it('refuses cookie-authenticated acts from another site, and a session cookie sent twice', async () => {
+    const { nonce, cookie } = await challenge()
+    const session = sessionCookie(await login(cookie, tokenFor(nonce)))
+    const act = (headers: Record<string, string>) =>
+      t.inject({
+        method: 'POST',
+        url: '/auth/logout-everywhere',
+        headers: { cookie: session, ...headers },
+      })
+    const fromElsewhere = await act({
+      origin: 'https://evil.example',
+      'sec-fetch-site': 'cross-site',
+    })
+    expect(fromElsewhere.statusCode).toBe(403)
+    expect(fromElsewhere.json().code).toBe('CROSS_SITE_REFUSED')
+    expect((await act({ 'sec-fetch-site': 'same-site' })).json().code).toBe('CROSS_SITE_REFUSED')
+    // Still logged in: nothing was done.
+    expect(
+      (await t.inject({ url: '/auth/session', headers: { cookie: session } })).statusCode,
+    ).toBe(200)
+    // A second cookie of the same name (planted from a sibling domain) makes the session absent.
+    const tossed = await t.inject({
+      url: '/auth/session',
+      headers: { cookie: `${session}; estate_session=planted` },
+    })
+    expect(tossed.statusCode).toBe(401)
+    expect((await act({ origin, 'sec-fetch-site': 'same-origin' })).statusCode).toBe(200)
+  })
+
   it('ends sessions when idle too long, on logout, and everywhere at once', async () => {
     const open = async () => {
       const { nonce, cookie } = await challenge()

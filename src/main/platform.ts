@@ -86,6 +86,8 @@ export interface Platform {
   readonly instance: string
   /** Proves an in-process call comes from this node's provider gateway (never leaves it). */
   readonly gatewayToken: Buffer
+  /** The origin the portal's pages are served from (cookie-authenticated acts must come from it). */
+  readonly publicOrigin: string
   /** The exchange: the central registry and this node's in-process gateway runtime. */
   readonly exchange: ExchangeNode
   close(): Promise<void>
@@ -242,6 +244,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       }),
       instance: country.instance,
       gatewayToken: randomBytes(32),
+      publicOrigin: new URL(config.publicUrl).origin,
       exchange,
       async close() {
         try {

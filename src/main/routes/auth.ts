@@ -233,6 +233,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
 }
 
 export async function requireSession(request: FastifyRequest, platform: Platform) {
+  refuseCrossSite(request, platform)
   const session = await platform.sessions.find(cookiesOf(request).get(SESSION_COOKIE) ?? '')
   if (session === undefined)
     throw new EStateError('SESSION_REQUIRED', 'log in with your e-ID first')
@@ -261,11 +262,36 @@ function decodedCookie(value: string | undefined): string {
 
 export function cookiesOf(request: FastifyRequest): Map<string, string> {
   const found = new Map<string, string>()
+  const repeated = new Set<string>()
   const header = request.headers.cookie
   if (typeof header !== 'string' || header.length > 8192) return found
   for (const part of header.split(';')) {
     const at = part.indexOf('=')
-    if (at > 0) found.set(part.slice(0, at).trim(), part.slice(at + 1).trim())
+    if (at <= 0) continue
+    const name = part.slice(0, at).trim()
+    if (found.has(name)) repeated.add(name)
+    found.set(name, part.slice(at + 1).trim())
   }
+  // A name sent twice (a cookie planted for a parent domain or path beside ours) is no cookie.
+  for (const name of repeated) found.delete(name)
   return found
+}
+
+/**
+ * A cookie-authenticated act must come from our own pages: a browser says where a request comes
+ * from (`Sec-Fetch-Site`, `Origin`), and another site's page is refused even where SameSite
+ * would not stop it (an older browser, a sibling subdomain). Clients that are not browsers send
+ * neither header and are not affected.
+ */
+function refuseCrossSite(request: FastifyRequest, platform: Platform): void {
+  if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return
+  const site = request.headers['sec-fetch-site']
+  const origin = request.headers.origin
+  const crossSite = typeof site === 'string' && site !== 'same-origin' && site !== 'none'
+  const otherOrigin = typeof origin === 'string' && origin !== platform.publicOrigin
+  if (crossSite || otherOrigin)
+    throw new EStateError(
+      'CROSS_SITE_REFUSED',
+      'this act must be made from the state portal itself',
+    )
 }
