@@ -5,6 +5,7 @@
  * error types.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateKeyPairSync, X509Certificate } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startTestApp, type TestApp } from './support/app.ts'
@@ -396,5 +397,64 @@ describe('the exchange, in one node', () => {
       service_code: 'population',
       object_type: 'SERVICE',
     })
+  })
+
+  // Last: it moves the Tax Board to a gateway of its own.
+  it('registers a standalone gateway and a member certificate, and exports the anchor', async () => {
+    const platform = t.app.platform()
+    const anchorFile = join(t.dataDir, 'anchor.pem')
+    expect((await cliOn(t, ['exchange', 'anchor', '--out', anchorFile])).code).toBe(0)
+    const signed = (await t.inject({ method: 'GET', url: '/exchange/globalconf' })).json()
+    expect(new X509Certificate(readFileSync(anchorFile)).raw.toString('base64')).toBe(
+      signed.signature.certificate,
+    )
+    const tax = t.credentials('EMTA').client.split('/').slice(0, 3).join('/')
+    const tls = await platform.pki.issue({
+      kind: 'tls',
+      holder: 'EE/GATEWAY/emta',
+      publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+      subject: [['2.5.4.3', 'gateway.emta.example']],
+      dnsNames: ['gateway.emta.example'],
+    })
+    const seal = await platform.pki.issue({
+      kind: 'eseal',
+      holder: tax,
+      publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+      subject: [['2.5.4.3', 'Tax and Customs Board (own gateway)']],
+    })
+    writeFileSync(join(t.dataDir, 'gw.pem'), new X509Certificate(tls.der).toString())
+    writeFileSync(join(t.dataDir, 'seal.pem'), new X509Certificate(seal.der).toString())
+    const added = await cliOn(t, [
+      'exchange',
+      'gateways',
+      'add',
+      'EE/GATEWAY/emta',
+      '--member',
+      tax,
+      '--address',
+      'https://127.0.0.1:9443',
+      '--tls-certificate',
+      join(t.dataDir, 'gw.pem'),
+      '--serves',
+      tax,
+    ])
+    expect(added.stderr).toBe('')
+    expect(
+      (await cliOn(t, ['exchange', 'member-certificates', 'add', tax, join(t.dataDir, 'seal.pem')]))
+        .code,
+    ).toBe(0)
+    await platform.exchange.refresh()
+    const configuration = platform.exchange.configuration()
+    const own = configuration.gateways.find((gateway) => gateway.id === 'EE/GATEWAY/emta')
+    expect(own).toMatchObject({ address: 'https://127.0.0.1:9443', serves: [tax] })
+    expect(
+      configuration.gateways.find((gateway) => gateway.address === 'in-process:')?.serves,
+    ).not.toContain(tax)
+    expect(
+      configuration.members.find((member) => member.id === tax)?.signingCertificates,
+    ).toHaveLength(2)
+    // Its systems now go through their own gateway, not this node's.
+    const here = await call('EMTA', `${population}/1.0?query.personalCode=${JAAK}`)
+    expect(here.headers['x-road-error']).toBe('Client.UnknownMember')
   })
 })

@@ -5,6 +5,10 @@
  *   rights allow|deny SERVICE CLIENT [--method M] [--path P]
  *                                             as the provider (logged in the ledger)
  *   groups add|remove GROUP SUBSYSTEM         global groups (the next configuration carries them)
+ *   gateways list | gateways add ID --member M --address URL --tls-certificate FILE --serves M1,M2
+ *                                             register a standalone gateway in the central registry
+ *   member-certificates add MEMBER FILE       a signing certificate of a member whose key is elsewhere
+ *   anchor [--out FILE]                       the central signing certificate (PEM) gateways trust
  *   evidence LOG_ID [--out FILE]              signed evidence of one message
  *   verify-evidence FILE [--ca FILE]... [--log-key VKEY] [--witness-key VKEY]...
  *                                             offline: signatures, binding, ledger receipt
@@ -28,6 +32,9 @@ import { ledgerKeys } from './ledger-command.ts'
 import { authorityCertificates } from './trust-store.ts'
 
 const USAGE = `usage: e-state exchange rights list [--service S]
+       e-state exchange gateways list | gateways add ID --member M --address URL --tls-certificate FILE --serves M1,M2
+       e-state exchange member-certificates add MEMBER FILE
+       e-state exchange anchor [--out FILE]
        e-state exchange rights allow|deny SERVICE CLIENT [--method M] [--path P]
        e-state exchange groups add|remove GROUP SUBSYSTEM
        e-state exchange evidence LOG_ID [--out FILE]
@@ -45,6 +52,10 @@ export async function runExchange(args: string[]): Promise<number> {
       ca: { type: 'string', multiple: true },
       'log-key': { type: 'string' },
       'witness-key': { type: 'string', multiple: true },
+      member: { type: 'string' },
+      address: { type: 'string' },
+      'tls-certificate': { type: 'string' },
+      serves: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -54,6 +65,8 @@ export async function runExchange(args: string[]): Promise<number> {
   if (area === 'evidence' && positionals.length === 1 && /^\d{1,15}$/.test(positionals[0]))
     return writeEvidence(Number(positionals[0]), values.out)
   if (area === 'rights' || area === 'groups') return manage(area, positionals, values)
+  if (area === 'gateways' || area === 'member-certificates' || area === 'anchor')
+    return registry(area, positionals, values)
   process.stderr.write(`${USAGE}\n`)
   return 2
 }
@@ -223,4 +236,90 @@ async function verifyEvidenceFile(
 async function nodeCas(): Promise<X509Certificate[]> {
   const certificates = await authorityCertificates(readConfig(), ['root', 'eseal'])
   return [...certificates.values()].map((der) => new X509Certificate(der))
+}
+
+/** The central registry's side: gateways, members' certificates, the anchor. */
+async function registry(
+  area: 'gateways' | 'member-certificates' | 'anchor',
+  positionals: string[],
+  values: {
+    member?: string
+    address?: string
+    'tls-certificate'?: string
+    serves?: string
+    out?: string
+  },
+): Promise<number> {
+  const config = readConfig()
+  const store = await openStore({ url: config.databaseUrl })
+  try {
+    await store.migrate()
+    const { db } = store
+    const now = new Date().toISOString()
+    const pem = (path: string) => new X509Certificate(readFileSync(path))
+    if (area === 'anchor' && positionals.length === 0) {
+      const central = await db
+        .selectFrom('exchange_member_keys')
+        .select('certificate')
+        .where('member_id', '=', '#central')
+        .executeTakeFirst()
+      if (central === undefined) {
+        process.stderr.write(
+          'e-state exchange anchor: start the node once to make the central key\n',
+        )
+        return 1
+      }
+      const text = new X509Certificate(Buffer.from(central.certificate)).toString()
+      if (values.out === undefined) process.stdout.write(text)
+      else writeFileSync(values.out, text)
+      return 0
+    }
+    if (area === 'gateways' && positionals[0] === 'list' && positionals.length === 1) {
+      for (const row of await db.selectFrom('exchange_gateways').selectAll().execute())
+        process.stdout.write(`${row.gateway_id}  ${row.address}  serves ${row.serves}\n`)
+      return 0
+    }
+    if (
+      area === 'gateways' &&
+      positionals[0] === 'add' &&
+      positionals.length === 2 &&
+      values.member !== undefined &&
+      values.address !== undefined &&
+      values['tls-certificate'] !== undefined &&
+      values.serves !== undefined
+    ) {
+      const address = new URL(values.address)
+      if (address.protocol !== 'https:') {
+        process.stderr.write('e-state exchange gateways: the address must be https://\n')
+        return 2
+      }
+      await db
+        .insertInto('exchange_gateways')
+        .values({
+          gateway_id: positionals[1],
+          member_id: values.member,
+          address: address.origin,
+          tls_certificate: pem(values['tls-certificate']).raw,
+          serves: values.serves,
+          created_at: now,
+        })
+        .execute()
+      process.stdout.write(
+        `gateway ${positionals[1]} registered (in the next global configuration)\n`,
+      )
+      return 0
+    }
+    if (area === 'member-certificates' && positionals[0] === 'add' && positionals.length === 3) {
+      await db
+        .insertInto('exchange_member_certificates')
+        .values({ member_id: positionals[1], certificate: pem(positionals[2]).raw, added_at: now })
+        .execute()
+      process.stdout.write(`signing certificate of ${positionals[1]} registered\n`)
+      return 0
+    }
+    process.stderr.write(`${USAGE}\n`)
+    return 2
+  } finally {
+    await store.close()
+  }
 }

@@ -80,9 +80,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     run: runValidate,
   },
   exchange: {
-    summary: 'The exchange on this node: access rights, groups, evidence of a message',
+    summary:
+      'The exchange on this node: access rights, groups, gateways and member certificates, the anchor, evidence of a message',
     usage:
-      'e-state exchange rights list [--service S] | rights allow|deny SERVICE CLIENT [--method M] [--path P] | groups add|remove GROUP SUBSYSTEM | evidence LOG_ID [--out FILE] | verify-evidence FILE [--ca FILE]... [--log-key VKEY] [--witness-key VKEY]...',
+      'e-state exchange rights list [--service S] | rights allow|deny SERVICE CLIENT [--method M] [--path P] | groups add|remove GROUP SUBSYSTEM | gateways list | gateways add ID --member M --address URL --tls-certificate FILE --serves M1,M2 | member-certificates add MEMBER FILE | anchor [--out FILE] | evidence LOG_ID [--out FILE] | verify-evidence FILE [--ca FILE]... [--log-key VKEY] [--witness-key VKEY]...',
     run: runExchange,
   },
   gateway: {

@@ -199,7 +199,7 @@ export async function publishGlobalConfiguration(
 ): Promise<SignedGlobalConfiguration> {
   const { db, clock } = options
   const now = clock.now()
-  const [agencies, subsystems, gateways, groups, keys, newest] = await Promise.all([
+  const [agencies, subsystems, gateways, groups, keys, certificates, newest] = await Promise.all([
     db.selectFrom('agencies').select(['member_id', 'name']).orderBy('member_id').execute(),
     db.selectFrom('exchange_subsystems').selectAll().orderBy('subsystem_id').execute(),
     db.selectFrom('exchange_gateways').selectAll().orderBy('gateway_id').execute(),
@@ -210,6 +210,7 @@ export async function publishGlobalConfiguration(
       .orderBy('subsystem_id')
       .execute(),
     db.selectFrom('exchange_member_keys').select(['member_id', 'certificate']).execute(),
+    db.selectFrom('exchange_member_certificates').select(['member_id', 'certificate']).execute(),
     db
       .selectFrom('exchange_global_conf')
       .selectAll()
@@ -223,19 +224,31 @@ export async function publishGlobalConfiguration(
     members: agencies.map((agency) => ({
       id: agency.member_id,
       name: agency.name,
-      signingCertificates: keys
+      signingCertificates: [...keys, ...certificates]
         .filter((key) => key.member_id === agency.member_id)
         .map((key) => Buffer.from(key.certificate).toString('base64')),
     })),
     subsystems: subsystems.map((row) => ({ id: row.subsystem_id, member: row.member_id })),
-    gateways: gateways.map((row) => ({
-      id: row.gateway_id,
-      member: row.member_id,
-      address: row.address,
-      tlsCertificateSha256:
-        row.tls_certificate === null ? '' : certificatePin(Buffer.from(row.tls_certificate)),
-      serves: row.serves.split(',').filter((member) => member !== ''),
-    })),
+    gateways: gateways.map((row) => {
+      // A member moved to a gateway of its own is served there, not by this node's.
+      const elsewhere = new Set(
+        gateways
+          .filter((other) => other.address !== IN_PROCESS)
+          .flatMap((other) => other.serves.split(',')),
+      )
+      return {
+        id: row.gateway_id,
+        member: row.member_id,
+        address: row.address,
+        tlsCertificateSha256:
+          row.tls_certificate === null ? '' : certificatePin(Buffer.from(row.tls_certificate)),
+        serves: row.serves
+          .split(',')
+          .filter(
+            (member) => member !== '' && (row.address !== IN_PROCESS || !elsewhere.has(member)),
+          ),
+      }
+    }),
     groups: [...new Set(groups.map((row) => row.group_code))].map((code) => ({
       code,
       members: groups.filter((row) => row.group_code === code).map((row) => row.subsystem_id),

@@ -374,6 +374,12 @@ export interface ExchangeMemberKeyTable {
   created_at: string
 }
 
+export interface ExchangeMemberCertificateTable {
+  member_id: string
+  certificate: Uint8Array
+  added_at: string
+}
+
 export interface ExchangeGlobalConfTable {
   version: number
   signed: string
@@ -460,6 +466,7 @@ export interface Schema {
   exchange_gateways: ExchangeGatewayTable
   exchange_groups: ExchangeGroupTable
   exchange_member_keys: ExchangeMemberKeyTable
+  exchange_member_certificates: ExchangeMemberCertificateTable
   exchange_global_conf: ExchangeGlobalConfTable
   exchange_services: ExchangeServiceTable
   exchange_access_rights: ExchangeAccessRightTable

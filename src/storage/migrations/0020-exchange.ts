@@ -39,6 +39,13 @@ export function exchangeMigration(engine: Engine) {
         .addColumn('private_key', binary(engine), (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
         .execute()
+      // Signing certificates of members whose keys live elsewhere (a standalone gateway's).
+      await db.schema
+        .createTable('exchange_member_certificates')
+        .addColumn('member_id', 'text', (c) => c.notNull())
+        .addColumn('certificate', binary(engine), (c) => c.notNull())
+        .addColumn('added_at', 'text', (c) => c.notNull())
+        .execute()
       await db.schema
         .createTable('exchange_global_conf')
         .addColumn('version', 'bigint', (c) => c.primaryKey())
