@@ -171,6 +171,25 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
     expect((await act({ origin, 'sec-fetch-site': 'same-origin' })).statusCode).toBe(200)
   })
 
+  it('cuts off a flood of challenges from one address', async () => {
+    const replies = []
+    for (let index = 0; index < 130; index++)
+      replies.push(
+        await t.inject({ method: 'POST', url: '/auth/challenge', remoteAddress: '203.0.113.7' }),
+      )
+    const refused = replies.filter((reply) => reply.statusCode === 429)
+    expect(refused.length).toBeGreaterThanOrEqual(10)
+    expect(refused[0].json().code).toBe('CHALLENGES_TOO_MANY')
+    expect(refused[0].headers['retry-after']).toBeDefined()
+    // Another address is not affected.
+    const other = await t.inject({
+      method: 'POST',
+      url: '/auth/challenge',
+      remoteAddress: '203.0.113.8',
+    })
+    expect(other.statusCode).toBe(200)
+  })
+
   it('ends sessions when idle too long, on logout, and everywhere at once', async () => {
     const open = async () => {
       const { nonce, cookie } = await challenge()

@@ -29,6 +29,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
   const cookie = (name: string, value: string, maxAge: number, path = '/') =>
     `${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Strict`
 
+  const challengeLimiter = createRateLimiter({ perMinute: 120, addresses: 100_000 })
   app.post(
     '/auth/challenge',
     {
@@ -38,7 +39,13 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
         response: { 200: Type.Object({ nonce: Type.String() }) },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      // Each challenge is a row until used or expired: a flood from one address is cut off.
+      if (!challengeLimiter.take(request.ip, Date.now()))
+        throw new EStateError(
+          'CHALLENGES_TOO_MANY',
+          'too many login attempts from here: wait a minute',
+        )
       const nonce = await platform().sessions.issueChallenge()
       reply.header('set-cookie', cookie(CHALLENGE_COOKIE, encodeURIComponent(nonce), 300, '/auth'))
       return { nonce }
@@ -294,4 +301,28 @@ function refuseCrossSite(request: FastifyRequest, platform: Platform): void {
       'CROSS_SITE_REFUSED',
       'this act must be made from the state portal itself',
     )
+}
+
+/**
+ * A token bucket per client address: `perMinute` requests, refilled continuously. Bounded in
+ * memory: beyond `addresses` buckets the oldest are dropped.
+ */
+export function createRateLimiter(options: { perMinute: number; addresses: number }) {
+  const buckets = new Map<string, { tokens: number; at: number }>()
+  return {
+    take(address: string, now: number): boolean {
+      const bucket = buckets.get(address) ?? { tokens: options.perMinute, at: now }
+      bucket.tokens = Math.min(
+        options.perMinute,
+        bucket.tokens + ((now - bucket.at) / 60_000) * options.perMinute,
+      )
+      bucket.at = now
+      buckets.delete(address)
+      if (buckets.size >= options.addresses) buckets.delete(buckets.keys().next().value as string)
+      buckets.set(address, bucket)
+      if (bucket.tokens < 1) return false
+      bucket.tokens -= 1
+      return true
+    },
+  }
 }
