@@ -171,6 +171,30 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
     expect((await act({ origin, 'sec-fetch-site': 'same-origin' })).statusCode).toBe(200)
   })
 
+  it('refuses a certificate of another country or without a valid personal code', async () => {
+    const { generateKeyPairSync } = await import('node:crypto')
+    for (const serialNumber of [`PNOLV-${JAAK}`, 'PNOEE-12345678901']) {
+      const pair = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      const issued = await t.app.platform().pki.issue({
+        kind: 'auth',
+        holder: serialNumber,
+        publicKey: pair.publicKey,
+        subject: [
+          ['2.5.4.6', 'EE'],
+          ['2.5.4.3', `X,Y,${serialNumber}`],
+          ['2.5.4.5', serialNumber],
+        ],
+      })
+      const { nonce, cookie } = await challenge()
+      const reply = await login(
+        cookie,
+        webEidToken({ key: pair.privateKey, certificate: issued.der }, nonce, origin),
+      )
+      expect(reply.statusCode).toBe(401)
+      expect(reply.json().code).toBe('WEBEID_CERTIFICATE_WRONG_PURPOSE')
+    }
+  })
+
   it('cuts off a flood of challenges from one address', async () => {
     const replies = []
     for (let index = 0; index < 130; index++)

@@ -108,6 +108,16 @@ describe('configuration', () => {
     }
   })
 
+  it('refuses extra login CAs without OCSP in production', () => {
+    expect(() =>
+      readConfig({
+        E_STATE_ENV: 'production',
+        E_STATE_MASTER_KEY: realKey,
+        E_STATE_WEBEID_CAS: '/some/test-ca.cer',
+      }),
+    ).toThrow(expect.objectContaining({ details: { variable: 'E_STATE_WEBEID_CAS' } }))
+  })
+
   it('refuses to run production without a log signing key', () => {
     expect(() => readConfig({ E_STATE_ENV: 'production', E_STATE_MASTER_KEY: realKey })).toThrow(
       expect.objectContaining({ details: { variable: 'E_STATE_LEDGER_KEY' } }),

@@ -83,6 +83,12 @@ export function readConfig(
     throw new ConfigError('E_STATE_ENV must be "development" or "production"', 'E_STATE_ENV')
   }
   const environment: Environment = named
+  // Extra login CAs are checked without OCSP: a revoked card would still log in.
+  if (environment === 'production' && list(env.E_STATE_WEBEID_CAS).length > 0)
+    throw new ConfigError(
+      'E_STATE_WEBEID_CAS (CAs whose cards are not checked by OCSP) is for development and tests only',
+      'E_STATE_WEBEID_CAS',
+    )
   const dataDir = resolve(env.E_STATE_DATA_DIR ?? 'data')
   const databaseUrl = env.E_STATE_DATABASE_URL ?? join(dataDir, 'estate.db')
   return {

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { EStateError } from '../../shared/index.ts'
+import { EStateError, isPersonalCode } from '../../shared/index.ts'
 import type { Config } from '../config.ts'
 import { rolesOf } from '../../identity/index.ts'
 import type { Platform } from '../platform.ts'
@@ -73,6 +73,13 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
       const { sessions, webEid } = platform()
       await sessions.consumeChallenge(nonce)
       const person = await webEid.validate(authToken, origin, nonce)
+      // A session is a resident of this instance: another country's PNOxx-<same digits> is not
+      // the person with that code here.
+      if (person.country !== platform().instance || !isPersonalCode(person.personalCode))
+        throw new EStateError(
+          'WEBEID_CERTIFICATE_WRONG_PURPOSE',
+          `log in with an e-ID of ${platform().instance} naming a valid personal code`,
+        )
       const { id, session } = await sessions.start({
         personalCode: person.personalCode,
         givenName: person.givenName,
