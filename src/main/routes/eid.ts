@@ -195,10 +195,12 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
       if (certificate === undefined)
         throw new EStateError('TRUST_UNKNOWN_CERTIFICATE', `no certificate ${serial}`)
       const own = certificate.holder === session.personalCode
-      const mandate: Mandate =
-        own && action !== 'resume'
-          ? { as: 'holder' }
-          : await requireRole(store.db, session.personalCode, ['clerk'])
+      const asHolder = own && action !== 'resume'
+      // A clerk changing someone's e-ID must have confirmed it with their own e-ID just now.
+      if (!asHolder) await requireStepUp(request, platform())
+      const mandate: Mandate = asHolder
+        ? { as: 'holder' }
+        : await requireRole(store.db, session.personalCode, ['clerk'])
       const next: CertificateState =
         action === 'suspend' ? 'suspended' : action === 'resume' ? 'good' : 'revoked'
       await pki.setStatus(serial, next, action === 'revoke' ? (own ? 0 : 9) : undefined)
