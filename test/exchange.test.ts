@@ -88,10 +88,10 @@ describe('the exchange, in one node', () => {
     // The Land Board reads no population data (deny by default).
     const denied = await call('MA', `${population}/1.0?query.personalCode=${JAAK}`)
     expect(denied.statusCode).toBe(403)
-    expect(denied.headers['x-road-error']).toBe('Client.AccessDenied')
-    expect(denied.json()).toMatchObject({ type: 'Client.AccessDenied' })
+    expect(denied.headers['x-road-error']).toBe('Server.ServerProxy.AccessDenied')
+    expect(denied.json()).toMatchObject({ type: 'Server.ServerProxy.AccessDenied' })
     const unknown = await call('PPA', `${population.replace('/population', '/nothing')}`)
-    expect(unknown.headers['x-road-error']).toBe('Client.UnknownService')
+    expect(unknown.headers['x-road-error']).toBe('Server.ServerProxy.UnknownService')
     const traversal = await call('PPA', `${population}/a%2F..%2Fb`)
     expect(traversal.statusCode).toBe(400)
     expect(traversal.headers['x-road-error']).toBe('Client.InvalidRequest')
@@ -100,7 +100,7 @@ describe('the exchange, in one node', () => {
     expect(long.headers['x-road-error']).toBeUndefined()
     expect(long.statusCode).toBe(404)
     const badId = await call('PPA', '/r1/EE/GOV/70%3A01/x/y')
-    expect(badId.headers['x-road-error']).toBe('Client.InvalidServiceIdentifier')
+    expect(badId.headers['x-road-error']).toBe('Client.InvalidRequest')
     const noClient = await t.inject({
       method: 'GET',
       url: population,
@@ -110,10 +110,10 @@ describe('the exchange, in one node', () => {
     const otherMember = await call('PPA', population, {
       'x-road-client': t.credentials('EMTA').client,
     })
-    expect(otherMember.headers['x-road-error']).toBe('Client.ClientNotAuthenticated')
+    expect(otherMember.headers['x-road-error']).toBe('Client.SslAuthenticationFailed')
     const noKey = await t.inject({ method: 'GET', url: population })
     expect(noKey.statusCode).toBe(401)
-    expect(noKey.headers['x-road-error']).toBe('Client.ClientNotAuthenticated')
+    expect(noKey.headers['x-road-error']).toBe('Client.SslAuthenticationFailed')
   })
 
   it('passes a provider’s own errors through without X-Road-Error', async () => {
@@ -183,7 +183,7 @@ describe('the exchange, in one node', () => {
       headers: { ...t.headers('MA'), ...asRegistrar },
       payload: { query: { content: { personalCode: JAAK } } },
     })
-    expect(post.headers['x-road-error']).toBe('Client.AccessDenied')
+    expect(post.headers['x-road-error']).toBe('Server.ServerProxy.AccessDenied')
     const list = await t.inject({
       method: 'GET',
       url: '/api/v1/rights/allow?applicationId=population-register&serviceId=population',
@@ -217,7 +217,7 @@ describe('the exchange, in one node', () => {
     expect(withdraw.json()).toEqual({ changed: 1 })
     expect(
       (await call('MA', `${population}/1.0?query.personalCode=${JAAK}`)).headers['x-road-error'],
-    ).toBe('Client.AccessDenied')
+    ).toBe('Server.ServerProxy.AccessDenied')
     const acts = await t.app
       .platform()
       .store.db.selectFrom('ledger_entries')
@@ -296,7 +296,7 @@ describe('the exchange, in one node', () => {
     expect(metrics.body).toMatch(
       /estate_exchange_message_duration_seconds_count\{side="provider",outcome="ok"\} [1-9]/,
     )
-    expect(metrics.body).toMatch(/outcome="Client.AccessDenied"/)
+    expect(metrics.body).toMatch(/outcome="Server.ServerProxy.AccessDenied"/)
 
     // Ten days ago: six calls by one member, two by another.
     const db = t.app.platform().store.db
@@ -455,6 +455,6 @@ describe('the exchange, in one node', () => {
     ).toHaveLength(2)
     // Its systems now go through their own gateway, not this node's.
     const here = await call('EMTA', `${population}/1.0?query.personalCode=${JAAK}`)
-    expect(here.headers['x-road-error']).toBe('Client.UnknownMember')
+    expect(here.headers['x-road-error']).toBe('Server.ClientProxy.UnknownMember')
   })
 })

@@ -491,7 +491,7 @@ describe.each(ENGINES)('the registries API on %s', (engine) => {
         name: 'no Authorization',
         request: () => ({ method: 'GET', url, headers: without(police(), 'authorization') }),
         status: 401,
-        code: 'Client.ClientNotAuthenticated',
+        code: 'Client.SslAuthenticationFailed',
         gateway: true,
       },
       {
@@ -502,7 +502,7 @@ describe.each(ENGINES)('the registries API on %s', (engine) => {
           headers: { ...police(), authorization: `Bearer ${FORGED_KEY}` },
         }),
         status: 401,
-        code: 'Client.ClientNotAuthenticated',
+        code: 'Client.SslAuthenticationFailed',
         gateway: true,
       },
       {
@@ -516,7 +516,7 @@ describe.each(ENGINES)('the registries API on %s', (engine) => {
           }
         },
         status: 401,
-        code: 'Client.ClientNotAuthenticated',
+        code: 'Client.SslAuthenticationFailed',
         gateway: true,
       },
       {
@@ -527,7 +527,7 @@ describe.each(ENGINES)('the registries API on %s', (engine) => {
           headers: { ...police(), authorization: 'Basic Zm9v' },
         }),
         status: 401,
-        code: 'Client.ClientNotAuthenticated',
+        code: 'Client.SslAuthenticationFailed',
         gateway: true,
       },
       {
@@ -538,7 +538,7 @@ describe.each(ENGINES)('the registries API on %s', (engine) => {
           headers: { ...police(), 'x-road-client': t.credentials('EMTA').client },
         }),
         status: 401,
-        code: 'Client.ClientNotAuthenticated',
+        code: 'Client.SslAuthenticationFailed',
         gateway: true,
       },
       {
@@ -548,7 +548,7 @@ describe.each(ENGINES)('the registries API on %s', (engine) => {
           return { method: 'GET', url, headers: { ...police(), 'x-road-client': client } }
         },
         status: 400,
-        code: 'Client.UnknownMember',
+        code: 'Server.ClientProxy.UnknownMember',
         gateway: true,
       },
       {
@@ -612,7 +612,7 @@ describe.each(ENGINES)('the registries API on %s', (engine) => {
           headers: police(),
         }),
         status: 403,
-        code: 'Client.AccessDenied',
+        code: 'Server.ServerProxy.AccessDenied',
         gateway: true,
       },
       {
@@ -624,7 +624,7 @@ describe.each(ENGINES)('the registries API on %s', (engine) => {
           payload: { query: { content: { personalCode: JAAK } } },
         }),
         status: 403,
-        code: 'Client.AccessDenied',
+        code: 'Server.ServerProxy.AccessDenied',
         gateway: true,
       },
       {

@@ -139,7 +139,7 @@ describe.each(ENGINES)('review findings on %s', (engine) => {
     })
     // Refused at the gateway, before any register is asked.
     expect(twice.statusCode).toBe(400)
-    expect(twice.headers['x-road-error']).toBe('Client.InvalidHttpHeader')
+    expect(twice.headers['x-road-error']).toBe('Client.DuplicateHeaderField')
     expect(twice.json().message).toContain('x-road-issue')
   })
 })

@@ -1,9 +1,9 @@
 /**
- * Exchange errors speak X-Road's error types, so a client can tell a gateway's refusal from a
- * provider's own failure: a short code here (`AccessDenied`), prefixed by the side that raised
- * it when it reaches the client (`Server.ClientProxy.…` at the consumer gateway,
- * `Server.ServerProxy.…` at the provider gateway, `Client.…` for what the calling system sent
- * wrong), in the `X-Road-Error` header and a `{type, message, detail}` body.
+ * Exchange errors speak X-Road's error types (its 7.x ErrorCodes), so a client can tell a
+ * gateway's refusal from a provider's own failure: a code here (`AccessDenied`), prefixed as
+ * X-Road does when it reaches the client (`Client.…` for what the calling system's message got
+ * wrong, `Server.ClientProxy.…` for the rest at the consumer gateway, `Server.ServerProxy.…` at
+ * the provider gateway), in the `X-Road-Error` header and a `{type, message, detail}` body.
  */
 import { EStateError } from '../shared/index.ts'
 
@@ -11,68 +11,80 @@ export type ExchangeErrorType =
   | 'BadRequest'
   | 'InvalidRequest'
   | 'InvalidClientIdentifier'
-  | 'InvalidServiceIdentifier'
+  | 'InvalidHttpMethod'
   | 'MissingHeader'
-  | 'InvalidHttpHeader'
+  | 'DuplicateHeaderField'
   | 'UnknownMember'
   | 'UnknownService'
   | 'AccessDenied'
-  | 'ClientNotAuthenticated'
-  | 'RequestTooLarge'
   | 'InvalidSignatureValue'
   | 'MissingSignature'
   | 'InconsistentResponse'
   | 'SslAuthenticationFailed'
   | 'OutdatedGlobalConf'
-  | 'InvalidGlobalConf'
+  | 'MalformedGlobalConf'
   | 'NetworkError'
   | 'ServiceFailed'
-  | 'Timeout'
   | 'InternalError'
-  | 'MethodNotAllowed'
 
-/** The HTTP status a gateway answers each error with (X-Road: client faults 4xx, the rest 500). */
+/**
+ * The HTTP status of each error. X-Road answers most refusals with 500; e-state answers what
+ * the caller got wrong or may not do with a 4xx (the issue's rule), keeping X-Road's type names,
+ * and 500 only for failures of a provider or a gateway.
+ */
 export const EXCHANGE_ERROR_STATUS: Readonly<Record<ExchangeErrorType, number>> = {
   BadRequest: 400,
   InvalidRequest: 400,
   InvalidClientIdentifier: 400,
-  InvalidServiceIdentifier: 400,
+  InvalidHttpMethod: 405,
   MissingHeader: 400,
-  InvalidHttpHeader: 400,
+  DuplicateHeaderField: 400,
   UnknownMember: 400,
   UnknownService: 404,
   AccessDenied: 403,
-  ClientNotAuthenticated: 401,
-  RequestTooLarge: 413,
-  MethodNotAllowed: 405,
   InvalidSignatureValue: 500,
   MissingSignature: 500,
   InconsistentResponse: 500,
   SslAuthenticationFailed: 500,
   OutdatedGlobalConf: 500,
-  InvalidGlobalConf: 500,
+  MalformedGlobalConf: 500,
   NetworkError: 500,
   ServiceFailed: 500,
-  Timeout: 500,
   InternalError: 500,
 }
+
+/** What the calling system's own message got wrong: `Client.…`, whichever gateway noticed. */
+const CLIENT_MESSAGE = new Set<ExchangeErrorType>([
+  'BadRequest',
+  'InvalidRequest',
+  'InvalidClientIdentifier',
+  'InvalidHttpMethod',
+  'MissingHeader',
+  'DuplicateHeaderField',
+])
 
 export class ExchangeError extends EStateError {
   readonly type: ExchangeErrorType
   readonly detail: string | undefined
+  /** The status, where it differs from the type's (a client system's failed login: 401). */
+  readonly status: number
 
-  constructor(type: ExchangeErrorType, message: string, detail?: string) {
+  constructor(
+    type: ExchangeErrorType,
+    message: string,
+    detail?: string,
+    options: { readonly status?: number } = {},
+  ) {
     super(`EXCHANGE_${type}`, message)
     this.type = type
     this.detail = detail
+    this.status = options.status ?? EXCHANGE_ERROR_STATUS[type]
   }
 }
 
-/** The type string as the client sees it, by the side that raised the error. */
-export function errorTypeFor(
-  error: ExchangeError,
-  side: 'client' | 'consumer' | 'provider',
-): string {
-  if (side === 'client') return `Client.${error.type}`
+/** The type string as the client sees it: `Client.…`, else by the gateway that raised it. */
+export function errorTypeFor(error: ExchangeError, side: 'consumer' | 'provider'): string {
+  if (CLIENT_MESSAGE.has(error.type) || (side === 'consumer' && error.status === 401))
+    return `Client.${error.type}`
   return `${side === 'consumer' ? 'Server.ClientProxy' : 'Server.ServerProxy'}.${error.type}`
 }

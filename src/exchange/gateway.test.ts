@@ -247,8 +247,8 @@ describe('gateways', () => {
 
   it('denies by default: another endpoint, another method', async () => {
     const { call } = pair()
-    expect(errorOf(await call('/persons/1/children'))).toBe('Client.AccessDenied')
-    expect(errorOf(await call('/addresses/1'))).toBe('Client.AccessDenied')
+    expect(errorOf(await call('/persons/1/children'))).toBe('Server.ServerProxy.AccessDenied')
+    expect(errorOf(await call('/addresses/1'))).toBe('Server.ServerProxy.AccessDenied')
   })
 
   it('stops at an expired configuration', async () => {
@@ -314,7 +314,9 @@ describe('gateways', () => {
     const openapi = await meta('getOpenAPI', '?serviceCode=people')
     expect(JSON.parse(openapi.body.toString()).openapi).toBe('3.1.0')
     expect(openapi.headers['x-road-request-hash']).toBeDefined()
-    expect(errorOf(await meta('getOpenAPI', '?serviceCode=nothing'))).toBe('Client.UnknownService')
+    expect(errorOf(await meta('getOpenAPI', '?serviceCode=nothing'))).toBe(
+      'Server.ServerProxy.UnknownService',
+    )
   })
 })
 

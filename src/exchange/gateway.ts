@@ -23,7 +23,7 @@
 import { randomUUID, X509Certificate } from 'node:crypto'
 import type { Signer } from '../trust/index.ts'
 import { isAllowed, type AccessRight } from './access-rights.ts'
-import { ExchangeError, EXCHANGE_ERROR_STATUS, errorTypeFor } from './errors.ts'
+import { ExchangeError, errorTypeFor } from './errors.ts'
 import { certificatePin, type GlobalConfiguration } from './global-conf.ts'
 import {
   bodyDigest,
@@ -84,7 +84,7 @@ export interface GatewayPorts {
   rights(serviceId: string): Promise<readonly AccessRight[]>
   /** A provider subsystem's services with their descriptions and rights (metaservices). */
   servicesOf(subsystem: string): Promise<readonly ProvidedService[]>
-  /** Calls a service's backend. Throws ExchangeError('ServiceFailed' | 'Timeout') if it cannot. */
+  /** Calls a service's backend. Throws ExchangeError('ServiceFailed' | 'NetworkError') if it cannot. */
   callBackend(service: ServiceRecord, request: BackendRequest): Promise<HttpResponse>
   /** Sends a signed request to another gateway (or this one, in process). */
   send(
@@ -177,8 +177,10 @@ export function createGateway(ports: GatewayPorts): Gateway {
         const member = client.split('/').slice(0, 3).join('/')
         if (member !== callerMember)
           throw new ExchangeError(
-            'ClientNotAuthenticated',
+            'SslAuthenticationFailed',
             `the caller is authenticated as ${callerMember}, not as ${member}`,
+            undefined,
+            { status: 401 },
           )
         const hosting = configuration.gateways.find((gateway) => gateway.id === ports.gatewayId)
         if (hosting === undefined || !hosting.serves.includes(member))
@@ -276,7 +278,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
         }
       } catch (error) {
         const failure = asExchangeError(error)
-        const side = clientFault(failure) ? 'client' : 'consumer'
+        const side = 'consumer'
         const response = errorResponse(failure, side, id, context)
         await ports
           .log({
@@ -426,7 +428,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
         )
       } catch (error) {
         const failure = asExchangeError(error)
-        const side = clientFault(failure) ? 'client' : 'provider'
+        const side = 'provider'
         const unsigned = errorResponse(failure, side, id, context)
         await ports
           .log({
@@ -607,7 +609,7 @@ function xRoadHeaders(headers: Readonly<Record<string, string>>) {
     ['X-Road-Represented-Party', representedParty],
   ] as const)
     if (value !== undefined && (value.length > 1000 || hasControlCharacters(value)))
-      throw new ExchangeError('InvalidHttpHeader', `${name} is too long or has control characters`)
+      throw new ExchangeError('InvalidRequest', `${name} is too long or has control characters`)
   return {
     ...(userId === undefined ? {} : { userId }),
     ...(issue === undefined ? {} : { issue }),
@@ -647,19 +649,15 @@ function asExchangeError(error: unknown): ExchangeError {
   return new ExchangeError('InternalError', 'the gateway failed', (error as Error)?.message)
 }
 
-function clientFault(error: ExchangeError): boolean {
-  return EXCHANGE_ERROR_STATUS[error.type] < 500
-}
-
 function errorResponse(
   error: ExchangeError,
-  side: 'client' | 'consumer' | 'provider',
+  side: 'consumer' | 'provider',
   id: string,
   context: { client: string; service: string },
 ): HttpResponse {
   const type = errorTypeFor(error, side)
   return {
-    status: EXCHANGE_ERROR_STATUS[error.type],
+    status: error.status,
     headers: {
       'content-type': 'application/json',
       'x-road-error': type,

@@ -83,7 +83,7 @@ export function verifyGlobalConfiguration(
   },
 ): GlobalConfiguration {
   const invalid = (why: string): never => {
-    throw new ExchangeError('InvalidGlobalConf', `global configuration refused: ${why}`)
+    throw new ExchangeError('MalformedGlobalConf', `global configuration refused: ${why}`)
   }
   const envelope = signed as Partial<SignedGlobalConfiguration> | null
   if (

@@ -57,7 +57,7 @@ describe('the request line', () => {
       '/r1/EE/GOV/../s/svc',
       `/r1/EE/GOV/${'x'.repeat(256)}/s/svc`,
     ])
-      expect(typeOf(() => parseRequestPath(url))).toBe('InvalidServiceIdentifier')
+      expect(typeOf(() => parseRequestPath(url))).toBe('InvalidRequest')
     expect(typeOf(() => parseRequestPath('/r2/EE/GOV/1/s/svc'))).toBe('InvalidRequest')
     expect(typeOf(() => parseClientHeader('EE/GOV/1'))).toBe('InvalidClientIdentifier')
     expect(typeOf(() => parseClientHeader('EE/GOV/1/a;b'))).toBe('InvalidClientIdentifier')
@@ -139,7 +139,7 @@ describe('the global configuration', () => {
     expect(verifyGlobalConfiguration(signed, options).version).toBe(5)
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
     const forged = signGlobalConfiguration({ ...configuration, version: 6 }, other, certificate)
-    expect(typeOf(() => verifyGlobalConfiguration(forged, options))).toBe('InvalidGlobalConf')
+    expect(typeOf(() => verifyGlobalConfiguration(forged, options))).toBe('MalformedGlobalConf')
     const changed = {
       ...signed,
       configuration: Buffer.from(
@@ -149,15 +149,15 @@ describe('the global configuration', () => {
         }),
       ).toString('base64'),
     }
-    expect(typeOf(() => verifyGlobalConfiguration(changed, options))).toBe('InvalidGlobalConf')
+    expect(typeOf(() => verifyGlobalConfiguration(changed, options))).toBe('MalformedGlobalConf')
     expect(typeOf(() => verifyGlobalConfiguration(signed, { ...options, anchors: [] }))).toBe(
-      'InvalidGlobalConf',
+      'MalformedGlobalConf',
     )
     expect(typeOf(() => verifyGlobalConfiguration(signed, { ...options, held: 6 }))).toBe(
-      'InvalidGlobalConf',
+      'MalformedGlobalConf',
     )
     expect(typeOf(() => verifyGlobalConfiguration(signed, { ...options, instance: 'FI' }))).toBe(
-      'InvalidGlobalConf',
+      'MalformedGlobalConf',
     )
     expect(
       typeOf(() =>
@@ -165,8 +165,8 @@ describe('the global configuration', () => {
       ),
     ).toBe('OutdatedGlobalConf')
     expect(typeOf(() => verifyGlobalConfiguration({ nonsense: true }, options))).toBe(
-      'InvalidGlobalConf',
+      'MalformedGlobalConf',
     )
-    expect(typeOf(() => verifyGlobalConfiguration(null, options))).toBe('InvalidGlobalConf')
+    expect(typeOf(() => verifyGlobalConfiguration(null, options))).toBe('MalformedGlobalConf')
   })
 })

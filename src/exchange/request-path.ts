@@ -71,13 +71,13 @@ export function parseRequestPath(url: string): ParsedRequestPath {
     )
   if (raw.length < 7)
     throw new ExchangeError(
-      'InvalidServiceIdentifier',
+      'InvalidRequest',
       'the path must name INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE',
     )
-  const ids = raw.slice(2, 7).map((part) => decodeOnce(part, 'InvalidServiceIdentifier'))
+  const ids = raw.slice(2, 7).map((part) => decodeOnce(part, 'InvalidRequest'))
   if (!ids.every(validIdentifier))
     throw new ExchangeError(
-      'InvalidServiceIdentifier',
+      'InvalidRequest',
       'a service identifier part is empty, too long or holds a forbidden character',
     )
   const segments: string[] = []
@@ -113,7 +113,7 @@ export function parseClientHeader(value: string): string {
 
 function decodeOnce(
   part: string,
-  failure: 'InvalidRequest' | 'InvalidServiceIdentifier' | 'InvalidClientIdentifier',
+  failure: 'InvalidRequest' | 'InvalidRequest' | 'InvalidClientIdentifier',
 ): string {
   try {
     return decodeURIComponent(part)

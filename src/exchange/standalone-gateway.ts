@@ -271,7 +271,7 @@ export async function startStandaloneGateway(
       if (client === undefined)
         return refusalResponse(
           401,
-          'Client.ClientNotAuthenticated',
+          'Client.SslAuthenticationFailed',
           'a valid API key of a local information system is required',
         )
       if (request.method === 'GET' && request.url === '/listClients' && configuration !== undefined)
@@ -364,8 +364,8 @@ async function handle(
     })
   } catch (error) {
     response =
-      error instanceof ExchangeError && error.type === 'RequestTooLarge'
-        ? refusalResponse(413, 'Client.RequestTooLarge', error.message)
+      error instanceof ExchangeError && error.type === 'InvalidRequest'
+        ? refusalResponse(413, 'Client.InvalidRequest', error.message)
         : refusalResponse(500, 'Server.ClientProxy.InternalError', 'the gateway failed')
   }
   if (outgoing.headersSent || outgoing.destroyed) return
@@ -381,7 +381,7 @@ function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
     incoming.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > limit) {
-        reject(new ExchangeError('RequestTooLarge', `the body is larger than ${limit} bytes`))
+        reject(new ExchangeError('InvalidRequest', `the body is larger than ${limit} bytes`))
         incoming.destroy()
         return
       }
@@ -485,7 +485,10 @@ function callHttpBackend(
     const timer = setTimeout(
       () =>
         fail(
-          new ExchangeError('Timeout', `the service did not answer within ${service.timeoutMs} ms`),
+          new ExchangeError(
+            'NetworkError',
+            `the service did not answer within ${service.timeoutMs} ms`,
+          ),
         ),
       service.timeoutMs,
     )

@@ -110,7 +110,7 @@ export function registerExchange(
             reply,
             refusalResponse(
               401,
-              'Client.ClientNotAuthenticated',
+              'Client.SslAuthenticationFailed',
               'a valid member API key is required (Authorization: Bearer esm_…)',
             ),
           )
@@ -132,7 +132,7 @@ export function registerExchange(
             reply,
             refusalResponse(
               400,
-              'Client.InvalidHttpHeader',
+              'Client.DuplicateHeaderField',
               `${repeated[0]} is given more than once`,
             ),
           )
