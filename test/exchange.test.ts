@@ -51,14 +51,17 @@ describe('the exchange, in one node', () => {
     expect(reply.statusCode).toBe(200)
     expect(reply.json().results[0].personalCode).toBe(JAAK)
     expect(reply.headers['x-road-id']).toBe('case-42-call-1')
-    expect(reply.headers['x-road-request-id']).toBe('case-42-call-1')
+    // X-Road-Request-Id: the consumer gateway's own random id for this one request.
+    expect(reply.headers['x-road-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(reply.headers['x-road-request-id']).not.toBe('case-42-call-1')
     expect(reply.headers['x-road-service']).toBe(population.slice(4))
     expect(reply.headers['x-road-client']).toBe(t.credentials('PPA').client)
     expect(reply.headers['x-road-request-hash']).toMatch(/^[A-Za-z0-9+/]{86}==$/)
     expect(reply.headers['x-road-error']).toBeUndefined()
-    // Without an X-Road-Id from the client, the one made for it is the same in every header.
+    // Without an X-Road-Id from the client, one is made for it; the request id is another.
     const anonymous = await call('PPA', `${population}/1.0?query.personalCode=${JAAK}`)
-    expect(anonymous.headers['x-road-id']).toBe(anonymous.headers['x-road-request-id'])
+    expect(anonymous.headers['x-road-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(anonymous.headers['x-road-id']).not.toBe(anonymous.headers['x-road-request-id'])
     const log = await t.app
       .platform()
       .store.db.selectFrom('exchange_message_log')

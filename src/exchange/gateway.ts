@@ -98,6 +98,7 @@ export interface GatewayPorts {
 export interface BackendRequest extends HttpRequest {
   readonly client: string
   readonly messageId: string
+  readonly requestId?: string
   readonly userId?: string
   readonly issue?: string
   readonly representedParty?: string
@@ -203,6 +204,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
           request.headers['x-govstack-client'] !== undefined
         )
           passed[SHAPE_HEADER] = 'govstack'
+        const requestId = randomUUID()
         const parts: RequestParts = {
           id,
           client,
@@ -213,6 +215,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
           ...xRoadHeaders(request.headers),
           headers: passed,
           bodyDigest: bodyDigest(request.body),
+          requestId,
         }
         const signedAt = ports.now().toISOString()
         const key = await ports.signerOf(member)
@@ -231,6 +234,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
             ...passed,
             'x-road-client': client,
             'x-road-id': id,
+            'x-road-request-id': requestId,
             ...optionalHeaders(parts),
             [SIGNATURE_HEADER]: JSON.stringify(signature),
           },
@@ -271,7 +275,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
             'x-road-client': client,
             'x-road-service': context.service,
             'x-road-id': id,
-            'x-road-request-id': id,
+            'x-road-request-id': requestId,
             'x-road-request-hash': hash,
           },
           body: forwarded.body,
@@ -335,6 +339,9 @@ export function createGateway(ports: GatewayPorts): Gateway {
           ...xRoadHeaders(request.headers),
           headers: passedHeaders(request.headers),
           bodyDigest: bodyDigest(request.body),
+          ...(request.headers['x-road-request-id'] === undefined
+            ? {}
+            : { requestId: request.headers['x-road-request-id'] }),
         }
         const bytes = requestBytes(parts, requestSignature.signedAt)
         verifyMessage(bytes, requestSignature, certificate, 'InvalidSignatureValue')
@@ -416,6 +423,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
           body: request.body,
           client,
           messageId: id,
+          ...(parts.requestId === undefined ? {} : { requestId: parts.requestId }),
           ...(parts.userId === undefined ? {} : { userId: parts.userId }),
           ...(parts.issue === undefined ? {} : { issue: parts.issue }),
           ...(parts.representedParty === undefined
@@ -695,6 +703,7 @@ export function backendHeaders(request: BackendRequest): Record<string, string> 
     ...request.headers,
     'x-road-client': request.client,
     'x-road-id': request.messageId,
+    ...(request.requestId === undefined ? {} : { 'x-road-request-id': request.requestId }),
     ...(request.userId === undefined ? {} : { 'x-road-userid': request.userId }),
     ...(request.issue === undefined ? {} : { 'x-road-issue': request.issue }),
     ...(request.representedParty === undefined

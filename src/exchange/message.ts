@@ -28,6 +28,8 @@ export interface RequestParts {
   /** Headers passed to the provider, lower-case names. */
   readonly headers: Readonly<Record<string, string>>
   readonly bodyDigest: Buffer
+  /** `X-Road-Request-Id`: a random id the consumer gateway gives each request. */
+  readonly requestId?: string
 }
 
 export interface ResponseParts {
@@ -70,6 +72,7 @@ export function requestBytes(parts: RequestParts, signedAt: string): Buffer {
       sortedHeaders(parts.headers),
       parts.bodyDigest.toString('base64'),
       signedAt,
+      parts.requestId ?? '',
     ]),
     'utf8',
   )
