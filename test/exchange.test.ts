@@ -388,7 +388,7 @@ describe('the exchange, in one node', () => {
         instanceId: 'EE',
         applicationCode: 'population-register',
         serviceCode: 'population',
-        endpointList: { member: [{ method: '*', path: '**' }] },
+        endpointList: { member: [] },
       }),
     )
     const xroad = await t.inject({

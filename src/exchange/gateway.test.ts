@@ -304,13 +304,13 @@ describe('gateways', () => {
         object_type: 'SERVICE',
         service_type: 'OPENAPI',
         endpoint_list: [
-          { method: 'GET', path: '/persons/{code}' },
+          { method: 'GET', path: '/persons/*' },
           { method: 'POST', path: '/persons' },
         ],
       }),
     ])
     const allowed = JSON.parse((await meta('allowedMethods')).body.toString())
-    expect(allowed.service[0].endpoint_list).toEqual([{ method: 'GET', path: '/persons/{code}' }])
+    expect(allowed.service[0].endpoint_list).toEqual([{ method: 'GET', path: '/persons/*' }])
     const openapi = await meta('getOpenAPI', '?serviceCode=people')
     expect(JSON.parse(openapi.body.toString()).openapi).toBe('3.1.0')
     expect(openapi.headers['x-road-request-hash']).toBeDefined()

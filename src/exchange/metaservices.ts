@@ -134,26 +134,25 @@ export function answerMetaservice(
           client.groups.some((group) => right.client === `group:${group}`),
       )
       if (mine.length === 0) return []
-      const declared = endpointsOf(service)
-      const endpoints = declared.filter((endpoint) =>
-        endpoint.method === '*'
-          ? mine.length > 0
-          : isAllowed(mine, {
-              service: id,
-              client: client.id,
-              groups: client.groups,
-              method: endpoint.method,
-              path: endpoint.path.replace(/\{[^}]+\}/g, 'x'),
-            }),
+      // As X-Road: a service the client has a right on, with the endpoints its rights match
+      // (none listed when it has a right but no described endpoint matches).
+      const endpoints = endpointsOf(service).filter((endpoint) =>
+        isAllowed(mine, {
+          service: id,
+          client: client.id,
+          groups: client.groups,
+          method: endpoint.method,
+          path: endpoint.path,
+        }),
       )
-      return [describe(service, endpoints.length > 0 ? endpoints : mine)]
+      return [describe(service, endpoints)]
     })
     return json(wrap(allowed))
   }
   const code = new URLSearchParams(query).get('serviceCode')
+  if (code === null) throw new ExchangeError('InvalidRequest', 'getOpenAPI needs serviceCode')
   const service = services.find((candidate) => candidate.serviceCode === code)
-  if (code === null || service === undefined)
-    throw new ExchangeError('UnknownService', `no service ${code ?? '(serviceCode missing)'}`)
+  if (service === undefined) throw new ExchangeError('UnknownService', `no service ${code}`)
   const granted = service.rights.some(
     (right) =>
       right.client === client.id ||
@@ -166,9 +165,12 @@ export function answerMetaservice(
   return { contentType: 'application/json', body: service.openapi }
 }
 
-/** Endpoints from the OpenAPI description's paths; without one, everything (`*` `**`). */
+/**
+ * Endpoints from the OpenAPI description's paths, path parameters as `*` (as X-Road lists
+ * them); a service without a description lists none (its base endpoint is left out).
+ */
 function endpointsOf(service: ProvidedService): Endpoint[] {
-  if (service.openapi === null) return [{ method: '*', path: '**' }]
+  if (service.openapi === null) return []
   const document = JSON.parse(service.openapi) as {
     paths?: Record<string, Record<string, unknown>>
   }
@@ -176,7 +178,7 @@ function endpointsOf(service: ProvidedService): Endpoint[] {
   return Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
     Object.keys(item)
       .filter((key) => verbs.includes(key))
-      .map((key) => ({ method: key.toUpperCase(), path })),
+      .map((key) => ({ method: key.toUpperCase(), path: path.replace(/\{[^/]*\}/g, '*') })),
   )
 }
 
