@@ -129,6 +129,50 @@ describe.each(ENGINES)('the OpenID Connect provider on %s', (engine) => {
     ).rejects.toThrow()
   })
 
+  it('honours prompt=login and max_age with a fresh e-ID login, and says when and how it was made', async () => {
+    const config = await relyingParty()
+    const cookies = new Map<string, string>()
+    const authorize = async (extra: Record<string, string>) => {
+      const verifier = client.randomPKCECodeVerifier()
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT,
+        scope: 'openid profile',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state: 'x',
+        ...extra,
+      })
+      return { url: url.toString(), verifier }
+    }
+    const loginAndReturn = async (toLogin: string) => {
+      const session = await loginWith(t, card, issuer)
+      const [name, value] = session.cookie.split('=')
+      cookies.set(name, value)
+      return browse(decodeURIComponent(toLogin.split('next=')[1]), cookies)
+    }
+    const first = await authorize({})
+    const firstCallback = await loginAndReturn(await browse(first.url, cookies))
+    expect(firstCallback.startsWith(REDIRECT)).toBe(true)
+    // Logged in at e-state already, but the application asks for a login now: e-ID again.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const again = await authorize({ prompt: 'login' })
+    const toLogin = await browse(again.url, cookies)
+    expect(toLogin).toMatch(/\/login\?next=/)
+    const before = Math.floor(Date.now() / 1000)
+    const callback = await loginAndReturn(toLogin)
+    const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
+      pkceCodeVerifier: again.verifier,
+      expectedState: 'x',
+    })
+    const claims = tokens.claims() as Record<string, unknown>
+    expect(Number(claims.auth_time)).toBeGreaterThanOrEqual(before - 1)
+    expect(claims.amr).toEqual(['sc', 'pin'])
+    // max_age shorter than the login's age: e-ID again too.
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    const aged = await authorize({ max_age: '1' })
+    expect(await browse(aged.url, cookies)).toMatch(/\/login\?next=/)
+  })
+
   it('answers an interaction URL without its cookies at once, never leaving the socket open', async () => {
     const reply = await fetch(`${issuer}/oidc/interaction/abc`, {
       signal: AbortSignal.timeout(5_000),

@@ -31,7 +31,7 @@ export interface OidcProvider {
   interaction(
     request: IncomingMessage,
     response: ServerResponse,
-    person: { personalCode: string } | undefined,
+    person: { personalCode: string; createdAt?: string; method?: string } | undefined,
   ): Promise<'finished' | 'login-needed'>
 }
 
@@ -168,7 +168,7 @@ export function createOidcProvider(options: OidcOptions): OidcProvider {
         }),
       }
     },
-    claims: { openid: ['sub'], profile: ['given_name', 'family_name', 'date_of_birth'] },
+    claims: { openid: ['sub', 'amr'], profile: ['given_name', 'family_name', 'date_of_birth'] },
     scopes: ['openid', 'profile'],
     pkce: { required: () => true, methods: ['S256'] },
     responseTypes: ['code'],
@@ -234,17 +234,34 @@ export function createOidcProvider(options: OidcOptions): OidcProvider {
     async interaction(request, response, person) {
       const details = (await provider.interactionDetails(request, response)) as unknown as {
         uid: string
-        prompt: { name: string }
+        iat?: number
+        prompt: { name: string; reasons?: string[] }
         params: Record<string, string>
         session?: { accountId?: string }
         grantId?: string
       }
       if (details.prompt.name === 'login') {
         if (person === undefined) return 'login-needed'
+        // When the person's e-ID login happened, in seconds: the ID token's auth_time.
+        const authTime = Math.floor(Date.parse(person.createdAt ?? new Date().toISOString()) / 1000)
+        const now = Math.floor(options.clock.now().getTime() / 1000)
+        const reasons = details.prompt.reasons ?? []
+        // prompt=login: a login made for this very request (after it began), not an older one.
+        if (reasons.includes('login_prompt') && authTime < (details.iat ?? now))
+          return 'login-needed'
+        const maxAge = Number(details.params.max_age)
+        if (Number.isFinite(maxAge) && now - authTime > maxAge) return 'login-needed'
         await provider.interactionFinished(
           request,
           response,
-          { login: { accountId: `${options.country}${person.personalCode}` } },
+          {
+            login: {
+              accountId: `${options.country}${person.personalCode}`,
+              ts: authTime,
+              // RFC 8176: an ID card with its PIN, or a passkey (a hardware-bound key).
+              amr: person.method === 'passkey' ? ['hwk', 'user'] : ['sc', 'pin'],
+            },
+          },
           { mergeWithLastSubmission: false },
         )
         return 'finished'
@@ -263,7 +280,7 @@ export function createOidcProvider(options: OidcOptions): OidcProvider {
           : await provider.Grant.find(details.grantId)
       if (grant === undefined) return 'login-needed'
       grant.addOIDCScope('openid profile')
-      grant.addOIDCClaims(['given_name', 'family_name', 'date_of_birth'])
+      grant.addOIDCClaims(['given_name', 'family_name', 'date_of_birth', 'amr'])
       const grantId = await grant.save()
       await provider.interactionFinished(
         request,
