@@ -20,6 +20,19 @@ let work: string
 let files: Record<string, Uint8Array>
 let xml: string
 
+/** xmlsec1 verifying signature.xml beside the documents, the chain to our root. */
+const XMLSEC_VERIFY = [
+  '--verify',
+  '--enabled-reference-uris',
+  'empty,same-doc,local,remote',
+  '--id-attr:Id',
+  'http://uri.etsi.org/01903/v1.3.2#:SignedProperties',
+  '--trusted-pem',
+  'root.pem',
+  '--untrusted-pem',
+  'citizen.pem',
+  'signature.xml',
+]
 const pem = (der: Buffer) => new X509Certificate(der).toString()
 const member = (name: string) => (pki.members.get(name) as HierarchyMember).certificate
 const write = (name: string, data: string | Uint8Array) => {
@@ -66,35 +79,11 @@ describe('independent tools accept what e-state signs', () => {
   it('xmlsec1 verifies the XAdES signature, its references and the certificate chain', () => {
     // Beside the documents, so the references' relative URIs resolve to them.
     write('signature.xml', xml)
-    const output = run('xmlsec1', [
-      '--verify',
-      '--enabled-reference-uris',
-      'empty,same-doc,local,remote',
-      '--id-attr:Id',
-      'http://uri.etsi.org/01903/v1.3.2#:SignedProperties',
-      '--trusted-pem',
-      'root.pem',
-      '--untrusted-pem',
-      'citizen.pem',
-      'signature.xml',
-    ])
+    const output = run('xmlsec1', XMLSEC_VERIFY)
     expect(output).toBe('')
     // And it is not a tool that accepts anything: one changed byte in a document fails.
     write('contract.txt', 'We do not agree.\n')
-    expect(() =>
-      run('xmlsec1', [
-        '--verify',
-        '--enabled-reference-uris',
-        'empty,same-doc,local,remote',
-        '--id-attr:Id',
-        'http://uri.etsi.org/01903/v1.3.2#:SignedProperties',
-        '--trusted-pem',
-        'root.pem',
-        '--untrusted-pem',
-        'citizen.pem',
-        'signature.xml',
-      ]),
-    ).toThrow()
+    expect(() => run('xmlsec1', XMLSEC_VERIFY)).toThrow()
     write('contract.txt', files['contract.txt'])
   })
 

@@ -282,25 +282,8 @@ export function createGateway(ports: GatewayPorts): Gateway {
         }
       } catch (error) {
         const failure = asExchangeError(error)
-        const side = 'consumer'
-        const response = errorResponse(failure, side, id, context)
-        await ports
-          .log({
-            side: 'consumer',
-            messageId: id,
-            client: context.client,
-            service: context.service,
-            method: request.method,
-            path: context.path,
-            status: response.status,
-            errorType: errorTypeFor(failure, side),
-            requestBody: request.body,
-            responseBody: Buffer.alloc(0),
-            bodyLogging: 'metadata',
-            startedAt,
-            durationMs: ports.now().getTime() - startedAt.getTime(),
-          })
-          .catch(() => undefined)
+        const response = errorResponse(failure, 'consumer', id, context)
+        await logRefusal('consumer', failure, response, request, id, context, startedAt, {})
         return response
       }
     },
@@ -436,27 +419,11 @@ export function createGateway(ports: GatewayPorts): Gateway {
         )
       } catch (error) {
         const failure = asExchangeError(error)
-        const side = 'provider'
-        const unsigned = errorResponse(failure, side, id, context)
-        await ports
-          .log({
-            side: 'provider',
-            messageId: id,
-            client: context.client,
-            service: context.service,
-            method: request.method,
-            path: context.path,
-            ...(hash === undefined ? {} : { requestHash: hash }),
-            ...(requestSignature === undefined ? {} : { requestSignature }),
-            status: unsigned.status,
-            errorType: errorTypeFor(failure, side),
-            requestBody: request.body,
-            responseBody: Buffer.alloc(0),
-            bodyLogging: 'metadata',
-            startedAt,
-            durationMs: ports.now().getTime() - startedAt.getTime(),
-          })
-          .catch(() => undefined)
+        const unsigned = errorResponse(failure, 'provider', id, context)
+        await logRefusal('provider', failure, unsigned, request, id, context, startedAt, {
+          ...(hash === undefined ? {} : { requestHash: hash }),
+          ...(requestSignature === undefined ? {} : { requestSignature }),
+        })
         // Refusals of a verified request are signed too, so the consumer can trust them.
         const member = context.service.split('/').slice(0, 3).join('/')
         if (hash === undefined) return unsigned
@@ -467,6 +434,37 @@ export function createGateway(ports: GatewayPorts): Gateway {
         }
       }
     },
+  }
+
+  /** Logs a refused message (metadata only); a failing log never hides the refusal. */
+  async function logRefusal(
+    side: 'consumer' | 'provider',
+    failure: ExchangeError,
+    response: HttpResponse,
+    request: HttpRequest,
+    id: string,
+    context: { client: string; service: string; path: string },
+    startedAt: Date,
+    signatures: Pick<MessageRecord, 'requestHash' | 'requestSignature'>,
+  ): Promise<void> {
+    await ports
+      .log({
+        side,
+        messageId: id,
+        client: context.client,
+        service: context.service,
+        method: request.method,
+        path: context.path,
+        ...signatures,
+        status: response.status,
+        errorType: errorTypeFor(failure, side),
+        requestBody: request.body,
+        responseBody: Buffer.alloc(0),
+        bodyLogging: 'metadata',
+        startedAt,
+        durationMs: ports.now().getTime() - startedAt.getTime(),
+      })
+      .catch(() => undefined)
   }
 
   async function signResponse(
