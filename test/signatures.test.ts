@@ -198,6 +198,25 @@ describe('signing and validating containers', () => {
     expect(report.signatures[0].indication).toBe('TOTAL-PASSED')
     expect(report.signatures[0].signedBy).toBe(`TAMM,JAAN,${holder}`)
 
+    // A certificate made up around the holder's real serial, with another name and key: refused.
+    const { issueCertificate, keySigner: selfSigner } = await import('../src/trust/index.ts')
+    const forger = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+    const madeUp = await issueCertificate({
+      subject: [['2.5.4.3', 'VICTIM,SOMEONE,47101010033']],
+      publicKey: forger.publicKey,
+      serial: Buffer.from(issued.serial, 'hex'),
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      profile: { keyUsage: ['nonRepudiation'] },
+      signer: selfSigner(forger.privateKey),
+    })
+    const forged = await t.inject({
+      method: 'POST',
+      url: '/signatures/prepare',
+      headers: { cookie },
+      payload: { certificate: madeUp.toString('base64'), documents: [document] },
+    })
+    expect(forged.json().code).toBe('SIGNING_CERTIFICATE_NOT_YOURS')
     // Someone else's certificate, or no session: refused.
     const other = await issueCard(t, '49403136526', { given: 'KATI', surname: 'KASK' })
     const otherLogin = await loginWith(t, other, t.config.publicUrl)

@@ -240,20 +240,31 @@ async function nodeTrust(): Promise<TrustList> {
   return trust
 }
 
+/** Text from a container, safe for a terminal: control and bidi characters shown as escapes. */
+function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (character) => `\\u{${character.codePointAt(0)?.toString(16)}}`,
+  )
+}
+
 function summaryOf(file: string, report: ValidationReport): string {
   if (report.refused !== undefined)
-    return `${file}: REFUSED — ${report.refused.content} [${report.refused.code}]\n`
+    return `${printable(file)}: REFUSED — ${printable(report.refused.content)} [${report.refused.code}]\n`
   const lines = [
-    `${file}: ${report.validSignaturesCount} of ${report.signaturesCount} signatures valid; documents: ${report.documents.map((document) => document.name).join(', ')}`,
+    `${printable(file)}: ${report.validSignaturesCount} of ${report.signaturesCount} signatures valid; documents: ${printable(report.documents.map((document) => document.name).join(', '))}`,
   ]
   for (const signature of report.signatures) {
     lines.push(
-      `  ${signature.id}  ${signature.indication}${signature.subIndication === undefined ? '' : ` (${signature.subIndication})`}  ${signature.signedBy}  ${signature.signatureFormat}  ${signature.info.bestSignatureTime}`,
+      `  ${printable(signature.id)}  ${signature.indication}${signature.subIndication === undefined ? '' : ` (${signature.subIndication})`}  ${printable(signature.signedBy)}  ${signature.signatureFormat}  ${signature.info.bestSignatureTime}`,
     )
     for (const error of signature.errors)
-      lines.push(`      error: ${error.content} [${error.code}]`)
-    for (const warning of signature.warnings) lines.push(`      warning: ${warning.content}`)
+      lines.push(`      error: ${printable(error.content)} [${error.code}]`)
+    for (const warning of signature.warnings)
+      lines.push(`      warning: ${printable(warning.content)}`)
   }
-  for (const warning of report.validationWarnings) lines.push(`  warning: ${warning.content}`)
+  for (const warning of report.validationWarnings)
+    lines.push(`  warning: ${printable(warning.content)}`)
   return `${lines.join('\n')}\n`
 }

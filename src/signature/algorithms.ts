@@ -4,6 +4,7 @@
  * signatures use SHA-256 or stronger. ECDSA signature values in XML are r‖s (IEEE P1363), not DER.
  */
 import { verify, constants, type KeyObject } from 'node:crypto'
+import { SignatureError } from './errors.ts'
 
 export const NS = {
   ds: 'http://www.w3.org/2000/09/xmldsig#',
@@ -119,19 +120,41 @@ export function verifySignatureValue(
   }
 }
 
-/** An ECDSA signature as DER `ECDSA-Sig-Value` (what `Signer` returns) → r‖s of the curve's size. */
+/**
+ * An ECDSA signature as r‖s of the curve's size: given so already (what a card or Web eID
+ * returns), or as DER `ECDSA-Sig-Value` (what `Signer` returns). Anything else is refused.
+ */
 export function derToP1363(der: Uint8Array, size: number): Buffer {
   const bytes = Buffer.from(der)
-  if (bytes[0] !== 0x30) return bytes
+  if (bytes.length === 2 * size) return bytes
+  const refuse = (): never => {
+    throw new SignatureError('SIGN_FAILED', 'the signature value is neither r‖s nor DER ECDSA')
+  }
+  if (bytes.length < 8 || bytes.length > 2 * size + 9 || bytes[0] !== 0x30) refuse()
   let offset = bytes[1] & 0x80 ? 2 + (bytes[1] & 0x7f) : 2
   const parts: Buffer[] = []
   for (let index = 0; index < 2; index++) {
-    if (bytes[offset] !== 0x02) throw new TypeError('not an ECDSA-Sig-Value')
+    if (offset + 2 > bytes.length || bytes[offset] !== 0x02) refuse()
     const length = bytes[offset + 1]
+    if (length === 0 || offset + 2 + length > bytes.length) refuse()
     let integer = bytes.subarray(offset + 2, offset + 2 + length)
     while (integer.length > size && integer[0] === 0) integer = integer.subarray(1)
+    if (integer.length > size) refuse()
     parts.push(Buffer.concat([Buffer.alloc(size - integer.length), integer]))
     offset += 2 + length
   }
   return Buffer.concat(parts)
+}
+
+/**
+ * Keys whose checks are cheap and sound: an RSA modulus of at most 8192 bits and a public
+ * exponent below 2^32 (a huge exponent makes each verification cost milliseconds).
+ */
+export function reasonableKey(key: KeyObject): boolean {
+  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return true
+  const details = key.asymmetricKeyDetails
+  return (
+    (details?.modulusLength ?? Infinity) <= 8192 &&
+    (details?.publicExponent ?? BigInt(2) ** BigInt(40)) < BigInt(2) ** BigInt(32)
+  )
 }

@@ -14,6 +14,7 @@ import {
   type Name,
 } from '@peculiar/asn1-x509'
 import { oidDer } from '../trust/index.ts'
+import { reasonableKey } from './algorithms.ts'
 import type { TrustedCertificate } from './trust-list.ts'
 
 const QC_STATEMENTS = '1.3.6.1.5.5.7.1.3'
@@ -123,14 +124,19 @@ export interface ChainBuilder {
 export function createChainBuilder(): ChainBuilder {
   // "child fingerprint > issuer fingerprint" → the signature verified (bounded memo).
   const verified = new Set<string>()
+  const refused = new Set<string>()
   const issuedBy = (child: X509Certificate, issuer: X509Certificate) => {
     const key = `${child.fingerprint256}>${issuer.fingerprint256}`
     if (verified.has(key)) return true
-    const ok = issuer.ca && child.checkIssued(issuer) && child.verify(issuer.publicKey)
-    if (ok) {
-      if (verified.size > 10_000) verified.clear()
-      verified.add(key)
-    }
+    if (refused.has(key)) return false
+    const ok =
+      issuer.ca &&
+      child.checkIssued(issuer) &&
+      reasonableKey(issuer.publicKey) &&
+      child.verify(issuer.publicKey)
+    const memo = ok ? verified : refused
+    if (memo.size > 10_000) memo.clear()
+    memo.add(key)
     return ok
   }
   const validAt = (certificate: X509Certificate, at: Date) =>

@@ -164,7 +164,7 @@ export function assertSafePath(path: string): void {
     path.length > 1024 ||
     path.startsWith('/') ||
     // eslint-disable-next-line no-control-regex
-    /[\\\u0000-\u001f\u007f]/.test(path) ||
+    /[\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(path) ||
     /^[A-Za-z]:/.test(path) ||
     path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
   if (unsafe)

@@ -107,7 +107,12 @@ export function prepareSignature(options: {
 }): PreparedSignature {
   if (options.documents.length === 0) throw new SignatureError('SIGN_FAILED', 'nothing to sign')
   const x509 = new X509Certificate(options.certificate)
-  const method = signatureMethodFor(x509.publicKey)
+  let method: ReturnType<typeof signatureMethodFor>
+  try {
+    method = signatureMethodFor(x509.publicKey)
+  } catch {
+    throw new SignatureError('SIGN_FAILED', 'signing keys are ECDSA P-256 or P-384, or RSA')
+  }
   let index = 0
   while ((options.existingIds ?? []).includes(`S${index}`)) index++
   const base: SignatureParts = {

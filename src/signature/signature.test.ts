@@ -17,7 +17,7 @@ import {
   type TestSigner,
 } from '../../test/support/signature-pki.ts'
 import { writeContainer, type ContainerDocument } from './container.ts'
-import type { SignatureProfile } from './create.ts'
+import { finalizeSignature, prepareSignature, type SignatureProfile } from './create.ts'
 import { exitCodeOf } from './report.ts'
 import { signContainer } from './sign.ts'
 import { createTrustList } from './trust-list.ts'
@@ -378,6 +378,48 @@ describe('broken signatures', () => {
       'TOTAL-FAILED',
       'FORMAT_FAILURE',
     ])
+  })
+
+  it('refuses a malformed signature value with a coded error, never a crash', async () => {
+    const prepared = prepareSignature({
+      documents: DOCUMENTS,
+      certificate: mari.certificate,
+      issuer: pki.citizenCa,
+      profile: 'B',
+      signingTime: now(),
+    })
+    for (const value of [
+      Buffer.from([0x30, 0x02, 0x05, 0x00]),
+      Buffer.concat([
+        Buffer.from([0x30, 0x45, 0x02, 0x41]),
+        Buffer.alloc(65, 1),
+        Buffer.from([0x02, 0x00]),
+      ]),
+      Buffer.alloc(3),
+    ])
+      await expect(finalizeSignature(prepared, value, pki.services)).rejects.toMatchObject({
+        code: 'SIGN_FAILED',
+      })
+  })
+
+  it('does not pass a signature without a time-stamp on an OCSP answer pasted beside it', () => {
+    const unstamped = editSignature(good, 0, (xml) =>
+      xml.replace(/<xades:SignatureTimeStamp[\s\S]*?<\/xades:SignatureTimeStamp>/, ''),
+    )
+    const signature = only(validator.validate(unstamped))
+    expect(signature.indication).toBe('INDETERMINATE')
+    expect(codes(signature)).toContain('SIGNATURE_TIME_UNPROVEN')
+  })
+
+  it('refuses a signature carrying a flood of certificates before any chain search', () => {
+    const flood = editSignature(good, 0, (xml) => {
+      const certificate = /<ds:X509Certificate>([^<]+)</.exec(xml)?.[1] as string
+      return xml.replace(
+        '</ds:X509Data>',
+        `${`<ds:X509Certificate>${certificate}</ds:X509Certificate>`.repeat(30)}</ds:X509Data>`,
+      )
+    })
+    expect(codes(only(validator.validate(flood)))).toEqual(['XADES_MALFORMED'])
   })
 
   it('refuses wrapping: a second element with the SignedProperties Id', () => {

@@ -94,6 +94,15 @@ export function createSignatureValidator(options: {
       }
       const digests = documentDigests(opened.documents)
       const signatures: SignatureReport[] = []
+      if (opened.signatures.length > 50)
+        return {
+          ...base,
+          signaturesCount: 0,
+          validSignaturesCount: 0,
+          documents: [],
+          signatures: [],
+          refused: { code: 'CONTAINER_TOO_LARGE', content: 'more than 50 signature files' },
+        }
       for (const file of opened.signatures) {
         let parsed: ParsedSignature[]
         try {
@@ -230,8 +239,17 @@ function validateSignature(signature: ParsedSignature, context: Context): Signat
       anchorFingerprint = chain.anchor.fingerprint
     }
   }
+  // Without a verified time-stamp or a time-mark nothing ties the signature, or an OCSP answer
+  // pasted beside it, to a time: whether the certificate was good when it was made is unproven.
+  const timed = time.timestamp !== undefined || time.timeMark
+  if (!timed && signature.timestamps.length === 0)
+    findings.indeterminate(
+      'TRY_LATER',
+      'SIGNATURE_TIME_UNPROVEN',
+      'the signature has no time-stamp or time-mark: when it was made, and its certificate status then, are not proven',
+    )
   const ocsp =
-    certificate === undefined || issuer === undefined
+    certificate === undefined || issuer === undefined || !timed
       ? undefined
       : checkRevocation(signature, certificate, issuer, time, context, findings)
   const best = time.timestamp ?? ocsp?.producedAt ?? context.at

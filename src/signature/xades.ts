@@ -54,6 +54,10 @@ export interface ParsedSignature {
   readonly archiveTimestamps: number
 }
 
+const MAX_SIGNATURES = 50
+const MAX_CERTIFICATES = 20
+const MAX_TOKENS = 5
+
 const malformed = (why: string): never => {
   throw new SignatureError('XADES_MALFORMED', why)
 }
@@ -67,6 +71,8 @@ export function parseSignatureFile(name: string, xml: string): ParsedSignature[]
   assertUniqueIds(document, name)
   const signatures = childElements(root, NS.ds, 'Signature')
   if (signatures.length === 0) malformed(`${name} holds no signature`)
+  if (signatures.length > MAX_SIGNATURES)
+    malformed(`${name} holds more than ${MAX_SIGNATURES} signatures`)
   if (childElements(root).length !== signatures.length)
     malformed(`${name}: XAdESSignatures holds something other than signatures`)
   return signatures.map((element) => parseSignature(name, element))
@@ -127,6 +133,12 @@ function parseSignature(file: string, element: Element): ParsedSignature {
   const unsigned = optional(qualifying, NS.xades, 'UnsignedProperties', where)
   const unsignedSignature =
     unsigned === null ? null : optional(unsigned, NS.xades, 'UnsignedSignatureProperties', where)
+  const unsignedParts = unsignedPropertiesOf(unsignedSignature, where)
+  // Bounded work per signature: each certificate may cost a chain search, each token a check.
+  if (keyInfoCertificates.length + unsignedParts.certificateValues.length > MAX_CERTIFICATES)
+    malformed(`${where} carries more than ${MAX_CERTIFICATES} certificates`)
+  if (unsignedParts.ocspValues.length > MAX_TOKENS || unsignedParts.timestamps.length > MAX_TOKENS)
+    malformed(`${where} carries more than ${MAX_TOKENS} OCSP answers or time-stamps`)
   return {
     id,
     file,
@@ -145,7 +157,7 @@ function parseSignature(file: string, element: Element): ParsedSignature {
     policy: policyOf(signatureProperties, where),
     claimedRoles: claimedRolesOf(signatureProperties),
     productionPlace: productionPlaceOf(signatureProperties),
-    ...unsignedPropertiesOf(unsignedSignature, where),
+    ...unsignedParts,
   }
 }
 

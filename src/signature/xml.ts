@@ -53,8 +53,8 @@ function assertShape(text: string): void {
   for (let index = text.indexOf('<'); index !== -1 && index < text.length;) {
     if (text.startsWith('<!--', index)) index = skipTo(index + 4, '-->')
     else if (text.startsWith('<![CDATA[', index)) index = skipTo(index + 9, ']]>')
-    else if (text.startsWith('<?', index) || text.startsWith('<!', index))
-      index = skipTo(index + 2, '>')
+    else if (text.startsWith('<?', index)) index = skipTo(index + 2, '?>')
+    else if (text.startsWith('<!', index)) index = skipTo(index + 2, '>')
     else if (text.startsWith('</', index)) {
       depth--
       index = skipTo(index + 2, '>')

@@ -73,4 +73,22 @@ describe('zip reader', () => {
     expect(opened.documents.map((document) => document.name)).toEqual(['__proto__'])
     expect(({} as Record<string, unknown>).bytes).toBeUndefined()
   })
+
+  it('refuses a local entry the directory does not name, and data after the end', () => {
+    const zip = container()
+    const directory = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))
+    // A hidden local record just before the directory (a sequential reader would see it).
+    const hidden = Buffer.concat([
+      Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+      Buffer.alloc(26),
+      Buffer.from('x'),
+    ])
+    const smuggled = Buffer.concat([zip.subarray(0, directory), hidden, zip.subarray(directory)])
+    const end = smuggled.length - 22
+    smuggled.writeUInt32LE(smuggled.readUInt32LE(end + 16) + hidden.length, end + 16)
+    expect(code(() => openContainer(smuggled))).toBe('CONTAINER_NOT_ZIP')
+    expect(code(() => openContainer(Buffer.concat([zip, Buffer.from('trailing')])))).toBe(
+      'CONTAINER_NOT_ZIP',
+    )
+  })
 })

@@ -17,6 +17,8 @@ export interface ZipEntry {
   readonly size: number
   readonly localOffset: number
   readonly crc: number
+  /** General-purpose flags (bit 3: sizes in a data descriptor after the data). */
+  readonly flags: number
 }
 
 export class ZipError extends Error {
@@ -78,10 +80,43 @@ export function readZipDirectory(bytes: Buffer, maxEntries: number): ZipEntry[] 
       compressedSize: bytes.readUInt32LE(offset + 20),
       size: bytes.readUInt32LE(offset + 24),
       localOffset: bytes.readUInt32LE(offset + 42),
+      flags,
     })
     offset = nameEnd + extraLength + commentLength
   }
+  if (offset !== directoryOffset + directorySize)
+    fail('the central directory does not have the size it declares')
+  assertContiguous(bytes, entries, directoryOffset, end, fail)
   return entries
+}
+
+/**
+ * One reading for every reader: the entries' local records follow each other from the first
+ * byte, with nothing between or hidden (a reader walking local headers would otherwise see
+ * files the directory does not name), the directory follows them, and the end record, with its
+ * comment, ends the file.
+ */
+function assertContiguous(
+  bytes: Buffer,
+  entries: readonly ZipEntry[],
+  directoryOffset: number,
+  end: number,
+  fail: (why: string) => never,
+): void {
+  if (end + 22 + bytes.readUInt16LE(end + 20) !== bytes.length)
+    fail('there is data after the end of the archive')
+  let expected = 0
+  for (const entry of [...entries].sort((a, b) => a.localOffset - b.localOffset)) {
+    if (entry.localOffset !== expected) fail('there is data between the entries')
+    if (entry.localOffset + 30 > directoryOffset) fail('an entry lies in the directory')
+    const header =
+      30 + bytes.readUInt16LE(entry.localOffset + 26) + bytes.readUInt16LE(entry.localOffset + 28)
+    let next = entry.localOffset + header + entry.compressedSize
+    if (entry.flags & 0x8)
+      next += next + 4 <= bytes.length && bytes.readUInt32LE(next) === 0x08074b50 ? 16 : 12
+    expected = next
+  }
+  if (expected !== directoryOffset) fail('there is data between the entries and the directory')
 }
 
 /** An entry's bytes: its local header checked against the directory, inflated, CRC verified. */

@@ -38,7 +38,8 @@ const CONTAINER_LIMIT = 64 * 1024 * 1024
 const JSON_LIMIT = Math.ceil((CONTAINER_LIMIT * 4) / 3) + 64 * 1024
 const MAX_UPLOADS = 4
 const PREPARED_SECONDS = 300
-const MAX_PREPARED = 10_000
+const MAX_PREPARED = 1_000
+const MAX_PREPARED_PER_PERSON = 3
 const ASICE = 'application/vnd.etsi.asic-e+zip'
 
 const Message = Type.Object({ content: Type.String(), code: Type.Optional(Type.String()) })
@@ -231,13 +232,38 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
       } catch {
         throw new EStateError('SIGN_FAILED', 'the certificate cannot be read')
       }
+      const issuer = pki.authorities.get('citizen')?.certificate as Buffer
+      const ca = new X509Certificate(issuer)
       const held = await pki.certificate(x509.serialNumber.toLowerCase())
-      if (held === undefined || held.holder !== session.personalCode || held.kind !== 'sign')
+      // The certificate itself must be the citizen CA's (not one made up around a real serial),
+      // the holder's signing certificate, good and valid now.
+      if (
+        held === undefined ||
+        held.holder !== session.personalCode ||
+        held.kind !== 'sign' ||
+        !x509.checkIssued(ca) ||
+        !x509.verify(ca.publicKey)
+      )
         throw new EStateError(
           'SIGNING_CERTIFICATE_NOT_YOURS',
           'sign with your own e-ID signing certificate',
         )
-      const issuer = pki.authorities.get('citizen')?.certificate as Buffer
+      const now = clock.now().getTime()
+      if (
+        held.status !== 'good' ||
+        new Date(x509.validFrom).getTime() > now ||
+        new Date(x509.validTo).getTime() < now
+      )
+        throw new EStateError('SIGN_FAILED', `the signing certificate is ${held.status} or expired`)
+      if (
+        [...pending.values()].filter(
+          (entry) => entry.personalCode === session.personalCode && entry.until >= now,
+        ).length >= MAX_PREPARED_PER_PERSON
+      )
+        throw new EStateError(
+          'SIGNATURES_BUSY',
+          'finish or let expire the signatures already prepared',
+        )
       const { documents, existing } = containerParts(
         body.container === undefined ? undefined : Buffer.from(body.container, 'base64'),
         body.documents?.map((document) => ({
@@ -259,7 +285,6 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
         existingIds: existingIds(existing),
         details: { claimedRole: body.claimedRole, productionPlace: place },
       })
-      const now = clock.now().getTime()
       for (const [id, entry] of pending) if (entry.until < now) pending.delete(id)
       if (pending.size >= MAX_PREPARED)
         throw new EStateError('SIGNATURES_BUSY', 'too many signatures are being prepared')
