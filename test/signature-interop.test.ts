@@ -20,6 +20,20 @@ let work: string
 let files: Record<string, Uint8Array>
 let xml: string
 
+/** openssl checking the time-stamp token over stamped.bin, the TSA chained to our root. */
+const TS_VERIFY = [
+  'ts',
+  '-verify',
+  '-data',
+  'stamped.bin',
+  '-in',
+  'token.der',
+  '-token_in',
+  '-CAfile',
+  'chain.pem',
+  '-untrusted',
+  'tsa.pem',
+]
 /** xmlsec1 verifying signature.xml beside the documents, the chain to our root. */
 const XMLSEC_VERIFY = [
   '--verify',
@@ -92,19 +106,7 @@ describe('independent tools accept what e-state signs', () => {
     const canonical = `<ds:SignatureValue xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="${value[1]}">${value[2]}</ds:SignatureValue>`
     write('stamped.bin', canonical)
     write('token.der', base64Of('EncapsulatedTimeStamp'))
-    const output = run('openssl', [
-      'ts',
-      '-verify',
-      '-data',
-      'stamped.bin',
-      '-in',
-      'token.der',
-      '-token_in',
-      '-CAfile',
-      'chain.pem',
-      '-untrusted',
-      'tsa.pem',
-    ])
+    const output = run('openssl', TS_VERIFY)
     expect(output).toContain('Verification: OK')
     write(
       'stamped.bin',
@@ -113,21 +115,7 @@ describe('independent tools accept what e-state signs', () => {
         value[2].replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
       ),
     )
-    expect(() =>
-      run('openssl', [
-        'ts',
-        '-verify',
-        '-data',
-        'stamped.bin',
-        '-in',
-        'token.der',
-        '-token_in',
-        '-CAfile',
-        'chain.pem',
-        '-untrusted',
-        'tsa.pem',
-      ]),
-    ).toThrow()
+    expect(() => run('openssl', TS_VERIFY)).toThrow()
   })
 
   it('openssl ocsp verifies the embedded OCSP answer: good, for this certificate', () => {

@@ -205,18 +205,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
         )
           passed[SHAPE_HEADER] = 'govstack'
         const requestId = randomUUID()
-        const parts: RequestParts = {
-          id,
-          client,
-          service: context.service,
-          method: request.method,
-          path: parsed.path,
-          query: parsed.query,
-          ...xRoadHeaders(request.headers),
-          headers: passed,
-          bodyDigest: bodyDigest(request.body),
-          requestId,
-        }
+        const parts = requestPartsOf(request, parsed, id, client, passed, requestId)
         const signedAt = ports.now().toISOString()
         const key = await ports.signerOf(member)
         const bytes = requestBytes(parts, signedAt)
@@ -312,20 +301,14 @@ export function createGateway(ports: GatewayPorts): Gateway {
         }
         requestSignature = signatureOf(request.headers)
         const certificate = memberCertificate(configuration, clientMember, requestSignature)
-        const parts: RequestParts = {
+        const parts = requestPartsOf(
+          request,
+          parsed,
           id,
           client,
-          service: context.service,
-          method: request.method,
-          path: parsed.path,
-          query: parsed.query,
-          ...xRoadHeaders(request.headers),
-          headers: passedHeaders(request.headers),
-          bodyDigest: bodyDigest(request.body),
-          ...(request.headers['x-road-request-id'] === undefined
-            ? {}
-            : { requestId: request.headers['x-road-request-id'] }),
-        }
+          passedHeaders(request.headers),
+          request.headers['x-road-request-id'],
+        )
         const bytes = requestBytes(parts, requestSignature.signedAt)
         verifyMessage(bytes, requestSignature, certificate, 'InvalidSignatureValue')
         hash = requestHash(bytes, requestSignature)
@@ -620,6 +603,29 @@ function xRoadHeaders(headers: Readonly<Record<string, string>>) {
     ...(userId === undefined ? {} : { userId }),
     ...(issue === undefined ? {} : { issue }),
     ...(representedParty === undefined ? {} : { representedParty }),
+  }
+}
+
+/** What a request signature covers, read the same way by both gateway halves. */
+function requestPartsOf(
+  request: HttpRequest,
+  parsed: ReturnType<typeof parseRequestPath>,
+  id: string,
+  client: string,
+  headers: Record<string, string>,
+  requestId: string | undefined,
+): RequestParts {
+  return {
+    id,
+    client,
+    service: formatServiceId(parsed.service),
+    method: request.method,
+    path: parsed.path,
+    query: parsed.query,
+    ...xRoadHeaders(request.headers),
+    headers,
+    bodyDigest: bodyDigest(request.body),
+    ...(requestId === undefined ? {} : { requestId }),
   }
 }
 

@@ -290,15 +290,8 @@ function signingCertificateOf(
     const first = signature.keyInfoCertificates[0]
     return first === undefined ? undefined : { der: first, x509: cache.x509(first) }
   }
-  const digest = DIGEST_URIS[reference.digestMethod]
-  if (digest === undefined) {
-    findings.fail(
-      'FORMAT_FAILURE',
-      'DIGEST_UNSUPPORTED',
-      `unsupported digest ${reference.digestMethod}`,
-    )
-    return undefined
-  }
+  const digest = digestOf(reference.digestMethod, findings)
+  if (digest === undefined) return undefined
   const bound = carried.find((der) =>
     createHash(digest).update(der).digest().equals(reference.digestValue),
   )
@@ -320,18 +313,19 @@ function signingCertificateOf(
   return { der: first, x509: cache.x509(first) }
 }
 
+/** The digest a method names, or a format failure recorded for an unsupported one. */
+function digestOf(method: string, findings: Findings): string | undefined {
+  const digest = DIGEST_URIS[method]
+  if (digest === undefined)
+    findings.fail('FORMAT_FAILURE', 'DIGEST_UNSUPPORTED', `unsupported digest ${method}`)
+  return digest
+}
+
 function checkReferences(signature: ParsedSignature, context: Context, findings: Findings): void {
   const referenced = new Set<string>()
   for (const reference of signature.documentReferences) {
-    const digest = DIGEST_URIS[reference.digestMethod]
-    if (digest === undefined) {
-      findings.fail(
-        'FORMAT_FAILURE',
-        'DIGEST_UNSUPPORTED',
-        `unsupported digest ${reference.digestMethod}`,
-      )
-      continue
-    }
+    const digest = digestOf(reference.digestMethod, findings)
+    if (digest === undefined) continue
     if (digest === 'sha1') findings.warn(`${reference.uri} is digested with SHA-1`, 'WEAK_DIGEST')
     if (referenced.has(reference.uri)) {
       findings.fail('FORMAT_FAILURE', 'REFERENCE_DUPLICATE', `${reference.uri} is referenced twice`)
@@ -361,15 +355,8 @@ function checkReferences(signature: ParsedSignature, context: Context, findings:
       )
   }
   const properties = signature.propertiesReference
-  const digest = DIGEST_URIS[properties.digestMethod]
-  if (digest === undefined) {
-    findings.fail(
-      'FORMAT_FAILURE',
-      'DIGEST_UNSUPPORTED',
-      `unsupported digest ${properties.digestMethod}`,
-    )
-    return
-  }
+  const digest = digestOf(properties.digestMethod, findings)
+  if (digest === undefined) return
   const algorithm =
     properties.transforms.at(-1) ?? 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315'
   const canonical = canonicalize(signature.signedProperties, algorithm, { omitComments: true })
