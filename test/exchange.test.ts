@@ -446,6 +446,16 @@ describe('the exchange, in one node', () => {
       (await cliOn(t, ['exchange', 'member-certificates', 'add', tax, join(t.dataDir, 'seal.pem')]))
         .code,
     ).toBe(0)
+    // Both acts are on their way into the ledger.
+    const acts = await platform.store.db
+      .selectFrom('ledger_outbox')
+      .select('entry')
+      .where('kind', '=', 'exchange-registry')
+      .execute()
+    expect(acts.map((act) => JSON.parse(Buffer.from(act.entry).toString()).act)).toEqual([
+      'gateway-add',
+      'member-certificate-add',
+    ])
     await platform.exchange.refresh()
     const configuration = platform.exchange.configuration()
     const own = configuration.gateways.find((gateway) => gateway.id === 'EE/GATEWAY/emta')

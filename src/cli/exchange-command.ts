@@ -21,7 +21,9 @@ import {
   denyRight,
   exportEvidence,
   listRights,
+  recordExchangeAct,
   validClient,
+  type RightChange,
   verifyEvidence,
 } from '../exchange/index.ts'
 import { parseCosignerVerifierKey, parseVerifierKey, verifyReceipt } from '../ledger/index.ts'
@@ -115,7 +117,7 @@ async function manage(
         process.stderr.write(`e-state exchange: no service ${first} on this node\n`)
         return 1
       }
-      const changed =
+      const changed: RightChange[] =
         action === 'allow'
           ? [await allowRight(db, systemClock, right, 'operator')].filter(
               (made) => made !== undefined,
@@ -127,6 +129,8 @@ async function manage(
                 : right,
               'operator',
             )
+      for (const change of changed)
+        await recordExchangeAct(db, 'exchange-right', { ...change }, new Date())
       process.stdout.write(
         `${action === 'allow' ? 'allowed' : 'withdrew'} ${changed.length} right(s)\n`,
       )
@@ -155,6 +159,12 @@ async function manage(
           .where('group_code', '=', first)
           .where('subsystem_id', '=', second)
           .execute()
+      await recordExchangeAct(
+        db,
+        'exchange-registry',
+        { act: `group-${action}`, group: first, subsystem: second, by: 'operator' },
+        new Date(),
+      )
       process.stdout.write(
         `group ${first}: ${action === 'add' ? 'added' : 'removed'} ${second} (in the next global configuration)\n`,
       )
@@ -304,6 +314,19 @@ async function registry(
           created_at: now,
         })
         .execute()
+      await recordExchangeAct(
+        db,
+        'exchange-registry',
+        {
+          act: 'gateway-add',
+          gateway: positionals[1],
+          member: values.member,
+          address: address.origin,
+          serves: values.serves,
+          by: 'operator',
+        },
+        new Date(),
+      )
       process.stdout.write(
         `gateway ${positionals[1]} registered (in the next global configuration)\n`,
       )
@@ -314,6 +337,17 @@ async function registry(
         .insertInto('exchange_member_certificates')
         .values({ member_id: positionals[1], certificate: pem(positionals[2]).raw, added_at: now })
         .execute()
+      await recordExchangeAct(
+        db,
+        'exchange-registry',
+        {
+          act: 'member-certificate-add',
+          member: positionals[1],
+          certificate: pem(positionals[2]).fingerprint256,
+          by: 'operator',
+        },
+        new Date(),
+      )
       process.stdout.write(`signing certificate of ${positionals[1]} registered\n`)
       return 0
     }

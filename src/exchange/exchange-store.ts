@@ -362,3 +362,24 @@ export async function providedServices(
     })),
   )
 }
+
+/**
+ * An act on the exchange's registry or rights made where no ledger writer runs (the operator's
+ * command line): queued in the ledger outbox, which the node's writer drains into the log.
+ */
+export async function recordExchangeAct(
+  db: Kysely<Schema>,
+  kind: 'exchange-right' | 'exchange-registry',
+  act: Record<string, unknown>,
+  at: Date,
+): Promise<void> {
+  await db
+    .insertInto('ledger_outbox')
+    .values({
+      kind,
+      ref_id: 0,
+      recorded_at: at.toISOString(),
+      entry: Buffer.from(JSON.stringify({ ...act, at: at.toISOString() })),
+    })
+    .execute()
+}

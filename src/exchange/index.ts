@@ -43,7 +43,7 @@ export {
 } from './request-path.ts'
 export { EXCHANGE_AGENCY, commitmentOf } from './message-log.ts'
 export { openExchangeNode, type ExchangeNode } from './exchange-node.ts'
-export { IN_PROCESS } from './exchange-store.ts'
+export { IN_PROCESS, recordExchangeAct } from './exchange-store.ts'
 export {
   allowRight,
   denyRight,

@@ -218,7 +218,14 @@ export interface RegistryChangeTable {
 
 export interface LedgerOutboxTable {
   id: Generated<number>
-  kind: 'genesis' | 'access' | 'registry-change' | 'certificate-status' | 'exchange-message'
+  kind:
+    | 'genesis'
+    | 'access'
+    | 'registry-change'
+    | 'certificate-status'
+    | 'exchange-message'
+    | 'exchange-right'
+    | 'exchange-registry'
   ref_id: number
   recorded_at: string
   /** The entry as it will go into the public log: a commitment, never readable personal data. */
