@@ -6,11 +6,20 @@
  * error types; a gateway without a client certificate cannot even connect; the central server
  * going away does not stop the exchange.
  */
+import { createHash, randomBytes } from 'node:crypto'
+import { readdirSync } from 'node:fs'
 import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CLIENT, SERVICE, startGatewayPair, type GatewayPair } from './support/gateway-pair.ts'
+import {
+  CLIENT,
+  downloadChunk,
+  MAX_BODY_BYTES,
+  SERVICE,
+  startGatewayPair,
+  type GatewayPair,
+} from './support/gateway-pair.ts'
 
 let pair: GatewayPair
 
@@ -92,6 +101,66 @@ describe('two gateway processes over mutual TLS', () => {
       }
     }
   })
+
+  it('carry large bodies both ways through spools, log them by digest, and refuse oversized ones', async () => {
+    const upload = randomBytes(24 * 1024 * 1024)
+    const uploaded = await call('/upload', {
+      method: 'POST',
+      body: upload,
+      headers: { 'content-type': 'application/octet-stream', 'x-road-id': 'emta-upload' },
+    })
+    expect(uploaded.status).toBe(200)
+    expect(await uploaded.json()).toEqual({
+      size: upload.length,
+      sha256: createHash('sha256').update(upload).digest('hex'),
+    })
+
+    const size = 40 * 1024 * 1024
+    const downloaded = await call(`/download?size=${size}`)
+    expect(downloaded.status).toBe(200)
+    expect(downloaded.headers.get('x-road-request-hash')).toHaveLength(88)
+    const expected = createHash('sha256')
+    for (let offset = 0; offset < size; offset += 65_536)
+      expected.update(downloadChunk(offset, Math.min(65_536, size - offset)))
+    const received = Buffer.from(await downloaded.arrayBuffer())
+    expect(received.length).toBe(size)
+    expect(createHash('sha256').update(received).digest('hex')).toBe(expected.digest('hex'))
+
+    // Over the limit: refused by the consumer gateway before anything reaches the provider.
+    const tooLarge = await call('/upload', {
+      method: 'POST',
+      body: Buffer.alloc(MAX_BODY_BYTES + 1024),
+      headers: { 'content-type': 'application/octet-stream' },
+    })
+    expect(tooLarge.status).toBe(413)
+    expect(tooLarge.headers.get('x-road-error')).toBe('Client.InvalidRequest')
+
+    // The logs keep the large request's size and digest, not its bytes; no spool is left.
+    for (const name of ['tax', 'population']) {
+      const database = new DatabaseSync(join(pair.work, `data-${name}`, 'gateway.db'), {
+        readOnly: true,
+      })
+      try {
+        const row = database
+          .prepare(
+            'SELECT request_size, request_body, response_body FROM exchange_message_log WHERE message_id = ?',
+          )
+          .get('emta-upload') as {
+          request_size: number
+          request_body: Uint8Array | null
+          response_body: Uint8Array | null
+        }
+        expect(row.request_size).toBe(upload.length)
+        expect(row.request_body).toBeNull()
+        expect(row.response_body).not.toBeNull()
+      } finally {
+        database.close()
+      }
+      const tmp = join(pair.work, `tmp-${name}`)
+      const spooled = readdirSync(tmp).flatMap((folder) => readdirSync(join(tmp, folder)))
+      expect(spooled).toEqual([])
+    }
+  }, 60_000)
 
   it('refuses what the provider did not grant, a wrong key, and reports a hanging or failing provider', async () => {
     const denied = await call('/addresses/1')

@@ -25,8 +25,8 @@ import type { Signer } from '../trust/index.ts'
 import { isAllowed, type AccessRight } from './access-rights.ts'
 import { ExchangeError, errorTypeFor } from './errors.ts'
 import { certificatePin, type GlobalConfiguration } from './global-conf.ts'
+import { digestOfBody, disposeBody, SpooledBody, type Body } from './body.ts'
 import {
-  bodyDigest,
   requestBytes,
   requestHash,
   responseBytes,
@@ -49,10 +49,13 @@ import {
   type ProvidedService,
 } from './metaservices.ts'
 
-/** An HTTP message as the gateway sees it: lower-case header names, the whole body. */
+/**
+ * An HTTP message as the gateway sees it: lower-case header names, and the body in memory or,
+ * when large, spooled to a file (`body.ts`).
+ */
 export interface HttpMessage {
   readonly headers: Readonly<Record<string, string>>
-  readonly body: Buffer
+  readonly body: Body
 }
 
 export interface HttpRequest extends HttpMessage {
@@ -120,11 +123,38 @@ export interface MessageRecord {
   readonly responseSigned?: Buffer
   readonly status: number
   readonly errorType?: string
+  /** The bodies when they were in memory; a spooled body is logged by its digest and size. */
   readonly requestBody: Buffer
   readonly responseBody: Buffer
+  readonly spooled?: {
+    readonly request?: { readonly digest: Buffer; readonly length: number }
+    readonly response?: { readonly digest: Buffer; readonly length: number }
+  }
   readonly bodyLogging: 'body' | 'metadata' | 'off'
   readonly startedAt: Date
   readonly durationMs: number
+}
+
+/** A record's bodies: in memory as they are, spooled ones by digest and size. */
+function loggedBodies(
+  request: Body,
+  response: Body,
+): Pick<MessageRecord, 'requestBody' | 'responseBody' | 'spooled'> {
+  const spooledOf = (body: Body) =>
+    body instanceof SpooledBody ? { digest: body.digest, length: body.length } : undefined
+  const spooled = { request: spooledOf(request), response: spooledOf(response) }
+  return {
+    requestBody: request instanceof SpooledBody ? Buffer.alloc(0) : request,
+    responseBody: response instanceof SpooledBody ? Buffer.alloc(0) : response,
+    ...(spooled.request === undefined && spooled.response === undefined
+      ? {}
+      : {
+          spooled: {
+            ...(spooled.request === undefined ? {} : { request: spooled.request }),
+            ...(spooled.response === undefined ? {} : { response: spooled.response }),
+          },
+        }),
+  }
 }
 
 export const SIGNATURE_HEADER = 'x-estate-signature'
@@ -229,7 +259,13 @@ export function createGateway(ports: GatewayPorts): Gateway {
           },
           body: request.body,
         })
-        const responseSignature = checkResponse(forwarded, configuration, providerMember, hash, id)
+        let responseSignature: MessageSignature | undefined
+        try {
+          responseSignature = checkResponse(forwarded, configuration, providerMember, hash, id)
+        } catch (error) {
+          disposeBody(forwarded.body) // an unchecked answer is never passed on
+          throw error
+        }
         await ports.log({
           side: 'consumer',
           messageId: id,
@@ -251,8 +287,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
           ...(forwarded.headers['x-road-error'] === undefined
             ? {}
             : { errorType: forwarded.headers['x-road-error'] }),
-          requestBody: request.body,
-          responseBody: forwarded.body,
+          ...loggedBodies(request.body, forwarded.body),
           bodyLogging: 'body',
           startedAt,
           durationMs: ports.now().getTime() - startedAt.getTime(),
@@ -341,8 +376,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
             responseSignature,
             responseSigned: signedResponseBytes(response, id, hash as string, responseSignature),
             status: answer.status,
-            requestBody: request.body,
-            responseBody: answer.body,
+            ...loggedBodies(request.body, answer.body),
             bodyLogging,
             startedAt,
             durationMs: ports.now().getTime() - startedAt.getTime(),
@@ -396,10 +430,15 @@ export function createGateway(ports: GatewayPorts): Gateway {
             ? {}
             : { representedParty: parts.representedParty }),
         })
-        return answerSigned(
-          { status: answer.status, headers: passedHeaders(answer.headers), body: answer.body },
-          service.bodyLogging,
-        )
+        try {
+          return await answerSigned(
+            { status: answer.status, headers: passedHeaders(answer.headers), body: answer.body },
+            service.bodyLogging,
+          )
+        } catch (error) {
+          disposeBody(answer.body)
+          throw error
+        }
       } catch (error) {
         const failure = asExchangeError(error)
         const unsigned = errorResponse(failure, 'provider', id, context)
@@ -441,8 +480,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
         ...signatures,
         status: response.status,
         errorType: errorTypeFor(failure, side),
-        requestBody: request.body,
-        responseBody: Buffer.alloc(0),
+        ...loggedBodies(request.body, Buffer.alloc(0)),
         bodyLogging: 'metadata',
         startedAt,
         durationMs: ports.now().getTime() - startedAt.getTime(),
@@ -464,7 +502,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
         requestHash: hash,
         status: response.status,
         headers: signedHeaders(response.headers),
-        bodyDigest: bodyDigest(response.body),
+        bodyDigest: digestOfBody(response.body),
       },
       signedAt,
     )
@@ -499,7 +537,7 @@ function signedResponseBytes(
       requestHash: hash,
       status: response.status,
       headers: signedHeaders(response.headers),
-      bodyDigest: bodyDigest(response.body),
+      bodyDigest: digestOfBody(response.body),
     },
     signature.signedAt,
   )
@@ -531,7 +569,7 @@ function checkResponse(
         requestHash: hash,
         status: response.status,
         headers: signedHeaders(response.headers),
-        bodyDigest: bodyDigest(response.body),
+        bodyDigest: digestOfBody(response.body),
       },
       signature.signedAt,
     ),
@@ -624,7 +662,7 @@ function requestPartsOf(
     query: parsed.query,
     ...xRoadHeaders(request.headers),
     headers,
-    bodyDigest: bodyDigest(request.body),
+    bodyDigest: digestOfBody(request.body),
     ...(requestId === undefined ? {} : { requestId }),
   }
 }

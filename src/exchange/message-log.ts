@@ -45,8 +45,12 @@ export function commitmentOf(
         record.status,
         record.errorType ?? '',
         record.startedAt.toISOString(),
-        digests?.request ?? digest(record.requestBody),
-        digests?.response ?? digest(record.responseBody),
+        digests?.request ??
+          record.spooled?.request?.digest.toString('base64') ??
+          digest(record.requestBody),
+        digests?.response ??
+          record.spooled?.response?.digest.toString('base64') ??
+          digest(record.responseBody),
       ]),
     )
     .digest()
@@ -118,8 +122,9 @@ export interface LogRow {
 
 /** The row for a record: the commitment computed, the bodies sealed as the subsystem chose. */
 export function logRowOf(envelope: Envelope, record: MessageRecord): LogRow {
-  const sealed = (body: Buffer, which: string) =>
-    record.bodyLogging === 'body'
+  // A spooled (large) body is kept by its digest in the commitment, not in the log.
+  const sealed = (body: Buffer, which: 'request' | 'response') =>
+    record.bodyLogging === 'body' && record.spooled?.[which] === undefined
       ? envelope.encrypt(
           EXCHANGE_AGENCY,
           body,
@@ -153,8 +158,8 @@ export function logRowOf(envelope: Envelope, record: MessageRecord): LogRow {
           ),
     status: record.status,
     error_type: record.errorType ?? null,
-    request_size: record.requestBody.length,
-    response_size: record.responseBody.length,
+    request_size: record.spooled?.request?.length ?? record.requestBody.length,
+    response_size: record.spooled?.response?.length ?? record.responseBody.length,
     request_body: sealed(record.requestBody, 'request'),
     response_body: sealed(record.responseBody, 'response'),
     started_at: record.startedAt.toISOString(),

@@ -32,6 +32,7 @@ import { equalSecrets } from '../crypto/index.ts'
 import type { Clock, Logger } from '../shared/index.ts'
 import { keySigner } from '../trust/index.ts'
 import type { AccessRight } from './access-rights.ts'
+import { BodyTooLarge, disposeBody, receiveBody, sendBody, type Body } from './body.ts'
 import { ExchangeError } from './errors.ts'
 import {
   backendHeaders,
@@ -224,7 +225,7 @@ export async function startStandaloneGateway(
     }
     return agent
   }
-  const maxBody = config.maxBodyBytes ?? 10 * 1024 * 1024
+  const maxBody = config.maxBodyBytes ?? DEFAULT_MAX_BODY
 
   const gateway: Gateway = createGateway({
     gatewayId: config.gatewayId,
@@ -335,6 +336,10 @@ export async function startStandaloneGateway(
   }
 }
 
+/** Bodies up to this size stay in memory; larger ones are spooled (`body.ts`). */
+const MEMORY_BODY_BYTES = 1024 * 1024
+const DEFAULT_MAX_BODY = 256 * 1024 * 1024
+
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
@@ -342,7 +347,10 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   })
 }
 
-/** Reads a request (bounded), runs `answer`, writes the response; never throws. */
+/**
+ * Reads a request (bounded; spooled beyond memory), runs `answer`, streams the response;
+ * removes both spools when done; never throws.
+ */
 async function handle(
   incoming: IncomingMessage,
   outgoing: ServerResponse,
@@ -350,46 +358,46 @@ async function handle(
   answer: (request: HttpRequest) => Promise<HttpResponse>,
 ): Promise<void> {
   let response: HttpResponse
+  let body: Body | undefined
   try {
-    const body = await readBody(incoming, maxBody)
-    const headers: Record<string, string> = {}
-    for (const [name, value] of Object.entries(incoming.headers))
-      if (typeof value === 'string') headers[name] = value
-      else if (Array.isArray(value)) headers[name] = value.join(', ')
-    response = await answer({
-      method: incoming.method ?? 'GET',
-      url: incoming.url ?? '/',
-      headers,
-      body,
-    })
-  } catch (error) {
-    response =
-      error instanceof ExchangeError && error.type === 'InvalidRequest'
-        ? refusalResponse(413, 'Client.InvalidRequest', error.message)
-        : refusalResponse(500, 'Server.ClientProxy.InternalError', 'the gateway failed')
+    try {
+      body = await readBody(incoming, maxBody)
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(incoming.headers))
+        if (typeof value === 'string') headers[name] = value
+        else if (Array.isArray(value)) headers[name] = value.join(', ')
+      response = await answer({
+        method: incoming.method ?? 'GET',
+        url: incoming.url ?? '/',
+        headers,
+        body,
+      })
+    } catch (error) {
+      response =
+        error instanceof BodyTooLarge
+          ? tooLarge(error)
+          : refusalResponse(500, 'Server.ClientProxy.InternalError', 'the gateway failed')
+    }
+    if (outgoing.headersSent || outgoing.destroyed) return
+    outgoing.statusCode = response.status
+    for (const [name, value] of Object.entries(response.headers)) outgoing.setHeader(name, value)
+    outgoing.setHeader('content-length', String(response.body.length))
+    await sendBody(response.body, outgoing).catch(() => outgoing.destroy())
+    disposeBody(response.body)
+  } finally {
+    disposeBody(body)
   }
-  if (outgoing.headersSent || outgoing.destroyed) return
-  outgoing.statusCode = response.status
-  for (const [name, value] of Object.entries(response.headers)) outgoing.setHeader(name, value)
-  outgoing.end(response.body)
 }
 
-function readBody(incoming: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    incoming.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        reject(new ExchangeError('InvalidRequest', `the body is larger than ${limit} bytes`))
-        incoming.destroy()
-        return
-      }
-      chunks.push(chunk)
-    })
-    incoming.on('end', () => resolve(Buffer.concat(chunks)))
-    incoming.on('error', reject)
-  })
+/** The rest of an oversized body is not read: answer, then close the connection. */
+function tooLarge(error: BodyTooLarge): HttpResponse {
+  const refusal = refusalResponse(413, 'Client.InvalidRequest', error.message)
+  return { ...refusal, headers: { ...refusal.headers, connection: 'close' } }
+}
+
+/** A body of at most `limit` bytes, kept in memory up to 1 MB and spooled to a file beyond. */
+function readBody(incoming: IncomingMessage, limit: number): Promise<Body> {
+  return receiveBody(incoming, { limit, memoryBytes: MEMORY_BODY_BYTES })
 }
 
 /** To another gateway over mutual TLS; its certificate must be the configuration's pin. */
@@ -427,9 +435,15 @@ function sendToGateway(
               if (typeof value === 'string') headers[name] = value
             resolve({ status: incoming.statusCode ?? 502, headers, body })
           })
-          .catch(() =>
-            reject(new ExchangeError('NetworkError', 'the provider gateway answered too much')),
-          )
+          .catch(() => {
+            outgoing.destroy()
+            reject(
+              new ExchangeError(
+                'NetworkError',
+                'the provider gateway answered too much or broke off',
+              ),
+            )
+          })
       },
     )
     outgoing.on('timeout', () => outgoing.destroy(new Error('timed out')))
@@ -443,7 +457,7 @@ function sendToGateway(
         ),
       ),
     )
-    outgoing.end(request.body)
+    sendBody(request.body, outgoing).catch((error: Error) => outgoing.destroy(error))
   })
 }
 
@@ -524,6 +538,6 @@ function callHttpBackend(
       clearTimeout(timer)
       fail(new ExchangeError('ServiceFailed', `the service cannot be reached: ${error.message}`))
     })
-    outgoing.end(request.body)
+    sendBody(request.body, outgoing).catch((error: Error) => outgoing.destroy(error))
   })
 }

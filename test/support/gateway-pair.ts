@@ -10,7 +10,7 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,6 +31,8 @@ export const TAX = 'EE/GOV/70000059'
 export const POPULATION = 'EE/GOV/70000013'
 export const SERVICE = `${POPULATION}/population-register/people`
 export const CLIENT = `${TAX}/employment-register`
+/** Each gateway's body limit in the pair. */
+export const MAX_BODY_BYTES = 48 * 1024 * 1024
 
 export interface BackendCall {
   readonly method: string
@@ -77,6 +79,13 @@ async function issue(ca: HierarchyMember, cn: string, usage: 'tls' | 'seal') {
     signer: ca.signer,
   })
   return { key: pair.privateKey, certificate }
+}
+
+/** Deterministic bytes of the /download stream from `offset`, so a test can hash them too. */
+export function downloadChunk(offset: number, length: number): Buffer {
+  const chunk = Buffer.alloc(length)
+  for (let index = 0; index < length; index++) chunk[index] = (offset + index) % 251
+  return chunk
 }
 
 function listenOn(server: Server): Promise<number> {
@@ -130,9 +139,41 @@ export async function startGatewayPair(
     'tls-ca.crt': pem(ca('tls').certificate),
   }
   for (const [name, content] of Object.entries(files)) writeFileSync(join(work, name), content)
+  for (const name of ['tax', 'population']) mkdirSync(join(work, `tmp-${name}`))
 
   const seen: BackendCall[] = []
   const backend = createServer((request, response) => {
+    // Large bodies: /upload answers the digest of what arrived; /download?size=N sends N bytes.
+    if (request.url === '/upload') {
+      const hash = createHash('sha256')
+      let size = 0
+      request.on('data', (chunk: Buffer) => {
+        hash.update(chunk)
+        size += chunk.length
+      })
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.end(JSON.stringify({ size, sha256: hash.digest('hex') }))
+      })
+      return
+    }
+    if (request.url?.startsWith('/download?size=')) {
+      const size = Number(request.url.slice('/download?size='.length))
+      response.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(size),
+      })
+      let sent = 0
+      const more = () => {
+        while (sent < size) {
+          const chunk = downloadChunk(sent, Math.min(65_536, size - sent))
+          sent += chunk.length
+          if (!response.write(chunk)) return void response.once('drain', more)
+        }
+        response.end()
+      }
+      return more()
+    }
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
@@ -229,6 +270,7 @@ export async function startGatewayPair(
     ],
     services,
     dataDir: `data-${name}`,
+    maxBodyBytes: MAX_BODY_BYTES,
   })
   writeFileSync(
     join(work, 'tax.json'),
@@ -247,6 +289,8 @@ export async function startGatewayPair(
             { client: CLIENT, method: 'POST', path: '/search' },
             { client: CLIENT, method: 'GET', path: '/slow' },
             { client: CLIENT, method: 'GET', path: '/broken' },
+            { client: CLIENT, method: 'POST', path: '/upload' },
+            { client: CLIENT, method: 'GET', path: '/download' },
           ],
         },
       ]),
@@ -264,6 +308,7 @@ export async function startGatewayPair(
         {
           env: {
             ...process.env,
+            TMPDIR: join(work, `tmp-${name}`), // where the gateway spools large bodies
             E_STATE_LOG_LEVEL: options.logLevel ?? 'warn',
             E_STATE_ENV: 'development',
           },
