@@ -32,6 +32,8 @@ import {
   responseBytes,
   signMessage,
   verifyMessage,
+  verifyingKeyOf,
+  type VerifyingKey,
   type MessageSignature,
   type RequestParts,
 } from './message.ts'
@@ -580,21 +582,37 @@ function checkResponse(
   return signature
 }
 
+/** Members' keys by configuration, member and certificate pin: parsed once per configuration. */
+const memberKeys = new WeakMap<GlobalConfiguration, Map<string, Map<string, VerifyingKey>>>()
+
 function memberCertificate(
   configuration: GlobalConfiguration,
   member: string,
   signature: MessageSignature,
-): X509Certificate {
-  const entry = configuration.members.find((candidate) => candidate.id === member)
-  const der = entry?.signingCertificates
-    .map((text) => Buffer.from(text, 'base64'))
-    .find((candidate) => certificatePin(candidate) === signature.certificate)
-  if (der === undefined)
+): VerifyingKey {
+  let members = memberKeys.get(configuration)
+  if (members === undefined) memberKeys.set(configuration, (members = new Map()))
+  let keys = members.get(member)
+  if (keys === undefined) {
+    keys = new Map()
+    const entry = configuration.members.find((candidate) => candidate.id === member)
+    for (const text of entry?.signingCertificates ?? []) {
+      const der = Buffer.from(text, 'base64')
+      try {
+        keys.set(certificatePin(der), verifyingKeyOf(new X509Certificate(der)))
+      } catch {
+        // an unreadable certificate in the configuration verifies nothing
+      }
+    }
+    members.set(member, keys)
+  }
+  const key = keys.get(signature.certificate)
+  if (key === undefined)
     throw new ExchangeError(
       'InvalidSignatureValue',
       `the message is not signed with a key of ${member} in the global configuration`,
     )
-  return new X509Certificate(der)
+  return key
 }
 
 function signatureOf(headers: Readonly<Record<string, string>>): MessageSignature {

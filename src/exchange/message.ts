@@ -106,20 +106,33 @@ export async function signMessage(
   }
 }
 
+/** A member's public key as a verifier uses it: parsed once, with its digest. */
+export interface VerifyingKey {
+  readonly key: KeyObject
+  readonly digest: 'sha256' | 'sha384' | null
+}
+
+export function verifyingKeyOf(certificate: X509Certificate): VerifyingKey {
+  const key = certificate.publicKey
+  return {
+    key,
+    digest:
+      key.asymmetricKeyType === 'ed25519'
+        ? null
+        : key.asymmetricKeyDetails?.namedCurve === 'secp384r1'
+          ? 'sha384'
+          : 'sha256',
+  }
+}
+
 /** Verifies a message signature with the certificate's key (P-256/P-384 ECDSA or Ed25519). */
 export function verifyMessage(
   bytes: Buffer,
   signature: MessageSignature,
-  certificate: X509Certificate,
+  certificate: X509Certificate | VerifyingKey,
   failure: 'InvalidSignatureValue',
 ): void {
-  const key: KeyObject = certificate.publicKey
-  const digest =
-    key.asymmetricKeyType === 'ed25519'
-      ? null
-      : key.asymmetricKeyDetails?.namedCurve === 'secp384r1'
-        ? 'sha384'
-        : 'sha256'
+  const { key, digest } = 'key' in certificate ? certificate : verifyingKeyOf(certificate)
   const good = (() => {
     try {
       return verify(digest, bytes, key, Buffer.from(signature.value, 'base64'))

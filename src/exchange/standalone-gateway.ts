@@ -215,6 +215,7 @@ export async function startStandaloneGateway(
         key: config.tls.key,
         cert: config.tls.certificate,
         ca: [...config.tls.ca],
+        minVersion: 'TLSv1.3',
         // The pin replaces the host name check: a gateway is who the configuration says.
         checkServerIdentity: (_host, certificate) =>
           certificatePin(certificate.raw) === target.tlsCertificateSha256
@@ -291,10 +292,11 @@ export async function startStandaloneGateway(
       ca: [...config.tls.ca],
       requestCert: true,
       rejectUnauthorized: true,
+      // TLS 1.3 only between gateways: no renegotiation, so a connection's peer never changes.
+      minVersion: 'TLSv1.3',
     },
     (incoming, outgoing) => {
-      const peer = (incoming.socket as TLSSocket).getPeerCertificate()
-      const pin = peer?.raw === undefined ? undefined : certificatePin(peer.raw)
+      const pin = peerPinOf(incoming.socket as TLSSocket)
       void handle(incoming, outgoing, maxBody, (request) =>
         pin === undefined
           ? Promise.resolve(
@@ -334,6 +336,16 @@ export async function startStandaloneGateway(
       )
     },
   }
+}
+
+/** The SHA-256 pin of a connection's client certificate: read once per TLS connection. */
+const peerPins = new WeakMap<TLSSocket, string | undefined>()
+function peerPinOf(socket: TLSSocket): string | undefined {
+  if (peerPins.has(socket)) return peerPins.get(socket)
+  const peer = socket.getPeerCertificate()
+  const pin = peer?.raw === undefined ? undefined : certificatePin(peer.raw)
+  peerPins.set(socket, pin)
+  return pin
 }
 
 /** Bodies up to this size stay in memory; larger ones are spooled (`body.ts`). */
