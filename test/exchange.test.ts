@@ -60,7 +60,9 @@ describe('the exchange, in one node', () => {
     expect(reply.headers['x-road-error']).toBeUndefined()
     // Without an X-Road-Id from the client, one is made for it; the request id is another.
     const anonymous = await call('PPA', `${population}/1.0?query.personalCode=${JAAK}`)
-    expect(anonymous.headers['x-road-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(anonymous.headers['x-road-id']).toMatch(
+      /^EE-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    )
     expect(anonymous.headers['x-road-id']).not.toBe(anonymous.headers['x-road-request-id'])
     const log = await t.app
       .platform()

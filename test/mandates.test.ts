@@ -110,6 +110,22 @@ describe.each(ENGINES)('mandates on %s', (engine) => {
       registryCode: board.registry_code,
       name: board.name,
     })
+    // The portal asked each register through the exchange, as the state portal, for this person.
+    const logged = await db
+      .selectFrom('exchange_message_log')
+      .select(['side', 'client', 'service', 'path', 'user_id', 'status'])
+      .where('path', '=', '/1.0/mandates')
+      .where('user_id', '=', `EE${board.personal_code}`)
+      .execute()
+    expect(logged.map((row) => `${row.side} ${row.service.split('/').at(-1)}`).sort()).toEqual([
+      'consumer business',
+      'consumer population',
+      'provider business',
+      'provider population',
+    ])
+    expect(logged.every((row) => row.client.endsWith('/state-portal') && row.status === 200)).toBe(
+      true,
+    )
 
     const clerk = await sessionOf('48707032744')
     const roles = (await t.inject({ url: '/auth/mandates', headers: { cookie: clerk } })).json()

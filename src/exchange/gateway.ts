@@ -196,7 +196,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
   return {
     async consume(request, callerMember) {
       const startedAt = ports.now()
-      const id = messageIdOf(request.headers)
+      const id = messageIdOf(request.headers, ports.gatewayId)
       let context: { client: string; service: string; path: string } = {
         client: '',
         service: '',
@@ -316,7 +316,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
 
     async provide(request, peerPin) {
       const startedAt = ports.now()
-      const id = messageIdOf(request.headers)
+      const id = messageIdOf(request.headers, ports.gatewayId)
       let context = { client: '', service: '', path: '' }
       let hash: string | undefined
       let requestSignature: MessageSignature | undefined
@@ -639,9 +639,11 @@ function clientOf(headers: Readonly<Record<string, string>>): string {
   return parseClientHeader(value)
 }
 
-function messageIdOf(headers: Readonly<Record<string, string>>): string {
+/** The client's `X-Road-Id`, or one made as X-Road makes it: `{instance}-{UUID}`. */
+function messageIdOf(headers: Readonly<Record<string, string>>, gatewayId: string): string {
   const given = headers['x-road-id']
-  return given !== undefined && X_ROAD_ID.test(given) ? given : randomUUID()
+  if (given !== undefined && X_ROAD_ID.test(given)) return given
+  return `${gatewayId.split('/')[0]}-${randomUUID()}`
 }
 
 function xRoadHeaders(headers: Readonly<Record<string, string>>) {

@@ -41,6 +41,7 @@ export {
   PROTOCOL_VERSION,
   type ServiceId,
 } from './request-path.ts'
+export { bytesInMemory, SpooledBody, type Body } from './body.ts'
 export { EXCHANGE_AGENCY, commitmentOf } from './message-log.ts'
 export { openExchangeNode, type ExchangeNode } from './exchange-node.ts'
 export { IN_PROCESS, recordExchangeAct } from './exchange-store.ts'

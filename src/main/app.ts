@@ -102,7 +102,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     return503OnClosing: true,
   })
   server.addHook('onSend', async (request, reply) => {
-    reply.header('x-road-id', request.id)
+    // The gateway's answers carry their own message id (`{instance}-{UUID}` when made for one).
+    if (!reply.hasHeader('x-road-id')) reply.header('x-road-id', request.id)
     reply.header('x-content-type-options', 'nosniff')
     // Nothing is cacheable unless its route says so (ledger tiles are immutable).
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')

@@ -16,6 +16,7 @@ export {
   type ListQuery,
   type PersonalDataUsage,
   type UsagePage,
+  MANDATE_REGISTRIES,
   type Mandates,
 } from './registry-service.ts'
 export { RegistryError, type RegistryErrorCode } from './errors.ts'

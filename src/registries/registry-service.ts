@@ -90,12 +90,17 @@ export interface UsagePage {
   readonly authorisedAs: string
 }
 
+/**
+ * What a person may act for, as each register keeps it: the population register knows the
+ * minors they are a parent of, the business register the boards they sit on.
+ */
 export interface Mandates {
-  /** Minors the person is a parent of. */
-  readonly children: { personalCode: string; name: string }[]
-  /** Companies whose board the person sits on. */
-  readonly companies: { registryCode: string; name: string }[]
+  readonly children?: { personalCode: string; name: string }[]
+  readonly companies?: { registryCode: string; name: string }[]
 }
+
+/** The registers that keep mandates. */
+export const MANDATE_REGISTRIES = ['population', 'business'] as const
 
 export interface RegistryService {
   list(caller: Caller, registry: string, version: string, query: ListQuery): Promise<ListResult>
@@ -138,7 +143,8 @@ export interface RegistryService {
     page?: { offset: number; limit: number },
   ): Promise<UsagePage>
   /** What the person may act for: their minor children, the companies whose board they are on. */
-  mandatesOf(caller: Caller): Promise<Mandates>
+  /** The acting person's own mandates in one register (self-service only). */
+  mandatesOf(caller: Caller, registry: (typeof MANDATE_REGISTRIES)[number]): Promise<Mandates>
   registryList(): Array<{
     name: RegistryName
     version: string
@@ -486,36 +492,16 @@ export function createRegistryService(options: {
         },
       )
     },
-    async mandatesOf(caller) {
+    async mandatesOf(caller, registry) {
       const actor = actorOf(caller)
       if (!selfService(caller))
         throw new RegistryError('ACCESS_DENIED', 'mandates are shown to the person themself', {})
-      return gate.read(
-        actor,
-        { reason: 'the person looks up what they may act for (their mandates)' },
-        {
-          registry: 'population',
-          data: 'population.mandates',
+      const reason = { reason: 'the person looks up what they may act for (their mandates)' }
+      if (registry === 'business')
+        return gate.read(actor, reason, {
+          registry: 'business',
+          data: 'business.mandates',
           async run(db) {
-            const today = clock.now()
-            const adulthood = new Date(
-              Date.UTC(today.getUTCFullYear() - 18, today.getUTCMonth(), today.getUTCDate()),
-            )
-              .toISOString()
-              .slice(0, 10)
-            const children = await db
-              .selectFrom('persons')
-              .select(['personal_code', 'first_name', 'last_name'])
-              .where('status', '=', 'alive')
-              .where('birth_date', '>', adulthood)
-              .where((eb) =>
-                eb.or([
-                  eb('mother_code', '=', actor.personalCode),
-                  eb('father_code', '=', actor.personalCode),
-                ]),
-              )
-              .orderBy('personal_code')
-              .execute()
             const companies = await db
               .selectFrom('company_people')
               .innerJoin('companies', 'companies.registry_code', 'company_people.registry_code')
@@ -526,20 +512,49 @@ export function createRegistryService(options: {
               .execute()
             return {
               value: {
-                children: children.map((child) => ({
-                  personalCode: child.personal_code,
-                  name: `${child.first_name} ${child.last_name}`,
-                })),
                 companies: companies.map((company) => ({
                   registryCode: company.registry_code,
                   name: company.name,
                 })),
               },
-              subjects: [actor.personalCode, ...children.map((child) => child.personal_code)],
+              subjects: [actor.personalCode],
             }
           },
+        })
+      return gate.read(actor, reason, {
+        registry: 'population',
+        data: 'population.mandates',
+        async run(db) {
+          const today = clock.now()
+          const adulthood = new Date(
+            Date.UTC(today.getUTCFullYear() - 18, today.getUTCMonth(), today.getUTCDate()),
+          )
+            .toISOString()
+            .slice(0, 10)
+          const children = await db
+            .selectFrom('persons')
+            .select(['personal_code', 'first_name', 'last_name'])
+            .where('status', '=', 'alive')
+            .where('birth_date', '>', adulthood)
+            .where((eb) =>
+              eb.or([
+                eb('mother_code', '=', actor.personalCode),
+                eb('father_code', '=', actor.personalCode),
+              ]),
+            )
+            .orderBy('personal_code')
+            .execute()
+          return {
+            value: {
+              children: children.map((child) => ({
+                personalCode: child.personal_code,
+                name: `${child.first_name} ${child.last_name}`,
+              })),
+            },
+            subjects: [actor.personalCode, ...children.map((child) => child.personal_code)],
+          }
         },
-      )
+      })
     },
     registryList() {
       return REGISTRY_NAMES.map((name) => {

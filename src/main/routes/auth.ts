@@ -8,8 +8,10 @@ import { Type } from 'typebox'
 import { EStateError, isPersonalCode } from '../../shared/index.ts'
 import type { Config } from '../config.ts'
 import { rolesOf } from '../../identity/index.ts'
+import { MANDATE_REGISTRIES } from '../../registries/index.ts'
 import type { Platform } from '../platform.ts'
 import { portalCallerOf } from './caller.ts'
+import { callRegister } from './exchange.ts'
 import { ProblemSchema } from './schemas.ts'
 
 export const SESSION_COOKIE = 'estate_session'
@@ -195,10 +197,18 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
     },
     async (request) => {
       const session = await requireSession(request, platform())
-      const mandates = await platform().registries.mandatesOf(
-        await portalCallerOf(session.personalCode, platform()),
+      // The portal asks each register that keeps mandates, through the exchange (once-only).
+      const caller = await portalCallerOf(session.personalCode, platform())
+      const [population, business] = await Promise.all(
+        MANDATE_REGISTRIES.map((registry) =>
+          callRegister(app, platform(), caller, registry, 'mandates', {}),
+        ),
       )
-      return { roles: await rolesOf(platform().store.db, session.personalCode), ...mandates }
+      return {
+        roles: await rolesOf(platform().store.db, session.personalCode),
+        children: (population.children ?? []) as { personalCode: string; name: string }[],
+        companies: (business.companies ?? []) as { registryCode: string; name: string }[],
+      }
     },
   )
 

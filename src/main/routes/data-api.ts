@@ -8,6 +8,7 @@ import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import {
+  MANDATE_REGISTRIES,
   MAX_PAGE_SIZE,
   REGISTRIES,
   RegistryError,
@@ -142,6 +143,35 @@ function registerRegistry(
       return { content: found }
     },
   )
+
+  if ((MANDATE_REGISTRIES as readonly string[]).includes(definition.name))
+    app.post(
+      `${base}/mandates`,
+      {
+        schema: {
+          tags,
+          summary: `What the person named in X-Road-UserId may act for, as the ${definition.title.toLowerCase()} keeps it (self-service only; an e-state extension)`,
+          headers: CLIENT_HEADER,
+          response: {
+            200: Type.Object({
+              children: Type.Optional(
+                Type.Array(Type.Object({ personalCode: Type.String(), name: Type.String() })),
+              ),
+              companies: Type.Optional(
+                Type.Array(Type.Object({ registryCode: Type.String(), name: Type.String() })),
+              ),
+            }),
+            ...ERRORS,
+          },
+          security: [{ apiKey: [] }],
+        },
+      },
+      async (request) =>
+        platform().registries.mandatesOf(
+          await callerOf(request, platform(), { gatewayOnly: true }),
+          definition.name as (typeof MANDATE_REGISTRIES)[number],
+        ),
+    )
 
   app.post(
     `${base}/exists`,

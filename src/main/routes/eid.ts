@@ -16,7 +16,7 @@ import { OID, type CertificateState, type IssuedCertificate } from '../../trust/
 import type { Platform } from '../platform.ts'
 import { requireSession, requireStepUp } from './auth.ts'
 import { agencyCallerOf, portalCallerOf } from './caller.ts'
-import { callThroughExchange } from './exchange.ts'
+import { callRegister } from './exchange.ts'
 import { ERRORS } from './schemas.ts'
 
 const Key = Type.Object(
@@ -345,35 +345,10 @@ async function readPerson(
   caller: Caller,
   personalCode: string,
 ): Promise<Record<string, unknown>> {
-  const keeper = await platform.store.db
-    .selectFrom('exchange_services')
-    .select('service_id')
-    .where('service_code', '=', 'population')
-    .executeTakeFirstOrThrow()
-  const response = await callThroughExchange(app, platform, {
-    client: caller.clientId,
-    method: 'POST',
-    url: `/r1/${keeper.service_id}/1.0/read`,
-    headers: {
-      'content-type': 'application/json',
-      ...(caller.userCode === undefined ? {} : { 'x-road-userid': `EE${caller.userCode}` }),
-      ...(caller.issue === undefined
-        ? {}
-        : { 'x-road-issue': Buffer.from(caller.issue, 'utf8').toString('latin1') }),
-    },
-    body: Buffer.from(JSON.stringify({ query: { content: { personalCode } } })),
+  const answer = await callRegister(app, platform, caller, 'population', 'read', {
+    query: { content: { personalCode } },
   })
-  const body = JSON.parse(response.body.toString('utf8')) as {
-    content?: Record<string, unknown>
-    code?: string
-    type?: string
-    detail?: string
-    message?: string
-  }
-  if (response.status !== 200 || body.content === undefined)
-    throw new EStateError(
-      body.code ?? (response.status >= 500 ? 'EXCHANGE_ServiceFailed' : 'ACCESS_DENIED'),
-      body.detail ?? body.message ?? `the population register answered ${response.status}`,
-    )
-  return body.content
+  if (answer.content === null || typeof answer.content !== 'object')
+    throw new EStateError('EXCHANGE_ServiceFailed', 'the population register answered no record')
+  return answer.content as Record<string, unknown>
 }

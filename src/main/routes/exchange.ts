@@ -17,6 +17,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import {
   backendHeaders,
+  bytesInMemory,
   createGateway,
   ExchangeError,
   IN_PROCESS,
@@ -26,8 +27,10 @@ import {
   type Gateway,
   type HttpRequest,
   type HttpResponse,
+  type SpooledBody,
 } from '../../exchange/index.ts'
-import { REGISTRIES } from '../../registries/index.ts'
+import { REGISTRIES, type Caller, type RegistryName } from '../../registries/index.ts'
+import { EStateError } from '../../shared/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Platform } from '../platform.ts'
 import { GATEWAY_TOKEN_HEADER, bearerToken } from './caller.ts'
@@ -72,6 +75,63 @@ export function callThroughExchange(
     },
     request.client.split('/').slice(0, 3).join('/'),
   )
+}
+
+/**
+ * A call by one of this node's agencies (the `caller`'s subsystem, acting for its user) to a
+ * base register's service, through the in-process gateway: `POST /{version}/{action}` of the
+ * register's keeper with a JSON body. Answers the parsed JSON; a refusal keeps the register's
+ * own problem code (or the gateway's X-Road error type).
+ */
+export async function callRegister(
+  app: FastifyInstance,
+  platform: Platform,
+  caller: Caller,
+  registry: RegistryName,
+  action: string,
+  body: unknown,
+): Promise<Record<string, unknown>> {
+  const keeper = await platform.store.db
+    .selectFrom('exchange_services')
+    .select('service_id')
+    .where('service_code', '=', registry)
+    .executeTakeFirst()
+  if (keeper === undefined)
+    throw new EStateError('EXCHANGE_UnknownService', `no agency provides the ${registry} register`)
+  const response = await callThroughExchange(app, platform, {
+    client: caller.clientId,
+    method: 'POST',
+    url: `/r1/${keeper.service_id}/${REGISTRIES[registry].version}/${action}`,
+    headers: {
+      'content-type': 'application/json',
+      ...(caller.userCode === undefined ? {} : { 'x-road-userid': `EE${caller.userCode}` }),
+      ...(caller.issue === undefined
+        ? {}
+        : { 'x-road-issue': Buffer.from(caller.issue, 'utf8').toString('latin1') }),
+    },
+    body: Buffer.from(JSON.stringify(body)),
+  })
+  let answer: Record<string, unknown> = {}
+  try {
+    answer = JSON.parse(bytesInMemory(response.body)?.toString('utf8') ?? '') as Record<
+      string,
+      unknown
+    >
+  } catch {
+    // not JSON: reported below by status
+  }
+  if (response.status !== 200) {
+    const text = (key: string) => (typeof answer[key] === 'string' ? answer[key] : undefined)
+    const errorType = response.headers['x-road-error']
+    throw new EStateError(
+      text('code') ??
+        (errorType === undefined
+          ? 'ACCESS_DENIED'
+          : `EXCHANGE_${errorType.split('.').at(-1) ?? 'ServiceFailed'}`),
+      text('detail') ?? text('message') ?? `the ${registry} register answered ${response.status}`,
+    )
+  }
+  return answer
 }
 
 export function registerExchange(
@@ -136,10 +196,15 @@ export function registerExchange(
               `${repeated[0]} is given more than once`,
             ),
           )
-        // The message id is this request's id (the client's X-Road-Id, or the one made for it).
+        // The message id is the client's X-Road-Id (also this request's id in the logs), or
+        // one made as X-Road makes it, `{instance}-{UUID}`, around this request's id.
         const incoming = httpRequestOf(request)
+        const id =
+          incoming.headers['x-road-id'] === request.id
+            ? request.id
+            : `${current.instance}-${request.id}`
         const response = await gatewayOf(current).consume(
-          { ...incoming, headers: { ...incoming.headers, 'x-road-id': request.id } },
+          { ...incoming, headers: { ...incoming.headers, 'x-road-id': id } },
           member,
         )
         return sendHttp(reply, response)
@@ -227,7 +292,8 @@ function createNodeGateway(
           ...backendHeaders(request),
           [GATEWAY_TOKEN_HEADER]: current.gatewayToken.toString('base64url'),
         },
-        ...(request.body.length === 0 ? {} : { payload: request.body }),
+        // In process, bodies come from Fastify's parser: always in memory, never spooled.
+        ...(request.body.length === 0 ? {} : { payload: bytesInMemory(request.body) }),
       })
       const headers: Record<string, string> = {}
       for (const [name, value] of Object.entries(answer.headers))
@@ -255,5 +321,9 @@ function httpRequestOf(request: FastifyRequest): HttpRequest {
 function sendHttp(reply: FastifyReply, response: HttpResponse): FastifyReply {
   reply.code(response.status)
   for (const [name, value] of Object.entries(response.headers)) reply.header(name, value)
-  return reply.send(response.body)
+  const bytes = bytesInMemory(response.body)
+  if (bytes !== undefined) return reply.send(bytes)
+  const spooled = response.body as SpooledBody
+  reply.raw.once('close', () => spooled.dispose())
+  return reply.send(spooled.stream())
 }
