@@ -21,18 +21,15 @@ import {
   Agent as HttpAgent,
   request as httpRequest,
   createServer as createHttpServer,
-  type IncomingMessage,
   type Server,
-  type ServerResponse,
 } from 'node:http'
-import { Agent, createServer as createHttpsServer, request as httpsRequest } from 'node:https'
-import type { TLSSocket } from 'node:tls'
+import { Agent, request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { equalSecrets } from '../crypto/index.ts'
 import type { Clock, Logger } from '../shared/index.ts'
 import { keySigner } from '../trust/index.ts'
 import type { AccessRight } from './access-rights.ts'
-import { BodyTooLarge, disposeBody, receiveBody, sendBody, type Body } from './body.ts'
+import { sendBody } from './body.ts'
 import { ExchangeError } from './errors.ts'
 import {
   backendHeaders,
@@ -44,10 +41,15 @@ import {
   type MessageRecord,
 } from './gateway.ts'
 import {
-  certificatePin,
-  verifyGlobalConfiguration,
-  type GlobalConfiguration,
-} from './global-conf.ts'
+  createPeerAgents,
+  createProviderServer,
+  DEFAULT_MAX_BODY,
+  handle,
+  MEMORY_BODY_BYTES,
+  readBody,
+  sendToGateway,
+} from './gateway-transport.ts'
+import { verifyGlobalConfiguration, type GlobalConfiguration } from './global-conf.ts'
 import { listClients, type ProvidedService } from './metaservices.ts'
 
 export interface StandaloneGatewayConfig {
@@ -198,34 +200,11 @@ export async function startStandaloneGateway(
       ]
     }),
   )
-  // One connection pool per peer gateway, its pin checked once per TLS connection. (A
-  // checkServerIdentity passed per request would defeat keep-alive: a new pool every time.)
   const backendAgents = {
     http: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
     https: new Agent({ keepAlive: true, maxSockets: 256 }),
   }
-  const agents = new Map<string, Agent>()
-  const agentFor = (target: GlobalConfiguration['gateways'][number]): Agent => {
-    const key = `${target.address}|${target.tlsCertificateSha256}`
-    let agent = agents.get(key)
-    if (agent === undefined) {
-      agent = new Agent({
-        keepAlive: true,
-        maxSockets: 256,
-        key: config.tls.key,
-        cert: config.tls.certificate,
-        ca: [...config.tls.ca],
-        minVersion: 'TLSv1.3',
-        // The pin replaces the host name check: a gateway is who the configuration says.
-        checkServerIdentity: (_host, certificate) =>
-          certificatePin(certificate.raw) === target.tlsCertificateSha256
-            ? undefined
-            : new Error('the gateway certificate is not the pinned one'),
-      })
-      agents.set(key, agent)
-    }
-    return agent
-  }
+  const peers = createPeerAgents(config.tls)
   const maxBody = config.maxBodyBytes ?? DEFAULT_MAX_BODY
 
   const gateway: Gateway = createGateway({
@@ -257,7 +236,7 @@ export async function startStandaloneGateway(
           rights: service.rights,
         })),
     log: runtime.log,
-    send: (target, request) => sendToGateway(agentFor(target), target, request, maxBody),
+    send: (target, request) => sendToGateway(peers.agentFor(target), target, request, maxBody),
     callBackend: (service, request) => callHttpBackend(backendAgents, service, request, maxBody),
   })
 
@@ -285,30 +264,11 @@ export async function startStandaloneGateway(
       return gateway.consume(request, client.subsystem.split('/').slice(0, 3).join('/'))
     })
   })
-  const providerServer = createHttpsServer(
-    {
-      key: config.tls.key,
-      cert: config.tls.certificate,
-      ca: [...config.tls.ca],
-      requestCert: true,
-      rejectUnauthorized: true,
-      // TLS 1.3 only between gateways: no renegotiation, so a connection's peer never changes.
-      minVersion: 'TLSv1.3',
-    },
-    (incoming, outgoing) => {
-      const pin = peerPinOf(incoming.socket as TLSSocket)
-      void handle(incoming, outgoing, maxBody, (request) =>
-        pin === undefined
-          ? Promise.resolve(
-              refusalResponse(
-                401,
-                'Server.ServerProxy.SslAuthenticationFailed',
-                'no client certificate',
-              ),
-            )
-          : gateway.provide(request, pin),
-      )
-    },
+  const providerServer = createProviderServer(
+    config.tls,
+    maxBody,
+    MEMORY_BODY_BYTES,
+    (request, pin) => gateway.provide(request, pin),
   )
   for (const server of [clientServer, providerServer]) {
     server.headersTimeout = 10_000
@@ -327,8 +287,8 @@ export async function startStandaloneGateway(
     refresh,
     async close() {
       clearInterval(timer)
-      for (const agent of [...agents.values(), backendAgents.http, backendAgents.https])
-        agent.destroy()
+      peers.destroy()
+      for (const agent of [backendAgents.http, backendAgents.https]) agent.destroy()
       await Promise.all(
         [clientServer, providerServer].map(
           (server) => new Promise((resolve) => server.close(resolve)),
@@ -338,138 +298,10 @@ export async function startStandaloneGateway(
   }
 }
 
-/** The SHA-256 pin of a connection's client certificate: read once per TLS connection. */
-const peerPins = new WeakMap<TLSSocket, string | undefined>()
-function peerPinOf(socket: TLSSocket): string | undefined {
-  if (peerPins.has(socket)) return peerPins.get(socket)
-  const peer = socket.getPeerCertificate()
-  const pin = peer?.raw === undefined ? undefined : certificatePin(peer.raw)
-  peerPins.set(socket, pin)
-  return pin
-}
-
-/** Bodies up to this size stay in memory; larger ones are spooled (`body.ts`). */
-const MEMORY_BODY_BYTES = 1024 * 1024
-const DEFAULT_MAX_BODY = 256 * 1024 * 1024
-
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => resolve())
-  })
-}
-
-/**
- * Reads a request (bounded; spooled beyond memory), runs `answer`, streams the response;
- * removes both spools when done; never throws.
- */
-async function handle(
-  incoming: IncomingMessage,
-  outgoing: ServerResponse,
-  maxBody: number,
-  answer: (request: HttpRequest) => Promise<HttpResponse>,
-): Promise<void> {
-  let response: HttpResponse
-  let body: Body | undefined
-  try {
-    try {
-      body = await readBody(incoming, maxBody)
-      const headers: Record<string, string> = {}
-      for (const [name, value] of Object.entries(incoming.headers))
-        if (typeof value === 'string') headers[name] = value
-        else if (Array.isArray(value)) headers[name] = value.join(', ')
-      response = await answer({
-        method: incoming.method ?? 'GET',
-        url: incoming.url ?? '/',
-        headers,
-        body,
-      })
-    } catch (error) {
-      response =
-        error instanceof BodyTooLarge
-          ? tooLarge(error)
-          : refusalResponse(500, 'Server.ClientProxy.InternalError', 'the gateway failed')
-    }
-    if (outgoing.headersSent || outgoing.destroyed) return
-    outgoing.statusCode = response.status
-    for (const [name, value] of Object.entries(response.headers)) outgoing.setHeader(name, value)
-    outgoing.setHeader('content-length', String(response.body.length))
-    await sendBody(response.body, outgoing).catch(() => outgoing.destroy())
-    disposeBody(response.body)
-  } finally {
-    disposeBody(body)
-  }
-}
-
-/** The rest of an oversized body is not read: answer, then close the connection. */
-function tooLarge(error: BodyTooLarge): HttpResponse {
-  const refusal = refusalResponse(413, 'Client.InvalidRequest', error.message)
-  return { ...refusal, headers: { ...refusal.headers, connection: 'close' } }
-}
-
-/** A body of at most `limit` bytes, kept in memory up to 1 MB and spooled to a file beyond. */
-function readBody(incoming: IncomingMessage, limit: number): Promise<Body> {
-  return receiveBody(incoming, { limit, memoryBytes: MEMORY_BODY_BYTES })
-}
-
-/** To another gateway over mutual TLS; its certificate must be the configuration's pin. */
-function sendToGateway(
-  agent: Agent,
-  target: GlobalConfiguration['gateways'][number],
-  request: HttpRequest,
-  maxBody: number,
-): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    let url: URL
-    try {
-      url = new URL(request.url, target.address)
-    } catch {
-      reject(new ExchangeError('NetworkError', `${target.address} is not an address`))
-      return
-    }
-    if (url.protocol !== 'https:') {
-      reject(new ExchangeError('NetworkError', `${target.address} is not an https address`))
-      return
-    }
-    const outgoing = httpsRequest(
-      url,
-      {
-        method: request.method,
-        agent,
-        headers: { ...request.headers, 'content-length': String(request.body.length) },
-        timeout: 60_000,
-      },
-      (incoming) => {
-        readBody(incoming, maxBody)
-          .then((body) => {
-            const headers: Record<string, string> = {}
-            for (const [name, value] of Object.entries(incoming.headers))
-              if (typeof value === 'string') headers[name] = value
-            resolve({ status: incoming.statusCode ?? 502, headers, body })
-          })
-          .catch(() => {
-            outgoing.destroy()
-            reject(
-              new ExchangeError(
-                'NetworkError',
-                'the provider gateway answered too much or broke off',
-              ),
-            )
-          })
-      },
-    )
-    outgoing.on('timeout', () => outgoing.destroy(new Error('timed out')))
-    outgoing.on('error', (error) =>
-      reject(
-        new ExchangeError(
-          /pinned|certificate|SSL|TLS/i.test(error.message)
-            ? 'SslAuthenticationFailed'
-            : 'NetworkError',
-          `cannot reach ${target.id}: ${error.message}`,
-        ),
-      ),
-    )
-    sendBody(request.body, outgoing).catch((error: Error) => outgoing.destroy(error))
   })
 }
 
