@@ -4,7 +4,7 @@
  * the configuration it verified, like any other gateway would — the anchor is the central
  * signing certificate — and refreshes it periodically and after every registry change.
  */
-import type { KeyObject } from 'node:crypto'
+import { X509Certificate, type KeyObject } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
 import type { Clock } from '../shared/index.ts'
@@ -16,6 +16,7 @@ import {
   accessRightsOf,
   bootstrapExchange,
   CENTRAL_KEY,
+  gatewayTlsKeyId,
   loadMemberKeys,
   providedServices,
   publishGlobalConfiguration,
@@ -23,6 +24,7 @@ import {
   type MemberKey,
 } from './exchange-store.ts'
 import type { MessageRecord, ServiceRecord } from './gateway.ts'
+import type { GatewayTls } from './gateway-transport.ts'
 import type { ProvidedService } from './metaservices.ts'
 import {
   verifyGlobalConfiguration,
@@ -41,6 +43,11 @@ export interface ExchangeNode {
   signedConfiguration(): SignedGlobalConfiguration
   /** The central signing certificate: the anchor a gateway is installed with. */
   readonly anchor: Buffer
+  /**
+   * This node's gateway TLS identity and the CAs its peers chain to, when it listens for other
+   * gateways (`gatewayAddress`); undefined when it is reachable in process only.
+   */
+  readonly tls: GatewayTls | undefined
   /** Re-publishes (when anything changed) and reloads the configuration. */
   refresh(): Promise<void>
   signerOf(member: string): Promise<MemberKey & { key: KeyObject }>
@@ -58,6 +65,8 @@ export async function openExchangeNode(options: {
   readonly clock: Clock
   readonly instance: string
   readonly publicUrl: string
+  /** Where other gateways reach this node's gateway over mutual TLS, when it listens. */
+  readonly gatewayAddress?: string
 }): Promise<ExchangeNode> {
   const gatewayId = `${options.instance}/GATEWAY/node-1`
   const base = {
@@ -65,9 +74,26 @@ export async function openExchangeNode(options: {
     clock: options.clock,
     instance: options.instance,
     sources: [`${options.publicUrl}/exchange/globalconf`],
+    gatewayId,
   }
-  await bootstrapExchange({ ...base, envelope: options.envelope, pki: options.pki, gatewayId })
+  await bootstrapExchange({
+    ...base,
+    envelope: options.envelope,
+    pki: options.pki,
+    ...(options.gatewayAddress === undefined ? {} : { gatewayAddress: options.gatewayAddress }),
+  })
   const keys = await loadMemberKeys(options.db, options.envelope)
+  const tlsKey = keys.get(gatewayTlsKeyId(gatewayId))
+  const tls: GatewayTls | undefined =
+    options.gatewayAddress === undefined || tlsKey === undefined
+      ? undefined
+      : {
+          key: tlsKey.key.export({ format: 'pem', type: 'pkcs8' }).toString(),
+          certificate: new X509Certificate(tlsKey.certificate).toString(),
+          ca: [...options.pki.authorities.values()]
+            .filter((authority) => authority.role === 'root' || authority.name === 'tls')
+            .map((authority) => new X509Certificate(authority.certificate).toString()),
+        }
   const central = keys.get(CENTRAL_KEY)
   if (central === undefined) throw new TypeError('the central signing key is missing')
   let signed = await publishGlobalConfiguration(base, central)
@@ -90,6 +116,7 @@ export async function openExchangeNode(options: {
   return {
     gatewayId,
     anchor: central.certificate,
+    tls,
     configuration() {
       if (Date.parse(configuration.expiresAt) <= options.clock.now().getTime())
         throw new ExchangeError(

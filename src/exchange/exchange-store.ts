@@ -9,7 +9,7 @@
  * sealed at rest), the registries each agency keeps published as its services, the reads the
  * country profile grants turned into access rights, and the central server's signing key.
  */
-import { generateKeyPairSync, createPrivateKey, type KeyObject } from 'node:crypto'
+import { createPrivateKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
 import type { Clock } from '../shared/index.ts'
@@ -40,7 +40,15 @@ export interface ExchangeBootstrap {
   readonly gatewayId: string
   /** Where other gateways download the configuration (this node's public URL, mirrors). */
   readonly sources: readonly string[]
+  /**
+   * Where other gateways reach this node's gateway over mutual TLS (`https://host:port`), when
+   * it listens for them; otherwise it is reachable in process only.
+   */
+  readonly gatewayAddress?: string
 }
+
+/** The key id this node's gateway TLS key is kept under, beside the members' signing keys. */
+export const gatewayTlsKeyId = (gatewayId: string): string => `#tls:${gatewayId}`
 
 export interface MemberKey {
   readonly signer: Pick<Signer, 'sign'>
@@ -109,22 +117,75 @@ export async function bootstrapExchange(options: ExchangeBootstrap): Promise<voi
     }
   }
   await ensureMemberKey(options, CENTRAL_KEY, 'Global configuration signing', 'central')
+  const address = options.gatewayAddress ?? IN_PROCESS
+  const tlsCertificate =
+    options.gatewayAddress === undefined
+      ? null
+      : await ensureGatewayTls(options, new URL(options.gatewayAddress).hostname)
+  const serves = agencies.map((agency) => agency.member_id).join(',')
   await db
     .insertInto('exchange_gateways')
     .values({
       gateway_id: options.gatewayId,
       member_id: agencies[0]?.member_id ?? CENTRAL_KEY,
-      address: IN_PROCESS,
-      tls_certificate: null,
-      serves: agencies.map((agency) => agency.member_id).join(','),
+      address,
+      tls_certificate: tlsCertificate,
+      serves,
       created_at: now,
     })
     .onConflict((conflict) =>
-      conflict.column('gateway_id').doUpdateSet({
-        serves: agencies.map((agency) => agency.member_id).join(','),
-      }),
+      conflict
+        .column('gateway_id')
+        .doUpdateSet({ serves, address, tls_certificate: tlsCertificate }),
     )
     .execute()
+}
+
+/**
+ * This node's gateway TLS key and certificate from the state's TLS CA, made on first need (and
+ * again when the host name changes), sealed at rest beside the members' signing keys.
+ */
+async function ensureGatewayTls(options: ExchangeBootstrap, host: string): Promise<Buffer> {
+  const id = gatewayTlsKeyId(options.gatewayId)
+  const existing = await options.db
+    .selectFrom('exchange_member_keys')
+    .select('certificate')
+    .where('member_id', '=', id)
+    .executeTakeFirst()
+  if (existing !== undefined) {
+    const certificate = new X509Certificate(Buffer.from(existing.certificate))
+    const fresh = Date.parse(certificate.validTo) - options.clock.now().getTime() > 30 * 86_400_000
+    if (fresh && certificate.checkHost(host) !== undefined) return Buffer.from(existing.certificate)
+  }
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const issued = await options.pki.issue({
+    kind: 'tls',
+    holder: options.gatewayId,
+    publicKey: pair.publicKey,
+    subject: [
+      [OID.countryName, options.instance],
+      [OID.commonName, host],
+    ],
+    dnsNames: [host],
+  })
+  const sealed = options.envelope.encrypt(
+    TRUST_AGENCY,
+    pair.privateKey.export({ format: 'der', type: 'pkcs8' }),
+    `exchange-key:${id}`,
+  )
+  await options.db
+    .insertInto('exchange_member_keys')
+    .values({
+      member_id: id,
+      certificate: issued.der,
+      private_key: sealed,
+      created_at: options.clock.now().toISOString(),
+    })
+    .onConflict((conflict) =>
+      conflict.column('member_id').doUpdateSet({ certificate: issued.der, private_key: sealed }),
+    )
+    .execute()
+  return issued.der
 }
 
 /** A member's signing key, made and certified on first need, sealed at rest. */
@@ -194,7 +255,7 @@ export async function loadMemberKeys(
  * changed or the newest is past half its validity; returns the newest signed version.
  */
 export async function publishGlobalConfiguration(
-  options: Pick<ExchangeBootstrap, 'db' | 'clock' | 'instance' | 'sources'>,
+  options: Pick<ExchangeBootstrap, 'db' | 'clock' | 'instance' | 'sources' | 'gatewayId'>,
   central: MemberKey & { key: KeyObject },
 ): Promise<SignedGlobalConfiguration> {
   const { db, clock } = options
@@ -233,7 +294,7 @@ export async function publishGlobalConfiguration(
       // A member moved to a gateway of its own is served there, not by this node's.
       const elsewhere = new Set(
         gateways
-          .filter((other) => other.address !== IN_PROCESS)
+          .filter((other) => other.gateway_id !== options.gatewayId)
           .flatMap((other) => other.serves.split(',')),
       )
       return {
@@ -245,7 +306,8 @@ export async function publishGlobalConfiguration(
         serves: row.serves
           .split(',')
           .filter(
-            (member) => member !== '' && (row.address !== IN_PROCESS || !elsewhere.has(member)),
+            (member) =>
+              member !== '' && (row.gateway_id !== options.gatewayId || !elsewhere.has(member)),
           ),
       }
     }),

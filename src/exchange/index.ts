@@ -41,6 +41,12 @@ export {
   PROTOCOL_VERSION,
   type ServiceId,
 } from './request-path.ts'
+export {
+  createPeerAgents,
+  createProviderServer,
+  sendToGateway,
+  type GatewayTls,
+} from './gateway-transport.ts'
 export { bytesInMemory, SpooledBody, type Body } from './body.ts'
 export { EXCHANGE_AGENCY, commitmentOf } from './message-log.ts'
 export { openExchangeNode, type ExchangeNode } from './exchange-node.ts'

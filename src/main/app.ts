@@ -24,7 +24,7 @@ import { registerLedger } from './routes/ledger.ts'
 import { registerTracker } from './routes/tracker.ts'
 import { registerTrust } from './routes/trust.ts'
 import { registerSignatures } from './routes/signatures.ts'
-import { registerExchange } from './routes/exchange.ts'
+import { registerExchange, startGatewayListener } from './routes/exchange.ts'
 import { registerExchangeManagement } from './routes/exchange-management.ts'
 import { registerAuth } from './routes/auth.ts'
 import { registerEid } from './routes/eid.ts'
@@ -56,6 +56,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel)
   const metrics = createMetrics()
   let platform: Platform | undefined
+  let gatewayListener: { close(): Promise<void> } | undefined
   let closing = false
 
   const server: FastifyInstance = Fastify({
@@ -188,9 +189,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         metrics,
         drainIntervalMs: options.drainIntervalMs,
       })
+      if (config.gateway !== undefined)
+        gatewayListener = await startGatewayListener(server, platform, {
+          host: config.host,
+          port: config.gateway.port,
+        })
     },
     async close() {
       closing = true
+      await gatewayListener?.close()
       await server.close()
       await platform?.close()
     },

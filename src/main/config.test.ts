@@ -135,4 +135,30 @@ describe('configuration', () => {
       /E_STATE_POPULATION/,
     )
   })
+  it("reads the node's gateway listener: off by default, an https address without a path", () => {
+    const base = { E_STATE_MASTER_KEY: realKey }
+    expect(readConfig(base).gateway).toBeUndefined()
+    expect(readConfig({ ...base, E_STATE_GATEWAY_PORT: '8443' }).gateway).toEqual({
+      port: 8443,
+      address: 'https://127.0.0.1:8443',
+    })
+    expect(
+      readConfig({
+        ...base,
+        E_STATE_GATEWAY_PORT: '8443',
+        E_STATE_GATEWAY_URL: 'https://gw.example.ee/',
+      }).gateway,
+    ).toEqual({ port: 8443, address: 'https://gw.example.ee' })
+    for (const wrong of [
+      { E_STATE_GATEWAY_URL: 'https://gw.example.ee' },
+      { E_STATE_GATEWAY_PORT: '8443', E_STATE_GATEWAY_URL: 'http://gw.example.ee' },
+      { E_STATE_GATEWAY_PORT: '8443', E_STATE_GATEWAY_URL: 'https://gw.example.ee/x' },
+    ])
+      expect(() => readConfig({ ...base, ...wrong })).toThrow(
+        expect.objectContaining({ details: { variable: 'E_STATE_GATEWAY_URL' } }),
+      )
+    expect(() => readConfig({ ...base, E_STATE_GATEWAY_PORT: '0' })).toThrow(
+      expect.objectContaining({ details: { variable: 'E_STATE_GATEWAY_PORT' } }),
+    )
+  })
 })

@@ -64,6 +64,12 @@ export interface Config {
   }
   /** Development only: write member credentials for the seeded agencies to the data folder. */
   readonly writeDevCredentials: boolean
+  /**
+   * The node's gateway listener for other gateways (mutual TLS): `E_STATE_GATEWAY_PORT` turns it
+   * on; `E_STATE_GATEWAY_URL` is the address registered for it in the global configuration
+   * (default `https://<HOST>:<port>`). Off: the node's gateway is reachable in process only.
+   */
+  readonly gateway: { readonly port: number; readonly address: string } | undefined
 }
 
 export class ConfigError extends EStateError {
@@ -96,6 +102,7 @@ export function readConfig(
     host: env.HOST ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65535),
     publicUrl: publicUrl(env),
+    gateway: gatewayListener(env),
     webEidCas: list(env.E_STATE_WEBEID_CAS).map((path) => readCertificate(path)),
     signatureTrust:
       env.E_STATE_TRUST === undefined || env.E_STATE_TRUST === ''
@@ -309,6 +316,28 @@ function publicUrl(env: Readonly<Record<string, string | undefined>>): string {
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text))
     throw new ConfigError('E_STATE_PUBLIC_URL must be an http(s) URL', 'E_STATE_PUBLIC_URL')
   return text.replace(/\/+$/, '')
+}
+
+function gatewayListener(env: Readonly<Record<string, string | undefined>>): Config['gateway'] {
+  if (env.E_STATE_GATEWAY_PORT === undefined) {
+    if (env.E_STATE_GATEWAY_URL !== undefined)
+      throw new ConfigError(
+        'E_STATE_GATEWAY_URL needs E_STATE_GATEWAY_PORT (the port the gateway listens on)',
+        'E_STATE_GATEWAY_URL',
+      )
+    return undefined
+  }
+  const port = integer(env, 'E_STATE_GATEWAY_PORT', 0, 1, 65535)
+  const address = (env.E_STATE_GATEWAY_URL ?? `https://${env.HOST ?? '127.0.0.1'}:${port}`).replace(
+    /\/+$/,
+    '',
+  )
+  if (!/^https:\/\/[^\s/]+$/.test(address))
+    throw new ConfigError(
+      'E_STATE_GATEWAY_URL must be https://host[:port] (no path)',
+      'E_STATE_GATEWAY_URL',
+    )
+  return { port, address }
 }
 
 function list(text: string | undefined): string[] {

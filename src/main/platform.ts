@@ -162,6 +162,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       clock,
       instance: country.instance,
       publicUrl: config.publicUrl,
+      ...(config.gateway === undefined ? {} : { gatewayAddress: config.gateway.address }),
     })
     closers.push(() => exchange.close())
     const signatureTrust = stateTrustList(pki, config.signatureTrust)

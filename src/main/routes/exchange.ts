@@ -19,6 +19,9 @@ import {
   backendHeaders,
   bytesInMemory,
   createGateway,
+  createPeerAgents,
+  createProviderServer,
+  sendToGateway,
   ExchangeError,
   IN_PROCESS,
   listClients,
@@ -246,6 +249,46 @@ export function registerExchange(
   )
 }
 
+// Pools to other gateways, per platform, while its gateway listener runs.
+const peerPools = new WeakMap<Platform, ReturnType<typeof createPeerAgents>>()
+const peersOf = (current: Platform) => peerPools.get(current)
+
+/**
+ * The node's gateway listener for other gateways: mutual TLS with the node's gateway
+ * certificate from the state TLS CA, the address the global configuration registers for it
+ * (`E_STATE_GATEWAY_PORT`, `E_STATE_GATEWAY_URL`). Requests go to the provider half; bodies up
+ * to the exchange limit, in memory (the registries are called in process).
+ */
+export async function startGatewayListener(
+  app: FastifyInstance,
+  current: Platform,
+  listen: { readonly host: string; readonly port: number },
+): Promise<{ close(): Promise<void> }> {
+  const tls = current.exchange.tls
+  if (tls === undefined) throw new TypeError('the exchange node has no gateway TLS identity')
+  const peers = createPeerAgents(tls)
+  peerPools.set(current, peers)
+  const gateway = gatewayFor(app, current)
+  const server = createProviderServer(
+    tls,
+    EXCHANGE_BODY_LIMIT,
+    EXCHANGE_BODY_LIMIT,
+    (request, pin) => gateway.provide(request, pin),
+  )
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(listen.port, listen.host, () => resolve())
+  })
+  return {
+    async close() {
+      peerPools.delete(current)
+      peers.destroy()
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
 /** The node's gateway: its ports over the exchange node, the registries and the transports. */
 function createNodeGateway(
   app: FastifyInstance,
@@ -278,8 +321,15 @@ function createNodeGateway(
     },
     now: () => current.clock.now(),
     async send(target, request) {
-      if (target.address === IN_PROCESS) return gateway.provide(request, undefined)
-      throw new ExchangeError('NetworkError', `no transport to ${target.address} yet`)
+      if (target.address === IN_PROCESS || target.id === exchange.gatewayId)
+        return gateway.provide(request, undefined)
+      const peers = peersOf(current)
+      if (peers === undefined)
+        throw new ExchangeError(
+          'NetworkError',
+          `this node's gateway has no TLS identity to reach ${target.id}: set E_STATE_GATEWAY_PORT`,
+        )
+      return sendToGateway(peers.agentFor(target), target, request, EXCHANGE_BODY_LIMIT)
     },
     async callBackend(service, request) {
       const internal = /^internal:registries\/([a-z-]+)$/.exec(service.backend)

@@ -1,0 +1,268 @@
+/**
+ * A node's gateway and an agency's own gateway, as two processes over mutual TLS: the Tax Board
+ * moves to a standalone gateway (`e-state gateway`), registered in the node's global
+ * configuration with its TLS certificate and its own e-seal. Its information system then reads
+ * the population register (kept on the node) through both gateways, and the police on the node
+ * call a service the Tax Board provides behind its own gateway. Each side logs its half.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp, type TestApp } from './support/app.ts'
+import { cliOn } from './support/cli.ts'
+import { freePort } from './support/net.ts'
+
+const JAAK = '38001085718'
+let t: TestApp
+let standalone: ChildProcess | undefined
+let backend: Server
+let consumerUrl: string
+let apiKey: string
+let taxMember: string
+let taxClient: string
+let populationService: string
+
+const pem = (der: Buffer) => new X509Certificate(der).toString()
+
+async function waitFor(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(500) })
+      return
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  throw new Error(`${url} never came up`)
+}
+
+beforeAll(async () => {
+  const [httpPort, gatewayPort, clientPort, providerPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ])
+  t = await startTestApp('sqlite', {
+    env: {
+      E_STATE_GATEWAY_PORT: String(gatewayPort),
+      E_STATE_PUBLIC_URL: `http://127.0.0.1:${httpPort}`,
+    },
+  })
+  await t.app.server.listen({ host: '127.0.0.1', port: httpPort })
+  const platform = t.app.platform()
+  taxClient = t.credentials('EMTA').client
+  taxMember = taxClient.split('/').slice(0, 3).join('/')
+  const keeper = await platform.store.db
+    .selectFrom('exchange_services')
+    .select('service_id')
+    .where('service_code', '=', 'population')
+    .executeTakeFirstOrThrow()
+  populationService = keeper.service_id
+
+  // The Tax Board's own gateway: a TLS certificate from the state TLS CA, its own e-seal.
+  const tlsPair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const sealPair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const tls = await platform.pki.issue({
+    kind: 'tls',
+    holder: 'EE/GATEWAY/emta',
+    publicKey: tlsPair.publicKey,
+    subject: [['2.5.4.3', 'gateway.emta.example']],
+    dnsNames: ['gateway.emta.example'],
+  })
+  const seal = await platform.pki.issue({
+    kind: 'eseal',
+    holder: taxMember,
+    publicKey: sealPair.publicKey,
+    subject: [['2.5.4.3', 'Tax and Customs Board (own gateway)']],
+  })
+  const authorities = [...platform.pki.authorities.values()]
+  const files: Record<string, string> = {
+    'gw.key': tlsPair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    'gw.pem': pem(tls.der),
+    'seal.key': sealPair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    'seal.pem': pem(seal.der),
+    'anchor.pem': pem(platform.exchange.anchor),
+    'root.pem': pem(authorities.find((authority) => authority.role === 'root')!.certificate),
+    'tls-ca.pem': pem(authorities.find((authority) => authority.name === 'tls')!.certificate),
+  }
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(t.dataDir, name), content)
+  const register = async (args: string[]) => {
+    const result = await cliOn(t, args)
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+  }
+  await register([
+    'exchange',
+    'gateways',
+    'add',
+    'EE/GATEWAY/emta',
+    '--member',
+    taxMember,
+    '--address',
+    `https://127.0.0.1:${providerPort}`,
+    '--tls-certificate',
+    join(t.dataDir, 'gw.pem'),
+    '--serves',
+    taxMember,
+  ])
+  await register(['exchange', 'member-certificates', 'add', taxMember, join(t.dataDir, 'seal.pem')])
+  await platform.exchange.refresh()
+
+  // A service the Tax Board provides behind its own gateway.
+  backend = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' })
+    response.end(
+      JSON.stringify({ url: request.url, client: request.headers['x-road-client'] ?? null }),
+    )
+  })
+  const backendPort = await new Promise<number>((resolve) =>
+    backend.listen(0, '127.0.0.1', () => resolve((backend.address() as { port: number }).port)),
+  )
+  apiKey = `key-${randomBytes(16).toString('hex')}`
+  const police = t.credentials('PPA').client
+  writeFileSync(
+    join(t.dataDir, 'emta-gateway.json'),
+    JSON.stringify({
+      gatewayId: 'EE/GATEWAY/emta',
+      instance: 'EE',
+      members: [{ id: taxMember, key: 'seal.key', certificate: 'seal.pem' }],
+      anchors: ['anchor.pem'],
+      sources: [`http://127.0.0.1:${httpPort}/exchange/globalconf`],
+      tls: { key: 'gw.key', certificate: 'gw.pem', ca: ['root.pem', 'tls-ca.pem'] },
+      host: '127.0.0.1',
+      clientPort,
+      providerPort,
+      clients: [
+        { subsystem: taxClient, apiKeySha256: createHash('sha256').update(apiKey).digest('hex') },
+      ],
+      services: [
+        {
+          id: `${taxClient}/declarations`,
+          backend: `http://127.0.0.1:${backendPort}`,
+          rights: [{ client: police, method: 'GET', path: '/status/*' }],
+        },
+      ],
+      dataDir: 'emta-data',
+    }),
+  )
+  standalone = spawn(
+    process.execPath,
+    [
+      'bin/e-state.js',
+      'gateway',
+      '--member',
+      taxMember,
+      '--config',
+      join(t.dataDir, 'emta-gateway.json'),
+    ],
+    {
+      env: { ...process.env, E_STATE_LOG_LEVEL: 'warn', E_STATE_ENV: 'development' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  consumerUrl = `http://127.0.0.1:${clientPort}`
+  await waitFor(consumerUrl)
+}, 90_000)
+
+afterAll(async () => {
+  if (standalone !== undefined && standalone.exitCode === null) {
+    const exited = new Promise((resolve) => standalone?.once('exit', resolve))
+    standalone.kill('SIGTERM')
+    await exited
+  }
+  backend?.closeAllConnections()
+  await new Promise((resolve) => (backend === undefined ? resolve(null) : backend.close(resolve)))
+  await t?.close()
+})
+
+describe("a node's gateway and an agency's own gateway, over mutual TLS", () => {
+  it("carry the agency's read of the population register on the node", async () => {
+    const officer = await t.app
+      .platform()
+      .store.db.selectFrom('officials')
+      .innerJoin('agencies', 'agencies.registry_code', 'officials.agency_code')
+      .select('officials.personal_code')
+      .where('agencies.short_name', '=', 'EMTA')
+      .executeTakeFirstOrThrow()
+    const response = await fetch(`${consumerUrl}/r1/${populationService}/1.0/read`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'x-road-client': taxClient,
+        'x-road-userid': `EE${officer.personal_code}`,
+        'x-road-issue': 'tax audit 7',
+        'x-road-id': 'emta-node-1',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ query: { content: { personalCode: JAAK } } }),
+    })
+    expect(response.headers.get('x-road-error')).toBeNull()
+    expect(response.status).toBe(200)
+    expect((await response.json()).content.personalCode).toBe(JAAK)
+    expect(response.headers.get('x-road-request-hash')).toHaveLength(88)
+
+    // The node logged the provider's half, with the Tax Board's own signature.
+    const logged = await t.app
+      .platform()
+      .store.db.selectFrom('exchange_message_log')
+      .select(['side', 'client', 'status', 'request_signature'])
+      .where('message_id', '=', 'emta-node-1')
+      .execute()
+    expect(logged).toHaveLength(1)
+    expect(logged[0]).toMatchObject({ side: 'provider', client: taxClient, status: 200 })
+    // The Tax Board's own gateway logged the consumer's half.
+    const database = new DatabaseSync(join(t.dataDir, 'emta-data', 'gateway.db'), {
+      readOnly: true,
+    })
+    try {
+      const row = database
+        .prepare('SELECT side, status FROM exchange_message_log WHERE message_id = ?')
+        .get('emta-node-1')
+      expect(row).toEqual({ side: 'consumer', status: 200 })
+    } finally {
+      database.close()
+    }
+  })
+
+  it("carry the police's call on the node to a service behind the agency's own gateway", async () => {
+    const reply = await t.inject({
+      method: 'GET',
+      url: `/r1/${taxClient}/declarations/status/2026`,
+      headers: { ...t.headers('PPA'), 'x-road-id': 'ppa-emta-1' },
+    })
+    expect(reply.headers['x-road-error']).toBeUndefined()
+    expect(reply.statusCode).toBe(200)
+    expect(reply.json()).toEqual({ url: '/status/2026', client: t.credentials('PPA').client })
+    expect(reply.headers['x-road-service']).toBe(`${taxClient}/declarations`)
+
+    // What the Tax Board did not grant is refused at its gateway, and the refusal is signed.
+    const denied = await t.inject({
+      method: 'GET',
+      url: `/r1/${taxClient}/declarations/persons/${JAAK}`,
+      headers: t.headers('PPA'),
+    })
+    expect(denied.statusCode).toBe(403)
+    expect(denied.headers['x-road-error']).toBe('Server.ServerProxy.AccessDenied')
+  })
+
+  it('refuses a peer whose TLS certificate the configuration does not pin', async () => {
+    // The node's gateway port takes only gateways with a state-PKI client certificate.
+    const platform = t.app.platform()
+    const address = platform.exchange
+      .configuration()
+      .gateways.find((gateway) => gateway.id === platform.exchange.gatewayId)?.address
+    expect(address).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+    const anonymous = await fetch(`${address}/r1/${populationService}/1.0/read`, {
+      method: 'POST',
+    }).then(
+      () => 'answered',
+      () => 'refused',
+    )
+    expect(anonymous).toBe('refused')
+  })
+})
