@@ -6,12 +6,20 @@
  * call a service the Tax Board provides behind its own gateway. Each side logs its half.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto'
+import {
+  createHash,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { anchorBytes, anchorRoot, type AnchorBatch } from '../src/exchange/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 import { cliOn } from './support/cli.ts'
 import { freePort } from './support/net.ts'
@@ -25,6 +33,7 @@ let apiKey: string
 let taxMember: string
 let taxClient: string
 let populationService: string
+let sealKey: KeyObject
 
 const pem = (der: Buffer) => new X509Certificate(der).toString()
 
@@ -67,6 +76,7 @@ beforeAll(async () => {
   // The Tax Board's own gateway: a TLS certificate from the state TLS CA, its own e-seal.
   const tlsPair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const sealPair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  sealKey = sealPair.privateKey
   const tls = await platform.pki.issue({
     kind: 'tls',
     holder: 'EE/GATEWAY/emta',
@@ -148,6 +158,7 @@ beforeAll(async () => {
         },
       ],
       dataDir: 'emta-data',
+      anchorIntervalSeconds: 1,
     }),
   )
   standalone = spawn(
@@ -248,6 +259,68 @@ describe("a node's gateway and an agency's own gateway, over mutual TLS", () => 
     })
     expect(denied.statusCode).toBe(403)
     expect(denied.headers['x-road-error']).toBe('Server.ServerProxy.AccessDenied')
+  })
+
+  it("anchors the agency gateway's message log in the node's ledger, once per batch", async () => {
+    const db = t.app.platform().store.db
+    const anchored = async () =>
+      [
+        ...(await db
+          .selectFrom('ledger_outbox')
+          .select('entry')
+          .where('kind', '=', 'exchange-anchor')
+          .execute()),
+        ...(await db
+          .selectFrom('ledger_entries')
+          .select('entry')
+          .where('kind', '=', 'exchange-anchor')
+          .execute()),
+      ].map((row) => JSON.parse(Buffer.from(row.entry).toString()) as AnchorBatch)
+    const deadline = Date.now() + 10_000
+    while ((await anchored()).length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    const [first] = await anchored()
+    expect(first).toMatchObject({ gateway: 'EE/GATEWAY/emta', member: taxMember, sequence: 1 })
+
+    const post = (batch: unknown) =>
+      t.inject({ method: 'POST', url: '/exchange/anchors', payload: batch as object })
+    // The same batch again is acknowledged, not entered twice.
+    const again = await post(first)
+    expect(again.statusCode).toBe(200)
+    expect(again.json()).toEqual({ status: 'already' })
+    // Another history under the same number, even signed by the member's key, is refused.
+    const signed = (batch: Omit<AnchorBatch, 'signature' | 'certificate'>): AnchorBatch => ({
+      ...batch,
+      signature: sign('sha256', anchorBytes(batch), sealKey).toString('base64'),
+      certificate: first.certificate,
+    })
+    const unsigned: Omit<AnchorBatch, 'signature' | 'certificate'> = {
+      format: first.format,
+      instance: first.instance,
+      gateway: first.gateway,
+      member: first.member,
+      sequence: first.sequence,
+      firstId: first.firstId,
+      lastId: first.lastId,
+      count: first.count,
+      root: first.root,
+      signedAt: first.signedAt,
+    }
+    const fork = await post(
+      signed({ ...unsigned, root: anchorRoot([Buffer.from('another history')]) }),
+    )
+    expect(fork.statusCode).toBe(409)
+    expect(fork.json().code).toBe('ANCHOR_CONFLICT')
+    // A forged signature, or a gateway that does not serve the member, is refused.
+    const forged = await post({ ...first, sequence: 999, signedAt: new Date().toISOString() })
+    expect(forged.statusCode).toBe(403)
+    expect(forged.json().code).toBe('ANCHOR_SIGNATURE_INVALID')
+    const stranger = await post(signed({ ...unsigned, sequence: 1000, gateway: 'EE/GATEWAY/nope' }))
+    expect(stranger.statusCode).toBe(403)
+    expect(stranger.json().code).toBe('ANCHOR_UNKNOWN_GATEWAY')
+    const malformed = await post({ ...first, root: 'x', extra: 1 })
+    expect(malformed.statusCode).toBe(400)
+    expect((await anchored()).filter((batch) => batch.sequence === 1)).toHaveLength(1)
   })
 
   it('refuses a peer whose TLS certificate the configuration does not pin', async () => {

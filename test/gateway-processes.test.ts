@@ -12,6 +12,7 @@ import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { anchorRoot, verifyAnchor } from '../src/exchange/index.ts'
 import {
   CLIENT,
   downloadChunk,
@@ -161,6 +162,58 @@ describe('two gateway processes over mutual TLS', () => {
       expect(spooled).toEqual([])
     }
   }, 60_000)
+
+  it('anchor their message logs at the central server in signed batches', async () => {
+    await call('/persons/38001085718', { headers: { 'x-road-id': 'emta-anchor' } })
+    const deadline = Date.now() + 10_000
+    const anchoredBoth = () =>
+      ['EE/GATEWAY/emta', 'EE/GATEWAY/sim'].every((gateway) =>
+        pair.anchors.some((batch) => batch.gateway === gateway),
+      )
+    while (!anchoredBoth() && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(anchoredBoth()).toBe(true)
+    for (const [name, gateway] of [
+      ['tax', 'EE/GATEWAY/emta'],
+      ['population', 'EE/GATEWAY/sim'],
+    ]) {
+      const batches = pair.anchors.filter((batch) => batch.gateway === gateway)
+      expect(batches.map((batch) => batch.sequence)).toEqual(batches.map((_, index) => index + 1))
+      const database = new DatabaseSync(join(pair.work, `data-${name}`, 'gateway.db'), {
+        readOnly: true,
+      })
+      try {
+        for (const batch of batches) {
+          // Signed by the gateway's member, as the configuration knows it …
+          expect(() => verifyAnchor(pair.configuration, 'EE/GATEWAY/central', batch)).not.toThrow()
+          expect(() =>
+            verifyAnchor(pair.configuration, 'EE/GATEWAY/central', {
+              ...batch,
+              root: anchorRoot([Buffer.from('another history')]),
+            }),
+          ).toThrow()
+          // … over exactly the commitments of the records it names.
+          const rows = database
+            .prepare(
+              'SELECT commitment FROM exchange_message_log WHERE id BETWEEN ? AND ? ORDER BY id',
+            )
+            .all(batch.firstId, batch.lastId) as { commitment: string }[]
+          expect(rows).toHaveLength(batch.count)
+          expect(anchorRoot(rows.map((row) => Buffer.from(row.commitment, 'hex')))).toBe(batch.root)
+        }
+        // Anchored commitments have left the outbox.
+        const last = batches.at(-1)?.lastId ?? 0
+        const left = database
+          .prepare(
+            "SELECT count(*) AS n FROM ledger_outbox WHERE kind = 'exchange-message' AND ref_id <= ?",
+          )
+          .get(last) as { n: number }
+        expect(left.n).toBe(0)
+      } finally {
+        database.close()
+      }
+    }
+  })
 
   it('refuses what the provider did not grant, a wrong key, and reports a hanging or failing provider', async () => {
     const denied = await call('/addresses/1')

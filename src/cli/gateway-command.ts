@@ -7,6 +7,7 @@
  * by a thread of its own), bodies sealed with the master key (E_STATE_MASTER_KEY, generated in development). Runs until
  * SIGINT or SIGTERM.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -14,12 +15,14 @@ import { openEnvelope } from '../crypto/index.ts'
 import {
   createThreadedMessageLog,
   EXCHANGE_AGENCY,
+  startAnchoring,
   startStandaloneGateway,
   type StandaloneGatewayConfig,
 } from '../exchange/index.ts'
 import { readConfig } from '../main/index.ts'
 import { createLogger, systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore } from '../storage/index.ts'
+import { keySigner } from '../trust/index.ts'
 
 interface FileConfig extends Omit<
   StandaloneGatewayConfig,
@@ -40,6 +43,10 @@ interface FileConfig extends Omit<
     openapiFile?: string
   })[]
   readonly dataDir: string
+  /** Where the log is anchored (default: `/exchange/anchors` at the first source's host). */
+  readonly anchorUrl?: string
+  /** How often the log is anchored, in seconds (default 10). */
+  readonly anchorIntervalSeconds?: number
 }
 
 export async function runGateway(args: string[]): Promise<number> {
@@ -103,6 +110,30 @@ export async function runGateway(args: string[]): Promise<number> {
     logger,
     log: (record) => messageLog.log(record),
   })
+  const member = config.members.find((candidate) => candidate.id === values.member)
+  const anchorUrl = file.anchorUrl ?? new URL('/exchange/anchors', file.sources[0]).toString()
+  const anchoring = startAnchoring({
+    db: store.db,
+    dataDir,
+    instance: config.instance,
+    gateway: config.gatewayId,
+    member: values.member,
+    signer: keySigner(createPrivateKey(member?.key ?? '')),
+    certificate: Buffer.from(new X509Certificate(member?.certificate ?? '').raw),
+    intervalMs: (file.anchorIntervalSeconds ?? 10) * 1000,
+    now: () => systemClock.now(),
+    logger,
+    async post(batch) {
+      const response = await fetch(anchorUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(batch),
+        signal: AbortSignal.timeout(10_000),
+      })
+      if (response.status !== 200 && response.status !== 201)
+        throw new Error(`${anchorUrl} answered ${response.status}: ${await response.text()}`)
+    },
+  })
   logger.info(
     {
       gateway: config.gatewayId,
@@ -120,6 +151,8 @@ export async function runGateway(args: string[]): Promise<number> {
     process.once('SIGTERM', done)
   })
   await running.close()
+  await anchoring.anchorNow().catch(() => undefined) // what was logged last, if the node answers
+  await anchoring.close()
   await messageLog.close()
   await store.close()
   return 0

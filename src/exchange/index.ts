@@ -42,6 +42,16 @@ export {
   type ServiceId,
 } from './request-path.ts'
 export {
+  ANCHOR_BATCH_MAX,
+  ANCHOR_FORMAT,
+  anchorBytes,
+  anchorRoot,
+  recordAnchor,
+  startAnchoring,
+  verifyAnchor,
+  type AnchorBatch,
+} from './anchoring.ts'
+export {
   createPeerAgents,
   createProviderServer,
   sendToGateway,

@@ -226,6 +226,7 @@ export interface LedgerOutboxTable {
     | 'exchange-message'
     | 'exchange-right'
     | 'exchange-registry'
+    | 'exchange-anchor'
   ref_id: number
   recorded_at: string
   /** The entry as it will go into the public log: a commitment, never readable personal data. */

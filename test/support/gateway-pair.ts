@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import {
   certificatePin,
   signGlobalConfiguration,
+  type AnchorBatch,
   type GlobalConfiguration,
 } from '../../src/exchange/index.ts'
 import {
@@ -52,6 +53,10 @@ export interface GatewayPair {
   /** The backend, directly (for the bench's baseline). */
   readonly backendUrl: string
   readonly seen: BackendCall[]
+  /** The batches the gateways anchored at the central server, as posted. */
+  readonly anchors: AnchorBatch[]
+  /** The configuration the central server hands out. */
+  readonly configuration: GlobalConfiguration
   stopCentral(): Promise<void>
   close(): Promise<void>
 }
@@ -245,7 +250,23 @@ export async function startGatewayPair(
     trustAnchors: [],
   }
   const signed = signGlobalConfiguration(configuration, centralKey.key, centralKey.certificate)
-  const central = createServer((_request, response) => {
+  // The central server: the signed configuration, and the batches the gateways anchor.
+  const anchors: AnchorBatch[] = []
+  const central = createServer((request, response) => {
+    if (request.method === 'POST' && request.url === '/exchange/anchors') {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        anchors.push(JSON.parse(Buffer.concat(chunks).toString()) as AnchorBatch)
+        response.writeHead(201, { 'content-type': 'application/json' })
+        response.end('{"status":"anchored"}')
+      })
+      return
+    }
+    if (request.url !== '/globalconf') {
+      response.writeHead(404)
+      return response.end()
+    }
     response.writeHead(200, { 'content-type': 'application/json' })
     response.end(JSON.stringify(signed))
   })
@@ -271,6 +292,7 @@ export async function startGatewayPair(
     services,
     dataDir: `data-${name}`,
     maxBodyBytes: MAX_BODY_BYTES,
+    anchorIntervalSeconds: 1,
   })
   writeFileSync(
     join(work, 'tax.json'),
@@ -333,6 +355,8 @@ export async function startGatewayPair(
     providerPort,
     backendUrl: `http://127.0.0.1:${backendPort}`,
     seen,
+    anchors,
+    configuration,
     stopCentral,
     async close() {
       for (const child of processes) child.kill('SIGTERM')

@@ -16,6 +16,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import {
+  ANCHOR_BATCH_MAX,
+  ANCHOR_FORMAT,
   backendHeaders,
   bytesInMemory,
   createGateway,
@@ -27,6 +29,9 @@ import {
   listClients,
   refusalResponse,
   verifyMemberCredential,
+  recordAnchor,
+  verifyAnchor,
+  type AnchorBatch,
   type Gateway,
   type HttpRequest,
   type HttpResponse,
@@ -37,6 +42,7 @@ import { EStateError } from '../../shared/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Platform } from '../platform.ts'
 import { GATEWAY_TOKEN_HEADER, bearerToken } from './caller.ts'
+import { ProblemSchema } from './schemas.ts'
 
 export const EXCHANGE_BODY_LIMIT = 10 * 1024 * 1024
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const
@@ -233,6 +239,49 @@ export function registerExchange(
         instanceId !== undefined || request.headers['x-govstack-client'] !== undefined
       if (instanceId !== undefined && instanceId !== configuration.instance) return { member: [] }
       return listClients(configuration, govstack ? 'govstack' : 'x-road')
+    },
+  )
+
+  app.post(
+    '/exchange/anchors',
+    {
+      bodyLimit: 16 * 1024,
+      schema: {
+        tags: ['Exchange'],
+        summary:
+          "A standalone gateway anchors a batch of its message log in the ledger: the Merkle root of the records' commitments, signed by its member",
+        body: Type.Object(
+          {
+            format: Type.Literal(ANCHOR_FORMAT),
+            instance: Type.String({ maxLength: 40 }),
+            gateway: Type.String({ maxLength: 300 }),
+            member: Type.String({ maxLength: 300 }),
+            sequence: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+            firstId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+            lastId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+            count: Type.Integer({ minimum: 1, maximum: ANCHOR_BATCH_MAX }),
+            root: Type.String({ maxLength: 44 }),
+            signedAt: Type.String({ maxLength: 40 }),
+            signature: Type.String({ maxLength: 400 }),
+            certificate: Type.String({ maxLength: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ status: Type.Literal('already') }),
+          201: Type.Object({ status: Type.Literal('anchored') }),
+          400: ProblemSchema,
+          403: ProblemSchema,
+          409: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const current = platform()
+      const batch = request.body as AnchorBatch
+      verifyAnchor(current.exchange.configuration(), current.exchange.gatewayId, batch)
+      const status = await recordAnchor(current.store.db, batch, current.clock.now().toISOString())
+      return reply.code(status === 'anchored' ? 201 : 200).send({ status })
     },
   )
 
