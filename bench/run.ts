@@ -20,6 +20,9 @@
  *
  * 6. The exchange: calls/s and added latency through two gateway processes with mutual TLS
  *    against the same call made directly (bench/exchange.ts; --only-exchange).
+ *
+ * 7. A flood: an honest client's p99 and errors while one credential floods the node with
+ *    autocannon, beside the same client alone (bench/flood.ts; --only-flood).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -39,6 +42,7 @@ import { benchLedger } from './ledger.ts'
 import { benchTrust } from './trust.ts'
 import { benchSignatures } from './signatures.ts'
 import { benchExchange } from './exchange.ts'
+import { benchFlood } from './flood.ts'
 import { measureRawInserts } from './raw-inserts.ts'
 
 const { values } = parseArgs({
@@ -51,6 +55,7 @@ const { values } = parseArgs({
     'only-trust': { type: 'boolean', default: false },
     'only-signatures': { type: 'boolean', default: false },
     'only-exchange': { type: 'boolean', default: false },
+    'only-flood': { type: 'boolean', default: false },
     certificates: { type: 'string', default: '100000' },
   },
 })
@@ -67,6 +72,11 @@ console.log(
 const workDir = mkdtempSync(join(tmpdir(), 'e-state-bench-'))
 try {
   const sqliteUrl = join(workDir, 'estate.db')
+  if (values['only-flood']) {
+    console.log('## serving honest users under a flood')
+    await benchFlood(seconds)
+    process.exit(0)
+  }
   if (values['only-exchange']) {
     console.log('## exchange')
     await benchExchange(seconds)
@@ -98,6 +108,8 @@ try {
         await benchSignatures(seconds)
         console.log('\n## exchange')
         await benchExchange(seconds)
+        console.log('\n## serving honest users under a flood')
+        await benchFlood(seconds)
       }
     } finally {
       await cluster.stop()

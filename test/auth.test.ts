@@ -197,7 +197,7 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
 
   it('cuts off a flood of challenges from one address', async () => {
     const replies = []
-    for (let index = 0; index < 130; index++)
+    for (let index = 0; index < 150; index++)
       replies.push(
         await t.inject({ method: 'POST', url: '/auth/challenge', remoteAddress: '203.0.113.7' }),
       )

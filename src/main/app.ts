@@ -16,6 +16,7 @@ import Fastify, {
 } from 'fastify'
 import { EStateError, createLogger, systemClock, type Clock, type Logger } from '../shared/index.ts'
 import type { Config } from './config.ts'
+import { createAdmission, presentedIdentity } from './admission.ts'
 import { createMetrics } from './metrics.ts'
 import { openPlatform, type Platform } from './platform.ts'
 import { installProblemHandlers, problemOf, sendProblem } from './problem.ts'
@@ -63,6 +64,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
+    trustProxy: config.http.trustedProxies.length === 0 ? false : [...config.http.trustedProxies],
     // An exchange call's path below /r1/ is one parameter: as long as the protocol allows.
     routerOptions: { maxParamLength: 4096 },
     // Slow clients are cut off: header and request deadlines, checked every second.
@@ -102,6 +104,38 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
   })
+  // Admission first: a flood is turned away before any body, credential or store is touched.
+  const admission = createAdmission(config.admission)
+  const turnedAway = new WeakSet<object>()
+  server.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/health/')) return
+    const verdict = admission.admit(request.ip, presentedIdentity(request.headers))
+    if (verdict.admitted) {
+      reply.raw.once('close', verdict.release)
+      return
+    }
+    turnedAway.add(request)
+    metrics.rejected.inc({ reason: verdict.reason })
+    reply.header('retry-after', String(verdict.retryAfterSeconds))
+    return sendProblem(
+      reply,
+      verdict.reason === 'busy' || verdict.reason === 'client-busy'
+        ? problemOf(
+            'BUSY',
+            verdict.reason === 'busy'
+              ? 'the node is at capacity: try again shortly'
+              : 'this client has too many requests in flight: wait for answers first',
+            request.url,
+          )
+        : problemOf(
+            'RATE_LIMITED',
+            verdict.reason === 'identity'
+              ? 'too many requests with this credential: slow down'
+              : 'too many requests from this address: slow down',
+            request.url,
+          ),
+    )
+  })
   server.addHook('onSend', async (request, reply) => {
     // The gateway's answers carry their own message id (`{instance}-{UUID}` when made for one).
     if (!reply.hasHeader('x-road-id')) reply.header('x-road-id', request.id)
@@ -110,6 +144,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
   })
   server.addHook('onResponse', async (request, reply) => {
+    if (turnedAway.has(request)) return // counted in estate_admission_rejected_total, not logged
     request.log.info(
       {
         method: request.method,

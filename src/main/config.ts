@@ -5,6 +5,7 @@
  */
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import {
   generateMasterKey,
@@ -47,6 +48,17 @@ export interface Config {
     readonly headersTimeoutMs: number
     readonly requestTimeoutMs: number
     readonly keepAliveTimeoutMs: number
+    /**
+     * Proxies whose `X-Forwarded-For` is believed (`E_STATE_TRUSTED_PROXIES`: addresses or
+     * CIDRs); none by default, so the client address is the socket's.
+     */
+    readonly trustedProxies: readonly string[]
+  }
+  /** Admission under load (`admission.ts`): rates per address and identity, requests in flight. */
+  readonly admission: {
+    readonly addressRate: number
+    readonly identityRate: number
+    readonly inFlight: number
   }
   /** The log's checkpoint origin line and its signed-note signer key (C2SP signed-note text). */
   readonly ledger: { readonly origin: string; readonly signerKey: string }
@@ -125,6 +137,12 @@ export function readConfig(
       headersTimeoutMs: integer(env, 'E_STATE_HEADERS_TIMEOUT_MS', 10_000, 100, 120_000),
       requestTimeoutMs: integer(env, 'E_STATE_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
       keepAliveTimeoutMs: integer(env, 'E_STATE_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+      trustedProxies: trustedProxies(env),
+    },
+    admission: {
+      addressRate: integer(env, 'E_STATE_ADMISSION_ADDRESS_RATE', 400, 1, 10_000_000),
+      identityRate: integer(env, 'E_STATE_ADMISSION_IDENTITY_RATE', 200, 1, 10_000_000),
+      inFlight: integer(env, 'E_STATE_ADMISSION_IN_FLIGHT', 256, 1, 1_000_000),
     },
     ledger: readLedgerKey(env, environment, dataDir),
     witness: readWitness(env, environment, dataDir),
@@ -316,6 +334,24 @@ function publicUrl(env: Readonly<Record<string, string | undefined>>): string {
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text))
     throw new ConfigError('E_STATE_PUBLIC_URL must be an http(s) URL', 'E_STATE_PUBLIC_URL')
   return text.replace(/\/+$/, '')
+}
+
+function trustedProxies(env: Readonly<Record<string, string | undefined>>): string[] {
+  const proxies = list(env.E_STATE_TRUSTED_PROXIES)
+  for (const proxy of proxies) {
+    const [address, bits, extra] = proxy.split('/')
+    const family = isIP(address ?? '')
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)))
+    )
+      throw new ConfigError(
+        `E_STATE_TRUSTED_PROXIES: ${proxy} is not an address or CIDR`,
+        'E_STATE_TRUSTED_PROXIES',
+      )
+  }
+  return proxies
 }
 
 function gatewayListener(env: Readonly<Record<string, string | undefined>>): Config['gateway'] {

@@ -16,6 +16,8 @@ export interface Metrics {
   }
   /** Exchange messages by gateway side and outcome (`ok`, `provider-error`, an X-Road type). */
   readonly exchange: Histogram<'side' | 'outcome'>
+  /** Requests turned away at admission, by reason (`address`, `identity`, `busy`). */
+  readonly rejected: Counter<'reason'>
 }
 
 export function createMetrics(): Metrics {
@@ -73,10 +75,17 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   })
+  const rejected = new Counter({
+    name: 'estate_admission_rejected_total',
+    help: 'Requests turned away at admission: an address or identity over its rate, or the node busy',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  })
   return {
     registry,
     http,
     exchange,
+    rejected,
     ledger: { appended, published, failures },
     gate: {
       onBatch(size, written) {

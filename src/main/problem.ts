@@ -82,6 +82,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   SIGNING_CERTIFICATE_NOT_YOURS: 403,
   SIGNATURES_BUSY: 429,
   CHALLENGES_TOO_MANY: 429,
+  RATE_LIMITED: 429,
+  BUSY: 503,
   ACCESS_LOG_BACKLOG: 503,
   NOT_READY: 503,
   INTERNAL_ERROR: 500,
@@ -137,7 +139,8 @@ export function problemOf(
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  if (problem.status === 503 || problem.status === 429) reply.header('retry-after', '5')
+  if ((problem.status === 503 || problem.status === 429) && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', '5')
   return reply.code(problem.status).type('application/problem+json').send(problem)
 }
 

@@ -80,6 +80,11 @@ export async function startTestApp(
       E_STATE_DATA_DIR: dataDir,
       E_STATE_POPULATION: String(overrides.population ?? 2000),
       E_STATE_LOG_LEVEL: 'silent',
+      // Tests drive one credential from one address far faster than any real client system
+      // would; admission itself is tested with its real limits in admission.test.ts.
+      E_STATE_ADMISSION_ADDRESS_RATE: '1000000',
+      E_STATE_ADMISSION_IDENTITY_RATE: '1000000',
+      E_STATE_ADMISSION_IN_FLIGHT: '100000',
       ...(location === undefined ? {} : { E_STATE_DATABASE_URL: location.url }),
       ...overrides.env,
     })
