@@ -16,6 +16,8 @@ import { runMigrate } from './migrate-command.ts'
 import { runSeed } from './seed-command.ts'
 import { runSign, runValidate } from './signature-command.ts'
 import { runStart } from './start-command.ts'
+import { runSite } from './site-command.ts'
+import { runDrill } from './drill-command.ts'
 
 export interface Command {
   readonly summary: string
@@ -56,6 +58,19 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage:
       'e-state eid issue PERSONAL_CODE --clerk CODE --pkcs11 LIB --token LABEL --auth-key LABEL --sign-key LABEL --out-dir DIR | token create PERSONAL_CODE --clerk CODE --out FILE | token status FILE | status PERSONAL_CODE | suspend|resume|revoke SERIAL | suspend-batch (--batch NAME | --key-type T) --why TEXT',
     run: runEid,
+  },
+  site: {
+    summary:
+      'Two sites on PostgreSQL: set up the primary and the embassy, status, promote the embassy (fencing the old primary), degrade or restore synchronous replication',
+    usage:
+      'e-state site init-primary --dir DIR --host NAME --port N --embassy-host NAME --embassy-tls-out DIR [--listen ADDR] [--state-pki] | init-embassy --dir DIR --host NAME --port N --primary-host NAME --primary-port N --tls DIR [--primary-address IP] [--listen ADDR] | status --dir DIR | promote --dir DIR [--force [--primary-dir DIR | --primary-url URL]] | degrade --dir DIR --reason TEXT [--by NAME] | restore-sync --dir DIR [--by NAME] | start|stop --dir DIR',
+    run: runSite,
+  },
+  drill: {
+    summary:
+      'Failover drill on loopback PostgreSQL: acknowledged acts lost must be 0 and the asynchronous control must lose (exit 0 only then)',
+    usage: 'e-state drill failover [--runs N] [--writers N] [--write-ms MS] [--no-control]',
+    run: runDrill,
   },
   ledger: {
     summary: 'Audit the integrity ledger; verify a receipt offline',

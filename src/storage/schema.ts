@@ -443,6 +443,29 @@ export interface ExchangeMessageLogTable {
   commitment: string
 }
 
+/** The site's one row: the fencing generation and the replication mode (`cloud/`). */
+export interface CloudSiteTable {
+  id: number
+  generation: number
+  replication_mode: 'synchronous' | 'degraded'
+  mode_changed_at: string
+  fenced_at: string | null
+}
+
+export interface CloudSiteEventTable {
+  at: string
+  generation: number
+  event: string
+  detail: string
+}
+
+/** One row per act, by idempotency key: a retried act finds it and is not applied twice. */
+export interface CloudActTable {
+  act_key: string
+  generation: number
+  created_at: string
+}
+
 export interface Schema {
   country: CountryTable
   data_keys: DataKeyTable
@@ -485,6 +508,9 @@ export interface Schema {
   sessions: SessionTable
   oidc_payloads: OidcPayloadTable
   passkeys: PasskeyTable
+  cloud_site: CloudSiteTable
+  cloud_site_events: CloudSiteEventTable
+  cloud_acts: CloudActTable
 }
 
 /** Tables holding personal data: readable only through the access gate. */

@@ -13,6 +13,7 @@ import { identityMigration } from './0014-identity.ts'
 import { oidcMigration } from './0016-oidc.ts'
 import { passkeysMigration } from './0018-passkeys.ts'
 import { exchangeMigration } from './0020-exchange.ts'
+import { cloudMigration } from './0022-cloud.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -45,5 +46,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0019-passkey-privileges': postgresRolesMigration(engine),
     '0020-exchange': exchangeMigration(engine),
     '0021-exchange-privileges': postgresRolesMigration(engine),
+    '0022-cloud': cloudMigration(engine),
+    '0023-cloud-privileges': postgresRolesMigration(engine),
   }
 }

@@ -1,0 +1,34 @@
+import { EStateError } from '../shared/index.ts'
+
+export type CloudErrorCode =
+  /** The PostgreSQL server binaries are not on this machine. */
+  | 'CLOUD_POSTGRES_MISSING'
+  /** A PostgreSQL tool (initdb, pg_ctl, pg_basebackup) failed. */
+  | 'CLOUD_POSTGRES_FAILED'
+  /** The site directory is missing, already used, or not what the command expects. */
+  | 'CLOUD_SITE_INVALID'
+  /** `promote` on a server that is not a replica. */
+  | 'CLOUD_NOT_REPLICA'
+  /** `promote` while the primary still answers (without --force). */
+  | 'CLOUD_PRIMARY_ALIVE'
+  /** Automatic promotion without the arbiter's vote. */
+  | 'CLOUD_NO_QUORUM'
+  /** The act was refused: the site is fenced or at another generation. */
+  | 'CLOUD_FENCED'
+  /** The commit may or may not have happened (connection lost, replication wait cancelled). */
+  | 'CLOUD_OUTCOME_UNKNOWN'
+  /** Promotion did not complete in time. */
+  | 'CLOUD_PROMOTE_FAILED'
+
+export class CloudError extends EStateError {
+  declare readonly code: CloudErrorCode
+
+  constructor(
+    code: CloudErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(code, message, details, options)
+  }
+}

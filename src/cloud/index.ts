@@ -1,0 +1,46 @@
+export { CloudError, type CloudErrorCode } from './errors.ts'
+export {
+  commitAct,
+  readSiteGeneration,
+  type Act,
+  type ActOutcome,
+  type SiteGeneration,
+} from './acts.ts'
+export {
+  initPrimary,
+  initEmbassy,
+  openSite,
+  replicationConninfo,
+  EMBASSY_NAME,
+  type Site,
+  type SiteConfig,
+  type InitPrimaryOptions,
+  type InitEmbassyOptions,
+} from './site.ts'
+export {
+  issueSiteTls,
+  siteCaIssuer,
+  statePkiIssuer,
+  tlsFilesIn,
+  REPLICATION_ROLE,
+  type CertificateIssuer,
+  type SiteTlsFiles,
+} from './site-tls.ts'
+export { promoteEmbassy, probePrimary, type PromoteOptions, type PromoteReport } from './promote.ts'
+export { siteStatus, degradeSite, restoreSync, type SiteStatus } from './site-operations.ts'
+export {
+  startServer,
+  stopServer,
+  killServer,
+  postmasterPid,
+  serverOwner,
+  freePort,
+} from './postgres-server.ts'
+export {
+  runFailoverDrill,
+  abandonDrill,
+  describeRun,
+  type DrillOptions,
+  type DrillReport,
+  type RunReport,
+} from './drill.ts'
