@@ -28,6 +28,8 @@ export interface ParsedRequestPath {
   readonly query: string
 }
 
+/** Printable ASCII only: identifiers travel in HTTP headers (`X-Road-Client`, `-Service`). */
+const PRINTABLE = /^[\x21-\x7e]+$/
 const FORBIDDEN = /[/\\:;%\s\p{Cc}\p{Cf}]/u
 const MAX_IDENTIFIER = 255
 const MAX_PATH = 4096
@@ -37,6 +39,7 @@ export function validIdentifier(part: string): boolean {
   return (
     part.length > 0 &&
     part.length <= MAX_IDENTIFIER &&
+    PRINTABLE.test(part) &&
     !FORBIDDEN.test(part) &&
     part !== '.' &&
     part !== '..'

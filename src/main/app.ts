@@ -17,6 +17,7 @@ import Fastify, {
 import { EStateError, createLogger, systemClock, type Clock, type Logger } from '../shared/index.ts'
 import type { Config } from './config.ts'
 import { createAdmission, presentedIdentity } from './admission.ts'
+import { scheduleBackups } from '../cloud/index.ts'
 import { createMetrics } from './metrics.ts'
 import { openPlatform, type Platform } from './platform.ts'
 import { installProblemHandlers, problemOf, sendProblem } from './problem.ts'
@@ -58,6 +59,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const metrics = createMetrics()
   let platform: Platform | undefined
   let gatewayListener: { close(): Promise<void> } | undefined
+  let backups: { close(): Promise<void> } | undefined
   let closing = false
 
   const server: FastifyInstance = Fastify({
@@ -135,6 +137,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
             request.url,
           ),
     )
+  })
+  // Schema coercion reads "Infinity" and "1e400" as numbers and skips their bounds: a number
+  // in a query or path must be finite, whatever its route.
+  server.addHook('preHandler', async (request) => {
+    for (const values of [request.query, request.params])
+      if (values !== null && typeof values === 'object')
+        for (const [name, value] of Object.entries(values))
+          for (const item of Array.isArray(value) ? value : [value])
+            if (typeof item === 'number' && !Number.isFinite(item))
+              throw new EStateError('INVALID_INPUT', `${name} must be a finite number`, {
+                field: name,
+              })
   })
   server.addHook('onSend', async (request, reply) => {
     // The gateway's answers carry their own message id (`{instance}-{UUID}` when made for one).
@@ -224,6 +238,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         metrics,
         drainIntervalMs: options.drainIntervalMs,
       })
+      if (config.backup !== undefined)
+        backups = scheduleBackups({
+          databaseUrl: config.databaseUrl,
+          masterKeys: config.masterKeys,
+          folder: config.backup.folder,
+          intervalMs: config.backup.intervalMinutes * 60_000,
+          keep: config.backup.keep,
+          logger,
+        })
       if (config.gateway !== undefined)
         gatewayListener = await startGatewayListener(server, platform, {
           host: config.host,
@@ -232,6 +255,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     async close() {
       closing = true
+      await backups?.close()
       await gatewayListener?.close()
       await server.close()
       await platform?.close()

@@ -348,6 +348,11 @@ export function registerExchangeManagement(app: FastifyInstance, platform: () =>
         member,
         `${member}/${applicationId}/${serviceId}`,
       )
+      if (!isShallowObject(request.body, 64))
+        throw new ExchangeError(
+          'InvalidRequest',
+          'an OpenAPI description is a JSON object nested at most 64 levels deep',
+        )
       await setOpenApi(platform().store.db, service, JSON.stringify(request.body))
       await platform().ledger.append(
         'exchange-openapi',
@@ -358,4 +363,18 @@ export function registerExchangeManagement(app: FastifyInstance, platform: () =>
       return { service }
     },
   )
+}
+
+/** A JSON object (not an array) whose nesting stays within `depth`, walked without recursion. */
+function isShallowObject(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }]
+  while (stack.length > 0) {
+    const next = stack.pop() as { value: unknown; depth: number }
+    if (next.value === null || typeof next.value !== 'object') continue
+    if (next.depth > depth) return false
+    for (const child of Object.values(next.value))
+      stack.push({ value: child, depth: next.depth + 1 })
+  }
+  return true
 }

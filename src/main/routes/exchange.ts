@@ -419,7 +419,9 @@ function httpRequestOf(request: FastifyRequest): HttpRequest {
 
 function sendHttp(reply: FastifyReply, response: HttpResponse): FastifyReply {
   reply.code(response.status)
-  for (const [name, value] of Object.entries(response.headers)) reply.header(name, value)
+  // A value HTTP cannot carry (a provider's, say) is dropped rather than failing the answer.
+  for (const [name, value] of Object.entries(response.headers))
+    if (!/[^\t\x20-\x7e\x80-\xff]/.test(value)) reply.header(name, value)
   const bytes = bytesInMemory(response.body)
   if (bytes !== undefined) return reply.send(bytes)
   const spooled = response.body as SpooledBody
