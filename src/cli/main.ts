@@ -18,6 +18,7 @@ import { runSign, runValidate } from './signature-command.ts'
 import { runStart } from './start-command.ts'
 import { runSite } from './site-command.ts'
 import { runDrill } from './drill-command.ts'
+import { runBackup } from './backup-command.ts'
 
 export interface Command {
   readonly summary: string
@@ -65,6 +66,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage:
       'e-state site init-primary --dir DIR --host NAME --port N --embassy-host NAME --embassy-tls-out DIR [--listen ADDR] [--state-pki] | init-embassy --dir DIR --host NAME --port N --primary-host NAME --primary-port N --tls DIR [--primary-address IP] [--listen ADDR] | status --dir DIR | promote --dir DIR [--force [--primary-dir DIR | --primary-url URL]] | degrade --dir DIR --reason TEXT [--by NAME] | restore-sync --dir DIR [--by NAME] | start|stop --dir DIR',
     run: runSite,
+  },
+  backup: {
+    summary:
+      'Encrypted backups of the whole state (SQLite or PostgreSQL), sealed by the master key: create, list, verify, restore',
+    usage:
+      'e-state backup create [--out DIR] | list [--dir DIR] | verify FILE | restore FILE --to (SQLITE_FILE | postgres://…) [--replace]',
+    run: runBackup,
   },
   drill: {
     summary:

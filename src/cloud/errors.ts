@@ -19,6 +19,12 @@ export type CloudErrorCode =
   | 'CLOUD_OUTCOME_UNKNOWN'
   /** Promotion did not complete in time. */
   | 'CLOUD_PROMOTE_FAILED'
+  /** Not a backup, or a malformed one. */
+  | 'CLOUD_BACKUP_INVALID'
+  /** A backup that was changed, damaged or cut off. */
+  | 'CLOUD_BACKUP_CORRUPT'
+  /** A backup sealed by a master key this installation does not have. */
+  | 'CLOUD_BACKUP_WRONG_KEY'
 
 export class CloudError extends EStateError {
   declare readonly code: CloudErrorCode

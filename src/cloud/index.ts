@@ -44,3 +44,14 @@ export {
   type DrillReport,
   type RunReport,
 } from './drill.ts'
+export {
+  BACKUP_FORMAT,
+  createBackup,
+  listBackups,
+  readBackupHeader,
+  restoreBackup,
+  scheduleBackups,
+  verifyBackup,
+  type BackupHeader,
+  type BackupReport,
+} from './backup.ts'

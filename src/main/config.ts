@@ -82,6 +82,13 @@ export interface Config {
    * (default `https://<HOST>:<port>`). Off: the node's gateway is reachable in process only.
    */
   readonly gateway: { readonly port: number; readonly address: string } | undefined
+  /**
+   * Scheduled encrypted backups (`E_STATE_BACKUP_DIR`, a folder at the other site), every
+   * `E_STATE_BACKUP_INTERVAL_MINUTES` (default 60), the newest `E_STATE_BACKUP_KEEP` kept
+   * (default 48). Off without a folder.
+   */
+  readonly backup:
+    { readonly folder: string; readonly intervalMinutes: number; readonly keep: number } | undefined
 }
 
 export class ConfigError extends EStateError {
@@ -115,6 +122,14 @@ export function readConfig(
     port: integer(env, 'PORT', 8080, 0, 65535),
     publicUrl: publicUrl(env),
     gateway: gatewayListener(env),
+    backup:
+      env.E_STATE_BACKUP_DIR === undefined
+        ? undefined
+        : {
+            folder: resolve(env.E_STATE_BACKUP_DIR),
+            intervalMinutes: integer(env, 'E_STATE_BACKUP_INTERVAL_MINUTES', 60, 1, 10_080),
+            keep: integer(env, 'E_STATE_BACKUP_KEEP', 48, 1, 10_000),
+          },
     webEidCas: list(env.E_STATE_WEBEID_CAS).map((path) => readCertificate(path)),
     signatureTrust:
       env.E_STATE_TRUST === undefined || env.E_STATE_TRUST === ''
