@@ -113,7 +113,7 @@ export async function runGateway(args: string[]): Promise<number> {
   const member = config.members.find((candidate) => candidate.id === values.member)
   const anchorUrl = file.anchorUrl ?? new URL('/exchange/anchors', file.sources[0]).toString()
   const anchoring = startAnchoring({
-    db: store.db,
+    outbox: messageLog,
     dataDir,
     instance: config.instance,
     gateway: config.gatewayId,

@@ -180,7 +180,11 @@ interface AnchorState {
  * `post` delivers a batch to the central node (true once accepted).
  */
 export function startAnchoring(options: {
-  readonly db: Kysely<Schema>
+  /** The log's outbox: commitments after a log id, and removing anchored ones. */
+  readonly outbox: {
+    pending(after: number, limit: number): Promise<{ ref_id: number; entry: Uint8Array }[]>
+    anchored(first: number, last: number): Promise<void>
+  }
   readonly dataDir: string
   readonly instance: string
   readonly gateway: string
@@ -209,14 +213,7 @@ export function startAnchoring(options: {
       : undefined
     if (batch === undefined) {
       const { sequence, lastId } = state()
-      const rows = await options.db
-        .selectFrom('ledger_outbox')
-        .select(['ref_id', 'entry'])
-        .where('kind', '=', 'exchange-message')
-        .where('ref_id', '>', lastId)
-        .orderBy('ref_id')
-        .limit(ANCHOR_BATCH_MAX)
-        .execute()
+      const rows = await options.outbox.pending(lastId, ANCHOR_BATCH_MAX)
       if (rows.length === 0) return 0
       // One writer commits the log in order, so these are every record up to the last one.
       const taken = rows
@@ -243,12 +240,7 @@ export function startAnchoring(options: {
     await options.post(batch)
     appendFileSync(done, `${JSON.stringify(batch)}\n`, { flush: true })
     rmSync(pendingFile, { force: true })
-    await options.db
-      .deleteFrom('ledger_outbox')
-      .where('kind', '=', 'exchange-message')
-      .where('ref_id', '>=', batch.firstId)
-      .where('ref_id', '<=', batch.lastId)
-      .execute()
+    await options.outbox.anchored(batch.firstId, batch.lastId)
     return batch.count
   }
   const anchorNow = () => {

@@ -13,6 +13,10 @@ import { logRowOf, type LogRow } from './message-log.ts'
 
 export interface ThreadedMessageLog {
   log(record: MessageRecord): Promise<void>
+  /** The log's commitments still in the outbox, after a log id (for anchoring). */
+  pending(after: number, limit: number): Promise<{ ref_id: number; entry: Uint8Array }[]>
+  /** Removes anchored commitments from the outbox. */
+  anchored(first: number, last: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -28,17 +32,41 @@ export function createThreadedMessageLog(options: {
   let next = 0
   let queue: { id: number; row: LogRow; recordedAt: string }[] = []
   let scheduled = false
-  worker.on('message', (message: { ids: number[]; error?: string }) => {
-    for (const id of message.ids) {
-      const entry = waiting.get(id)
-      waiting.delete(id)
-      if (message.error === undefined) entry?.resolve()
-      else entry?.reject(new Error(message.error))
-    }
-  })
+  const asked = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void }
+  >()
+  let nextAsk = 0
+  const ask = <T>(message: Record<string, unknown>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextAsk++
+      asked.set(id, { resolve: resolve as (value: unknown) => void, reject })
+      worker.postMessage({ ...message, ask: id })
+    })
+  worker.on(
+    'message',
+    (
+      message: { ids: number[]; error?: string } | { ask: number; rows?: unknown; error?: string },
+    ) => {
+      if ('ask' in message) {
+        const entry = asked.get(message.ask)
+        asked.delete(message.ask)
+        if (message.error === undefined) entry?.resolve(message.rows)
+        else entry?.reject(new Error(message.error))
+        return
+      }
+      for (const id of message.ids) {
+        const entry = waiting.get(id)
+        waiting.delete(id)
+        if (message.error === undefined) entry?.resolve()
+        else entry?.reject(new Error(message.error))
+      }
+    },
+  )
   const failAll = (error: Error) => {
-    for (const entry of waiting.values()) entry.reject(error)
+    for (const entry of [...waiting.values(), ...asked.values()]) entry.reject(error)
     waiting.clear()
+    asked.clear()
   }
   worker.on('error', failAll)
   worker.on('exit', () => failAll(new Error('the message-log writer stopped')))
@@ -60,6 +88,8 @@ export function createThreadedMessageLog(options: {
         }
       })
     },
+    pending: (after, limit) => ask({ outbox: 'pending', after, limit }),
+    anchored: (first, last) => ask({ outbox: 'anchored', first, last }),
     async close() {
       await worker.terminate()
     },

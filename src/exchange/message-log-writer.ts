@@ -40,7 +40,47 @@ const insertOutbox = database.prepare(
   "INSERT INTO ledger_outbox (kind, ref_id, recorded_at, entry) VALUES ('exchange-message', ?, ?, ?)",
 )
 
-parentPort?.on('message', (batch: { id: number; row: LogRow; recordedAt: string }[]) => {
+const pendingCommitments = database.prepare(
+  "SELECT ref_id, entry FROM ledger_outbox WHERE kind = 'exchange-message' AND ref_id > ? ORDER BY ref_id LIMIT ?",
+)
+const forgetCommitments = database.prepare(
+  "DELETE FROM ledger_outbox WHERE kind = 'exchange-message' AND ref_id BETWEEN ? AND ?",
+)
+
+type Request =
+  | { id: number; row: LogRow; recordedAt: string }[]
+  | {
+      readonly outbox: 'pending'
+      readonly ask: number
+      readonly after: number
+      readonly limit: number
+    }
+  | {
+      readonly outbox: 'anchored'
+      readonly ask: number
+      readonly first: number
+      readonly last: number
+    }
+
+parentPort?.on('message', (request: Request) => {
+  // The anchoring's reads and deletes run here too, between batches, off the gateway's loop.
+  if (!Array.isArray(request)) {
+    try {
+      if (request.outbox === 'pending')
+        parentPort?.postMessage({
+          ask: request.ask,
+          rows: pendingCommitments.all(request.after, request.limit),
+        })
+      else {
+        forgetCommitments.run(request.first, request.last)
+        parentPort?.postMessage({ ask: request.ask })
+      }
+    } catch (error) {
+      parentPort?.postMessage({ ask: request.ask, error: (error as Error).message })
+    }
+    return
+  }
+  const batch = request
   const ids = batch.map((entry) => entry.id)
   try {
     database.exec('BEGIN IMMEDIATE')
