@@ -62,9 +62,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   site: {
     summary:
-      'Two sites on PostgreSQL: set up the primary and the embassy, status, promote the embassy (fencing the old primary), degrade or restore synchronous replication',
+      'Two sites on PostgreSQL: set up the primary and the embassy, status, promote the embassy (fencing the old primary), degrade or restore synchronous replication; automatic promotion with an arbiter at a third location (arbiter-init, arbiter, watch)',
     usage:
-      'e-state site init-primary --dir DIR --host NAME --port N --embassy-host NAME --embassy-tls-out DIR [--listen ADDR] [--state-pki] | init-embassy --dir DIR --host NAME --port N --primary-host NAME --primary-port N --tls DIR [--primary-address IP] [--listen ADDR] | status --dir DIR | promote --dir DIR [--force [--primary-dir DIR | --primary-url URL]] | degrade --dir DIR --reason TEXT [--by NAME] | restore-sync --dir DIR [--by NAME] | start|stop --dir DIR',
+      'e-state site init-primary --dir DIR --host NAME --port N --embassy-host NAME --embassy-tls-out DIR [--listen ADDR] [--state-pki] | init-embassy --dir DIR --host NAME --port N --primary-host NAME --primary-port N --tls DIR [--primary-address IP] [--listen ADDR] | status --dir DIR | promote --dir DIR [--force [--primary-dir DIR | --primary-url URL]] | degrade --dir DIR --reason TEXT [--by NAME] | restore-sync --dir DIR [--by NAME] | start|stop --dir DIR | arbiter-init --dir DIR --host ADDR --port N --primary-host NAME --primary-port N [--primary-address IP] [--primary-ca FILE] [--probe-user NAME] [--grace-s S] [--tls-cert FILE --tls-key FILE] | arbiter --dir DIR | watch --dir DIR [--arbiter URL --arbiter-secret FILE [--arbiter-ca FILE]] [--grace-s S]',
     run: runSite,
   },
   backup: {

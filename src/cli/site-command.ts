@@ -2,6 +2,8 @@
  * `e-state site …`: the two sites of the government cloud on PostgreSQL — set up the primary and
  * the embassy (streaming replication, synchronous, mutual TLS), see their state, promote the
  * embassy (fencing the old primary), and switch the degraded mode an operator decides on.
+ * Automatic mode: `arbiter-init` and `arbiter` run the arbiter at a third location, `watch`
+ * runs beside the embassy and promotes it when the primary is silent and the arbiter agrees.
  * Exit codes: 0 done, 1 refused or failed (nothing half-done), 2 bad usage.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -9,8 +11,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import {
+  automaticModeOf,
   CloudError,
   degradeSite,
+  enableAutomaticMode,
+  initArbiter,
   initEmbassy,
   initPrimary,
   issueSiteTls,
@@ -20,9 +25,11 @@ import {
   serverOwner,
   siteCaIssuer,
   siteStatus,
+  startArbiter,
   startServer,
   statePkiIssuer,
   stopServer,
+  watchPrimary,
   type CertificateIssuer,
 } from '../cloud/index.ts'
 import { readConfig } from '../main/index.ts'
@@ -36,7 +43,10 @@ export const SITE_USAGE = `usage: e-state site init-primary --dir DIR --host NAM
        e-state site promote --dir DIR [--force [--primary-dir DIR | --primary-url URL]]
        e-state site degrade --dir DIR --reason TEXT [--by NAME]
        e-state site restore-sync --dir DIR [--by NAME]
-       e-state site start|stop --dir DIR`
+       e-state site start|stop --dir DIR
+       e-state site arbiter-init --dir DIR --host ADDR --port N --primary-host NAME --primary-port N [--primary-address IP] [--primary-ca FILE] [--probe-user NAME] [--grace-s S] [--tls-cert FILE --tls-key FILE]
+       e-state site arbiter --dir DIR
+       e-state site watch --dir DIR [--arbiter URL --arbiter-secret FILE [--arbiter-ca FILE]] [--grace-s S]`
 
 const OPTIONS = {
   dir: { type: 'string' },
@@ -55,6 +65,14 @@ const OPTIONS = {
   'primary-url': { type: 'string' },
   reason: { type: 'string' },
   by: { type: 'string' },
+  'primary-ca': { type: 'string' },
+  'probe-user': { type: 'string' },
+  'grace-s': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  arbiter: { type: 'string' },
+  'arbiter-secret': { type: 'string' },
+  'arbiter-ca': { type: 'string' },
 } as const
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
@@ -95,6 +113,12 @@ export async function runSite(args: string[]): Promise<number> {
       case 'stop':
         await stopServer(openSite(values.dir).server, 'fast')
         return 0
+      case 'arbiter-init':
+        return await runArbiterInit(values, values.dir)
+      case 'arbiter':
+        return await runArbiter(values.dir)
+      case 'watch':
+        return await runWatch(values, values.dir)
       default:
         throw new UsageError(`unknown action ${action ?? '(none)'}`)
     }
@@ -167,7 +191,8 @@ async function runInitEmbassy(values: Values, dir: string): Promise<number> {
 }
 
 async function runStatus(dir: string): Promise<number> {
-  const status = await siteStatus(openSite(dir))
+  const site = openSite(dir)
+  const status = await siteStatus(site)
   const lines = [
     `role ${status.role}, generation ${status.generation}${status.fenced ? ', FENCED' : ''}`,
     `replication ${status.replicationMode} (synchronous_standby_names ${status.synchronousStandbyNames || "''"})`,
@@ -178,7 +203,13 @@ async function runStatus(dir: string): Promise<number> {
         ? 'embassy NOT CONNECTED'
         : `embassy ${status.embassy.state}, ${status.embassy.syncState}, replay lag ${status.embassy.replayLagBytes} bytes`,
     )
-  else lines.push(`primary ${status.primary}`)
+  else
+    lines.push(
+      `primary ${status.primary}`,
+      site.config.arbiter === undefined
+        ? 'promotion manual'
+        : `promotion automatic (arbiter ${site.config.arbiter}, while site watch runs)`,
+    )
   process.stdout.write(`${lines.join('\n')}\n`)
   return 0
 }
@@ -197,6 +228,107 @@ async function runPromote(values: Values, dir: string): Promise<number> {
       `No standby now: build a new embassy from this site.\n`,
   )
   return 0
+}
+
+async function runArbiterInit(values: Values, dir: string): Promise<number> {
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together')
+  const secret = await initArbiter({
+    dir,
+    listen: { host: required(values.host, '--host'), port: portOf(values.port, '--port') },
+    primary: {
+      host: required(values['primary-host'], '--primary-host'),
+      address: values['primary-address'],
+      port: portOf(values['primary-port'], '--primary-port'),
+      user: values['probe-user'],
+    },
+    graceMs: graceOf(values),
+    primaryCaFile: values['primary-ca'],
+    tls:
+      values['tls-cert'] === undefined || values['tls-key'] === undefined
+        ? undefined
+        : { certificateFile: values['tls-cert'], keyFile: values['tls-key'] },
+  })
+  process.stdout.write(
+    `arbiter set up in ${path.resolve(dir)}. Carry ${secret} to the embassy ` +
+      `(e-state site watch --arbiter-secret) and run e-state site arbiter --dir ${dir}.\n`,
+  )
+  return 0
+}
+
+/** Runs until SIGTERM or SIGINT, logging what it sees and every vote. */
+async function runArbiter(dir: string): Promise<number> {
+  const running = await startArbiter(dir, logLine)
+  const { primary, graceMs } = running.config
+  process.stdout.write(
+    `arbiter listening at ${running.url}, watching ${primary.host}:${primary.port} ` +
+      `(grace ${graceMs / 1000} s)\n`,
+  )
+  const signal = onFirstSignal()
+  await signal.received
+  await running.close()
+  return 0
+}
+
+/** Watches the primary in automatic mode until the embassy is promoted or a signal comes. */
+async function runWatch(values: Values, dir: string): Promise<number> {
+  let site = openSite(dir)
+  if (values.arbiter !== undefined)
+    site = await enableAutomaticMode(site, {
+      url: values.arbiter,
+      secretFile: required(values['arbiter-secret'], '--arbiter-secret'),
+      caFile: values['arbiter-ca'],
+    })
+  else if (values['arbiter-secret'] !== undefined || values['arbiter-ca'] !== undefined)
+    throw new UsageError('--arbiter-secret and --arbiter-ca go with --arbiter')
+  const watcher = watchPrimary({
+    site,
+    arbiter: await automaticModeOf(site),
+    graceMs: graceOf(values),
+    log: logLine,
+  })
+  process.stdout.write(`watching the primary; automatic promotion with ${site.config.arbiter}\n`)
+  const signal = onFirstSignal()
+  void signal.received.then(() => watcher.stop())
+  const outcome = await watcher.done.finally(() => signal.dispose())
+  if (outcome.outcome === 'stopped') return 0
+  const { report } = outcome
+  process.stdout.write(
+    `promoted: generation ${report.generation}, old primary ${report.oldPrimary}, ` +
+      `a write completed on the new primary; ${report.tookMs} ms. ` +
+      `No standby now: build a new embassy from this site.\n`,
+  )
+  return 0
+}
+
+function logLine(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`)
+}
+
+/** The first SIGTERM or SIGINT (a second one finds no listener and ends the process). */
+function onFirstSignal(): { received: Promise<void>; dispose(): void } {
+  let dispose = (): void => undefined
+  const received = new Promise<void>((resolve) => {
+    const handler = (): void => {
+      dispose()
+      resolve()
+    }
+    dispose = () => {
+      process.off('SIGTERM', handler)
+      process.off('SIGINT', handler)
+    }
+    process.on('SIGTERM', handler)
+    process.on('SIGINT', handler)
+  })
+  return { received, dispose }
+}
+
+function graceOf(values: Values): number | undefined {
+  if (values['grace-s'] === undefined) return undefined
+  const seconds = Number(values['grace-s'])
+  if (!Number.isFinite(seconds) || seconds < 3 || seconds > 3_600)
+    throw new UsageError('--grace-s must be a number of seconds from 3 to 3600')
+  return Math.round(seconds * 1000)
 }
 
 /** The state PKI's TLS CA, with the store it needs kept open until `close`. */

@@ -55,3 +55,36 @@ export {
   type BackupHeader,
   type BackupReport,
 } from './backup.ts'
+export {
+  createArbiter,
+  type Arbiter,
+  type ArbiterOptions,
+  type ArbiterReply,
+  type PrimarySeen,
+} from './arbiter.ts'
+export {
+  requestVote,
+  createArbiterSecret,
+  readArbiterSecret,
+  ARBITER_MAC_HEADER,
+  ARBITER_VOTE_PATH,
+  type VoteAnswer,
+  type VoteRequest,
+  type ArbiterClientOptions,
+} from './arbiter-protocol.ts'
+export {
+  initArbiter,
+  startArbiter,
+  serveArbiter,
+  postgresProbe,
+  type ArbiterConfig,
+  type ArbiterServer,
+} from './arbiter-process.ts'
+export {
+  watchPrimary,
+  enableAutomaticMode,
+  automaticModeOf,
+  type Watcher,
+  type WatchOptions,
+  type WatchOutcome,
+} from './auto-failover.ts'
