@@ -1,4 +1,4 @@
-import { createApp, readConfig } from '../main/index.ts'
+import { createApp, isStandby, readConfig } from '../main/index.ts'
 
 export async function runStart(args: string[]): Promise<number> {
   if (args.length > 0) {
@@ -28,5 +28,21 @@ export async function runStart(args: string[]): Promise<number> {
     },
     'e-state is ready',
   )
+  // An embassy's node on the standby serves reads; once the standby is promoted it stops, so
+  // that its supervisor starts it again as a node of the primary (exit code 75: restart me).
+  if (app.platform().readOnly) {
+    const watch = setInterval(() => {
+      void isStandby(app.platform().store)
+        .then((standby) => {
+          if (standby) return
+          clearInterval(watch)
+          app.server.log.warn('the standby was promoted: restarting as the primary site')
+          stopping = true
+          void app.close().then(() => process.exit(75))
+        })
+        .catch(() => undefined)
+    }, 2000)
+    watch.unref()
+  }
   return new Promise<number>(() => {})
 }

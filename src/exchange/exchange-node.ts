@@ -18,6 +18,7 @@ import {
   CENTRAL_KEY,
   gatewayTlsKeyId,
   loadMemberKeys,
+  newestGlobalConfiguration,
   providedServices,
   publishGlobalConfiguration,
   serviceRecord,
@@ -67,6 +68,11 @@ export async function openExchangeNode(options: {
   readonly publicUrl: string
   /** Where other gateways reach this node's gateway over mutual TLS, when it listens. */
   readonly gatewayAddress?: string
+  /**
+   * An embassy on its standby: nothing bootstrapped or published here; the configuration the
+   * primary published is read from the store (and re-read on refresh).
+   */
+  readonly readOnly?: boolean
 }): Promise<ExchangeNode> {
   const gatewayId = `${options.instance}/GATEWAY/node-1`
   const base = {
@@ -76,12 +82,13 @@ export async function openExchangeNode(options: {
     sources: [`${options.publicUrl}/exchange/globalconf`],
     gatewayId,
   }
-  await bootstrapExchange({
-    ...base,
-    envelope: options.envelope,
-    pki: options.pki,
-    ...(options.gatewayAddress === undefined ? {} : { gatewayAddress: options.gatewayAddress }),
-  })
+  if (options.readOnly !== true)
+    await bootstrapExchange({
+      ...base,
+      envelope: options.envelope,
+      pki: options.pki,
+      ...(options.gatewayAddress === undefined ? {} : { gatewayAddress: options.gatewayAddress }),
+    })
   const keys = await loadMemberKeys(options.db, options.envelope)
   const tlsKey = keys.get(gatewayTlsKeyId(gatewayId))
   const tls: GatewayTls | undefined =
@@ -96,14 +103,21 @@ export async function openExchangeNode(options: {
         }
   const central = keys.get(CENTRAL_KEY)
   if (central === undefined) throw new TypeError('the central signing key is missing')
-  let signed = await publishGlobalConfiguration(base, central)
+  const publish = async (): Promise<SignedGlobalConfiguration> => {
+    if (options.readOnly !== true) return publishGlobalConfiguration(base, central)
+    const newest = await newestGlobalConfiguration(options.db)
+    if (newest === undefined)
+      throw new ExchangeError('OutdatedGlobalConf', 'the primary has published no configuration')
+    return newest
+  }
+  let signed = await publish()
   let configuration = verifyGlobalConfiguration(signed, {
     anchors: [central.certificate],
     instance: options.instance,
     now: options.clock.now(),
   })
   const refresh = async () => {
-    signed = await publishGlobalConfiguration(base, central)
+    signed = await publish()
     configuration = verifyGlobalConfiguration(signed, {
       anchors: [central.certificate],
       instance: options.instance,

@@ -445,3 +445,16 @@ export async function recordExchangeAct(
     })
     .execute()
 }
+
+/** The newest signed configuration in the store (an embassy reads what the primary published). */
+export async function newestGlobalConfiguration(
+  db: Kysely<Schema>,
+): Promise<SignedGlobalConfiguration | undefined> {
+  const newest = await db
+    .selectFrom('exchange_global_conf')
+    .select('signed')
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return newest === undefined ? undefined : (JSON.parse(newest.signed) as SignedGlobalConfiguration)
+}

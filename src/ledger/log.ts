@@ -18,6 +18,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { Clock } from '../shared/index.ts'
 import type { Schema, Store } from '../storage/index.ts'
+import { LedgerError } from './errors.ts'
 import { formatCheckpoint } from './checkpoint.ts'
 import { hashLeaf } from './merkle-hash.ts'
 import { signNote, type NoteSigner } from './note.ts'
@@ -54,6 +55,11 @@ export interface LedgerOptions {
   readonly onError?: (error: unknown, stage: 'append' | 'drain' | 'publish') => void
   readonly onBatch?: (entries: number) => void
   readonly onPublished?: (size: number) => void
+  /**
+   * A reader of a log another site writes (an embassy on its standby): the tree, proofs and
+   * published checkpoints, nothing appended, drained or published here.
+   */
+  readonly readOnly?: boolean
 }
 
 export interface PublishedCheckpoint {
@@ -92,6 +98,22 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   const batchSize = options.batchSize ?? 5000
   const checkpointIntervalMs = options.checkpointIntervalMs ?? 1000
   const tree = createTreeReader(store.db, { cachedTiles: 2048 })
+  if (options.readOnly === true) {
+    const refuse = () =>
+      Promise.reject(
+        new LedgerError('LEDGER_READ_ONLY', 'this site reads the log; the primary writes it'),
+      )
+    return {
+      origin: options.origin,
+      signer: options.signer,
+      tree,
+      append: refuse,
+      drainOnce: async () => 0,
+      publish: async () => undefined,
+      latest: () => latestPublished(store.db),
+      stop: async () => undefined,
+    }
+  }
   const queue: Pending[] = []
   let stopped = false
 

@@ -238,7 +238,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         metrics,
         drainIntervalMs: options.drainIntervalMs,
       })
-      if (config.backup !== undefined)
+      if (config.backup !== undefined && !platform.readOnly)
         backups = scheduleBackups({
           databaseUrl: config.databaseUrl,
           masterKeys: config.masterKeys,
@@ -247,7 +247,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           keep: config.backup.keep,
           logger,
         })
-      if (config.gateway !== undefined)
+      if (config.gateway !== undefined && !platform.readOnly)
         gatewayListener = await startGatewayListener(server, platform, {
           host: config.host,
           port: config.gateway.port,

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import { openEnvelope, type Envelope } from '../crypto/index.ts'
 import { issueMemberCredential } from '../exchange/index.ts'
 import {
@@ -84,6 +85,8 @@ export interface Platform {
   /** The in-process witness, when this node runs one. */
   readonly witness: Witness | undefined
   readonly instance: string
+  /** The store is a standby (an embassy's node before promotion): reads only. */
+  readonly readOnly: boolean
   /** Proves an in-process call comes from this node's provider gateway (never leaves it). */
   readonly gatewayToken: Buffer
   /** The origin the portal's pages are served from (cookie-authenticated acts must come from it). */
@@ -108,7 +111,11 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
   const store = await openStore({ url: config.databaseUrl })
   const closers: (() => void)[] = []
   try {
-    await store.migrate()
+    // An embassy's node on the standby reads what the primary writes: no migrations (the
+    // schema replicates), no bootstrap, no ledger writer; an act answers READ_ONLY_SITE.
+    const readOnly = await isStandby(store)
+    if (readOnly) logger.info('the store is a standby: this node serves reads until promotion')
+    else await store.migrate()
     const envelope = await openEnvelope(
       config.masterKeys,
       createDataKeyStore(store.db, clock.now),
@@ -163,6 +170,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       instance: country.instance,
       publicUrl: config.publicUrl,
       ...(config.gateway === undefined ? {} : { gatewayAddress: config.gateway.address }),
+      readOnly,
     })
     closers.push(() => exchange.close())
     const signatureTrust = stateTrustList(pki, config.signatureTrust)
@@ -199,8 +207,9 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       },
       onBatch: (entries) => options.metrics.ledger.appended.inc(entries),
       onPublished: (size) => options.metrics.ledger.published.set(size),
+      readOnly,
     })
-    if (config.writeDevCredentials) {
+    if (config.writeDevCredentials && !readOnly) {
       try {
         await writeDevCredentials(store, clock, config.dataDir, logger)
       } catch (error) {
@@ -244,6 +253,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
         country: country.instance,
       }),
       instance: country.instance,
+      readOnly,
       gatewayToken: randomBytes(32),
       publicOrigin: new URL(config.publicUrl).origin,
       exchange,
@@ -394,4 +404,13 @@ function stateTrustList(pki: StatePki, configured: string | undefined): TrustLis
     tsas: [certificate('tsa')],
   })
   return configured === undefined ? own : mergeTrustLists(own, loadTrustList(configured))
+}
+
+/** Whether the store is a PostgreSQL standby (in recovery): a node on it can only read. */
+export async function isStandby(store: Store): Promise<boolean> {
+  if (store.engine !== 'postgres') return false
+  const result = await sql<{ standby: boolean }>`SELECT pg_is_in_recovery() AS standby`.execute(
+    store.admin,
+  )
+  return result.rows[0]?.standby === true
 }

@@ -85,6 +85,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   RATE_LIMITED: 429,
   BUSY: 503,
   ACCESS_LOG_BACKLOG: 503,
+  READ_ONLY_SITE: 503,
+  LEDGER_READ_ONLY: 503,
   NOT_READY: 503,
   INTERNAL_ERROR: 500,
 }
@@ -179,6 +181,13 @@ function translateFastifyError(
   }
   if (error instanceof SyntaxError)
     return { code: 'MALFORMED_JSON', detail: 'the body is not valid JSON', extensions: {} }
+  // PostgreSQL's read_only_sql_transaction: a write reached an embassy's standby.
+  if ((error as { code?: unknown }).code === '25006')
+    return {
+      code: 'READ_ONLY_SITE',
+      detail: 'this site serves reads until it is promoted; acts go to the primary site',
+      extensions: {},
+    }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return { code: 'INVALID_INPUT', detail: error.message, extensions: {} }
   }

@@ -168,6 +168,16 @@ export function registerExchange(
       },
       handler: async (request, reply) => {
         const current = platform()
+        // An embassy before promotion cannot keep the message log: no calls through it.
+        if (current.readOnly)
+          return sendHttp(
+            reply,
+            refusalResponse(
+              503,
+              'Server.ClientProxy.ServiceFailed',
+              'this site serves reads until it is promoted: call the primary site',
+            ),
+          )
         let member: string
         try {
           member = await verifyMemberCredential(

@@ -1,0 +1,173 @@
+/**
+ * An embassy's e-state node on the standby: while the primary is up it serves the public
+ * ledger, the trust services' certificates and the global configuration from the replica, and
+ * answers acts with READ_ONLY_SITE (never a 500); once the standby is promoted the node stops
+ * with exit code 75, so that its supervisor starts it again as a node of the new primary —
+ * which then serves acts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  freePort,
+  initEmbassy,
+  initPrimary,
+  issueSiteTls,
+  killServer,
+  promoteEmbassy,
+  serverOwner,
+  siteCaIssuer,
+  siteStatus,
+  stopServer,
+  type Site,
+} from '../src/cloud/index.ts'
+import { startTestApp, type TestApp } from './support/app.ts'
+
+let root: string
+let primary: Site
+let embassy: Site
+let primaryNode: TestApp
+const children: ChildProcess[] = []
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error('timed out')
+}
+
+function keysOf(t: TestApp): Record<string, string> {
+  const ring = t.config.masterKeys
+  return {
+    E_STATE_MASTER_KEY: `${ring.current.id}:${Buffer.from(ring.current.key).toString('base64')}`,
+    E_STATE_LEDGER_KEY: t.config.ledger.signerKey,
+    ...(t.config.witness.key === undefined ? {} : { E_STATE_WITNESS_KEY: t.config.witness.key }),
+  }
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'estate-embassy-node-'))
+  await chmod(root, 0o711)
+  const issuer = await siteCaIssuer('e-state test')
+  await issueSiteTls(issuer, path.join(root, 'tls-primary'), ['localhost'], serverOwner())
+  await issueSiteTls(issuer, path.join(root, 'tls-embassy'), ['localhost'], serverOwner())
+  const loopback = { host: 'localhost', address: '127.0.0.1', listen: '127.0.0.1' }
+  const primaryPort = await freePort()
+  primary = await initPrimary({
+    dir: path.join(root, 'primary'),
+    tlsDir: path.join(root, 'tls-primary'),
+    config: { ...loopback, port: primaryPort, loopbackTrust: true },
+  })
+  embassy = await initEmbassy({
+    dir: path.join(root, 'embassy'),
+    tlsDir: path.join(root, 'tls-embassy'),
+    config: {
+      ...loopback,
+      port: await freePort(),
+      loopbackTrust: true,
+      primary: { host: 'localhost', address: '127.0.0.1', port: primaryPort },
+    },
+  })
+  await waitFor(async () => (await siteStatus(primary)).embassy?.syncState === 'sync')
+  // The primary's node seeds the country and writes; the embassy receives it all.
+  primaryNode = await startTestApp('sqlite', {
+    population: 300,
+    env: { E_STATE_DATABASE_URL: primary.adminUrl },
+  })
+}, 180_000)
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
+  await primaryNode?.close().catch(() => undefined)
+  for (const site of [embassy, primary])
+    if (site !== undefined)
+      await stopServer(site.server, 'immediate').catch(() => killServer(site.server))
+  if (root !== undefined) await rm(root, { recursive: true, force: true })
+})
+
+describe("an embassy's node on the standby", () => {
+  it('serves the public reads, refuses acts cleanly, and restarts itself on promotion', async () => {
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    const node = spawn(process.execPath, ['bin/e-state.js', 'start'], {
+      env: {
+        ...process.env,
+        ...keysOf(primaryNode),
+        E_STATE_ENV: 'development',
+        E_STATE_DATA_DIR: path.join(root, 'embassy-node'),
+        E_STATE_DATABASE_URL: embassy.adminUrl,
+        E_STATE_LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    children.push(node)
+    const stderr: Buffer[] = []
+    node.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
+    const exited = new Promise<number | null>((resolve) => node.once('exit', resolve))
+    await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200, 60_000)
+
+    // The public ledger, as the primary published it.
+    await waitFor(async () => (await fetch(`${base}/ledger/checkpoint`)).status === 200)
+    const checkpoint = await (await fetch(`${base}/ledger/checkpoint`)).text()
+    expect(checkpoint.split('\n')[0]).toBe(primaryNode.config.ledger.origin)
+    const tile = await fetch(`${base}/ledger/tile/0/000.p/1`)
+    expect([200, 404]).toContain(tile.status)
+    // The configuration the primary signed, and the state's CA certificates.
+    const conf = await fetch(`${base}/exchange/globalconf`)
+    expect(conf.status).toBe(200)
+    const primaryConf = (await primaryNode.inject({ url: '/exchange/globalconf' })).json()
+    expect((await conf.json()).signature).toEqual(primaryConf.signature)
+    expect((await fetch(`${base}/trust/ca/root.crt`)).status).toBe(200)
+    // A CRL is a new signed act of the CA (its number goes up): the primary's to issue.
+    const crl = await fetch(`${base}/trust/crl/citizen.crl`)
+    expect([200, 503]).toContain(crl.status)
+    if (crl.status === 503) expect((await crl.json()).code).toBe('READ_ONLY_SITE')
+
+    // An act: a clear refusal, not a 500.
+    const act = await fetch(`${base}/auth/challenge`, { method: 'POST' })
+    expect(act.status).toBe(503)
+    expect(act.headers.get('content-type')).toContain('application/problem+json')
+    expect((await act.json()).code).toBe('READ_ONLY_SITE')
+    const credentials = primaryNode.credentials('PPA')
+    const call = await fetch(`${base}/r1/EE/GOV/70000013/population-register/population/1.0`, {
+      headers: { authorization: credentials.authorization, 'x-road-client': credentials.client },
+    })
+    expect(call.status).toBe(503)
+    expect(call.headers.get('x-road-error')).toBe('Server.ClientProxy.ServiceFailed')
+
+    // The primary dies; the embassy is promoted; its node stops to come back as the primary's.
+    await primaryNode.close()
+    killServer(primary.server)
+    await promoteEmbassy(embassy)
+    const code = await Promise.race([
+      exited,
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000)),
+    ])
+    expect(code).toBe(75)
+    expect(Buffer.concat(stderr).toString()).not.toMatch(/"level":(50|60)/)
+
+    // Started again on the promoted store, it serves acts.
+    const again = spawn(process.execPath, ['bin/e-state.js', 'start'], {
+      env: {
+        ...process.env,
+        ...keysOf(primaryNode),
+        E_STATE_ENV: 'development',
+        E_STATE_DATA_DIR: path.join(root, 'embassy-node'),
+        E_STATE_DATABASE_URL: embassy.adminUrl,
+        E_STATE_LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
+    children.push(again)
+    await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200, 60_000)
+    expect((await fetch(`${base}/auth/challenge`, { method: 'POST' })).status).toBe(200)
+  }, 180_000)
+})
