@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../test/support/net.ts'
@@ -87,6 +88,24 @@ async function honestRun(
       .map((status) => `${results.filter((result) => result.status === status).length} × ${status}`)
       .join(', '),
   }
+}
+
+/** A client that never finishes its headers: seconds until the node closes its socket. */
+function slowHeaders(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const started = performance.now()
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: '),
+    )
+    // One more header byte every 5 s: a slowloris that never ends its headers.
+    const drip = setInterval(() => socket.write('a'), 5000)
+    socket.on('error', () => undefined)
+    socket.on('close', () => {
+      clearInterval(drip)
+      resolve((performance.now() - started) / 1000)
+    })
+    setTimeout(() => socket.destroy(), 60_000).unref()
+  })
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -175,6 +194,7 @@ export async function benchFlood(
       'x-road-issue': 'case 24-1234',
     })
     const honest = () => honestCall(agent, `${base}${path}`, callAs(byAgency('PPA')))
+    const slowloris = slowHeaders(port)
     await honestRun(2, honestRate, honest) // warm up
     const alone = await honestRun(seconds, honestRate, honest)
     const [flooded, underFlood] = await Promise.all([
@@ -198,6 +218,9 @@ export async function benchFlood(
     )
     console.log(
       `under flood    honest client: p50 ${fmt(percentile(underFlood.sorted, 0.5))} ms, p99 ${fmt(percentile(underFlood.sorted, 0.99))} ms, errors ${underFlood.errors} of ${underFlood.sorted.length} (${underFlood.statuses})`,
+    )
+    console.log(
+      `slow headers   a client dripping one header byte every 5 s was cut off after ${(await slowloris).toFixed(1)} s (default limits; target ≤ 40 s)`,
     )
     console.log(
       `ratio          honest p99 under flood ÷ alone = ${(percentile(underFlood.sorted, 0.99) / percentile(alone.sorted, 0.99)).toFixed(1)} (target: p99 ≤ 250 ms, no errors)`,
