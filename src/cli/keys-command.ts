@@ -4,6 +4,7 @@
  * in one transaction; running processes keep their unwrapped keys, and restart with the new
  * master key as current and the old one in E_STATE_MASTER_KEYS_PREVIOUS until all have moved.
  */
+import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { generateMasterKey, openEnvelope } from '../crypto/index.ts'
@@ -12,7 +13,7 @@ import { systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore } from '../storage/index.ts'
 
 const USAGE =
-  'usage: e-state keys status | rotate-data-key AGENCY_REGISTRY_CODE | rotate-master (--new-key-file FILE | --out FILE)'
+  'usage: e-state keys status | rotate-data-key AGENCY_REGISTRY_CODE | rotate-master (--new-key-file FILE | --out FILE) | new-master --out FILE'
 
 export async function runKeys(args: string[]): Promise<number> {
   const [action, ...rest] = args
@@ -22,6 +23,17 @@ export async function runKeys(args: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   })
+  // A key made ahead of a rotation, to be handed to every node at both sites first
+  // (docs/cloud.md, "Keys across the sites"): nothing in the store changes.
+  if (action === 'new-master') {
+    if (values.out === undefined || positionals.length > 0) {
+      process.stderr.write(`${USAGE}\n`)
+      return 2
+    }
+    const key = writeNewMasterKey(values.out)
+    process.stdout.write(`new master key "${key.id}" written to ${values.out}; nothing re-wrapped\n`)
+    return 0
+  }
   if (!['status', 'rotate-data-key', 'rotate-master'].includes(action ?? '')) {
     process.stderr.write(`${USAGE}\n`)
     return 2
@@ -66,8 +78,12 @@ function newMasterKey(keyFile: string | undefined, out: string | undefined) {
   if (keyFile !== undefined)
     return parseMasterKey(readFileSync(keyFile, 'utf8').trim(), '--new-key-file')
   if (out === undefined) return undefined
+  return writeNewMasterKey(out)
+}
+
+function writeNewMasterKey(out: string) {
   const key = generateMasterKey(
-    `master-${new Date().toISOString().slice(0, 10)}-${Math.random().toString(36).slice(2, 8)}`,
+    `master-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`,
   )
   writeFileSync(out, `${key.id}:${Buffer.from(key.key).toString('base64')}\n`, {
     mode: 0o600,

@@ -45,7 +45,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   keys: {
     summary: 'Show and rotate encryption keys (data keys, master key) without downtime',
     usage:
-      'e-state keys status | rotate-data-key AGENCY | rotate-master (--new-key-file FILE | --out FILE)',
+      'e-state keys status | rotate-data-key AGENCY | rotate-master (--new-key-file FILE | --out FILE) | new-master --out FILE',
     run: runKeys,
   },
   ca: {
