@@ -3,9 +3,10 @@
  * first start), envelope encryption, the access gate, the registries and the ledger outbox drain.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
+import { CloudError } from '../cloud/index.ts'
 import { openEnvelope, type Envelope } from '../crypto/index.ts'
 import { issueMemberCredential } from '../exchange/index.ts'
 import {
@@ -108,7 +109,7 @@ export interface PlatformOptions {
 export async function openPlatform(options: PlatformOptions): Promise<Platform> {
   const { config, clock, logger } = options
   await ensureCountry(options)
-  const store = await openStore({ url: config.databaseUrl })
+  let store = await openStore({ url: config.databaseUrl })
   const closers: (() => void)[] = []
   try {
     // An embassy's node on the standby reads what the primary writes: no migrations (the
@@ -116,6 +117,13 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
     const readOnly = await isStandby(store)
     if (readOnly) logger.info('the store is a standby: this node serves reads until promotion')
     else await store.migrate()
+    // A fenced store, or one older than this node has seen, is refused; on PostgreSQL every
+    // connection then declares the generation, and the fence refuses its acts elsewhere.
+    const generation = await checkSiteGeneration(store, config.dataDir)
+    if (store.engine === 'postgres') {
+      await store.close()
+      store = await openStore({ url: config.databaseUrl, generation })
+    }
     const envelope = await openEnvelope(
       config.masterKeys,
       createDataKeyStore(store.db, clock.now),
@@ -414,3 +422,37 @@ export async function isStandby(store: Store): Promise<boolean> {
   )
   return result.rows[0]?.standby === true
 }
+
+/**
+ * The site's generation against the highest this node has seen (kept in the data folder): a
+ * store of an older generation is an old primary that a promotion left behind — refused. A
+ * newer one is remembered. Answers the generation to declare.
+ */
+async function checkSiteGeneration(
+  store: Store,
+  dataDir: string,
+): Promise<number> {
+  const site = await store.admin
+    .selectFrom('cloud_site')
+    .select(['generation', 'fenced_at'])
+    .executeTakeFirst()
+  const generation = Number(site?.generation ?? 1)
+  const file = join(dataDir, 'site-generation')
+  const seen = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) || 0 : 0
+  if (site?.fenced_at !== null && site?.fenced_at !== undefined)
+    throw new CloudError(
+      'CLOUD_FENCED',
+      `this database was fenced at ${site.fenced_at}: it is no longer the primary`,
+    )
+  if (generation < seen)
+    throw new CloudError(
+      'CLOUD_FENCED',
+      `this database is at site generation ${generation}, but this node has seen ${seen}: an old primary left behind by a promotion`,
+    )
+  if (generation > seen) {
+    mkdirSync(dataDir, { recursive: true })
+    writeFileSync(file, `${generation}\n`, { mode: 0o600 })
+  }
+  return Math.max(generation, seen)
+}
+

@@ -86,6 +86,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   BUSY: 503,
   ACCESS_LOG_BACKLOG: 503,
   READ_ONLY_SITE: 503,
+  SITE_FENCED: 503,
   LEDGER_READ_ONLY: 503,
   NOT_READY: 503,
   INTERNAL_ERROR: 500,
@@ -181,6 +182,16 @@ function translateFastifyError(
   }
   if (error instanceof SyntaxError)
     return { code: 'MALFORMED_JSON', detail: 'the body is not valid JSON', extensions: {} }
+  // The site fence (PostgreSQL's ES001, SQLite's RAISE): an act on a fenced old primary.
+  if (
+    (error as { code?: unknown }).code === 'ES001' ||
+    /CLOUD_FENCED/.test(String((error as { message?: unknown }).message))
+  )
+    return {
+      code: 'SITE_FENCED',
+      detail: 'this site was fenced by a promotion: acts go to the new primary',
+      extensions: {},
+    }
   // PostgreSQL's read_only_sql_transaction: a write reached an embassy's standby.
   if ((error as { code?: unknown }).code === '25006')
     return {

@@ -34,6 +34,11 @@ export interface StoreLocation {
   readonly url: string
   readonly poolSize?: number
   readonly sqlite?: SqliteOptions
+  /**
+   * PostgreSQL: the site generation this node has seen (the highest), declared on every
+   * connection (`estate.generation`); the site fence refuses acts of another generation.
+   */
+  readonly generation?: number
 }
 
 export function engineOf(url: string): Engine {
@@ -67,6 +72,9 @@ async function openPostgresStore(location: StoreLocation): Promise<Store> {
   const makePool = (max: number): pg.Pool =>
     new pg.Pool({
       connectionString: location.url,
+      ...(location.generation === undefined
+        ? {}
+        : { options: `-c estate.generation=${Math.trunc(location.generation)}` }),
       max,
       idleTimeoutMillis: 10_000,
       connectionTimeoutMillis: 10_000,

@@ -14,6 +14,7 @@ import { oidcMigration } from './0016-oidc.ts'
 import { passkeysMigration } from './0018-passkeys.ts'
 import { exchangeMigration } from './0020-exchange.ts'
 import { cloudMigration } from './0022-cloud.ts'
+import { siteFenceMigration } from './0024-site-fence.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -48,5 +49,6 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0021-exchange-privileges': postgresRolesMigration(engine),
     '0022-cloud': cloudMigration(engine),
     '0023-cloud-privileges': postgresRolesMigration(engine),
+    '0024-site-fence': siteFenceMigration(engine),
   }
 }
