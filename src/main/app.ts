@@ -17,6 +17,7 @@ import Fastify, {
 import { EStateError, createLogger, systemClock, type Clock, type Logger } from '../shared/index.ts'
 import type { Config } from './config.ts'
 import { createAdmission, presentedIdentity } from './admission.ts'
+import { registerIdempotency } from './idempotency.ts'
 import { scheduleBackups } from '../cloud/index.ts'
 import { createMetrics } from './metrics.ts'
 import { openPlatform, type Platform } from './platform.ts'
@@ -211,6 +212,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       )
     return platform
   }
+  registerIdempotency(server, requirePlatform)
   registerOperations(server, { metrics, isReady: () => platform !== undefined && !closing })
   registerDataApi(server, requirePlatform)
   registerLedger(server, config, requirePlatform)

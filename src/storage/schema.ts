@@ -466,6 +466,18 @@ export interface CloudActTable {
   created_at: string
 }
 
+/** An HTTP act's idempotency key and, once it finished, the answer to replay. */
+export interface IdempotentRequestTable {
+  identity: string
+  idempotency_key: string
+  fingerprint: string
+  state: 'started' | 'done'
+  status: number | null
+  content_type: string | null
+  body: Uint8Array | null
+  created_at: string
+}
+
 export interface Schema {
   country: CountryTable
   data_keys: DataKeyTable
@@ -511,6 +523,7 @@ export interface Schema {
   cloud_site: CloudSiteTable
   cloud_site_events: CloudSiteEventTable
   cloud_acts: CloudActTable
+  idempotent_requests: IdempotentRequestTable
 }
 
 /** Tables holding personal data: readable only through the access gate. */

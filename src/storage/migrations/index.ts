@@ -15,6 +15,7 @@ import { passkeysMigration } from './0018-passkeys.ts'
 import { exchangeMigration } from './0020-exchange.ts'
 import { cloudMigration } from './0022-cloud.ts'
 import { siteFenceMigration } from './0024-site-fence.ts'
+import { idempotencyMigration } from './0025-idempotency.ts'
 
 export type { Engine }
 export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
@@ -50,5 +51,7 @@ export function listMigrations(engine: Engine): Record<string, Migration> {
     '0022-cloud': cloudMigration(engine),
     '0023-cloud-privileges': postgresRolesMigration(engine),
     '0024-site-fence': siteFenceMigration(engine),
+    '0025-idempotency': idempotencyMigration(engine),
+    '0026-idempotency-privileges': postgresRolesMigration(engine),
   }
 }
