@@ -8,10 +8,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import http from 'node:http'
 import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,68 +24,32 @@ import {
   commitAct,
   createArbiter,
   freePort,
-  initEmbassy,
-  initPrimary,
-  issueSiteTls,
   killServer,
   openSite,
   postgresProbe,
   requestVote,
   serveArbiter,
-  serverOwner,
-  siteCaIssuer,
   siteStatus,
-  stopServer,
   watchPrimary,
   type PrimarySeen,
   type Site,
 } from '../src/cloud/index.ts'
+import { openSiteLab, type SiteLab } from './support/sites.ts'
 import { fixedClock } from '../src/shared/index.ts'
 
-let root: string
-const started: Site[] = []
+let lab: SiteLab
 const cleanups: (() => Promise<unknown>)[] = []
-let pairs = 0
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'estate-cloud-arbiter-'))
-  await chmod(root, 0o711)
-  const issuer = await siteCaIssuer('e-state test')
-  await issueSiteTls(issuer, path.join(root, 'tls-primary'), ['localhost'], serverOwner())
-  await issueSiteTls(issuer, path.join(root, 'tls-embassy'), ['localhost'], serverOwner())
+  lab = await openSiteLab('cloud-arbiter')
 })
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined)
-  for (const site of started.reverse())
-    await stopServer(site.server, 'immediate').catch(() => killServer(site.server))
-  await rm(root, { recursive: true, force: true })
+  await lab?.close()
 })
 
-async function startPair(): Promise<{ primary: Site; embassy: Site }> {
-  const n = ++pairs
-  const loopback = { host: 'localhost', address: '127.0.0.1', listen: '127.0.0.1' }
-  const primaryPort = await freePort()
-  const primary = await initPrimary({
-    dir: path.join(root, `primary-${n}`),
-    tlsDir: path.join(root, 'tls-primary'),
-    config: { ...loopback, port: primaryPort, loopbackTrust: true },
-  })
-  started.push(primary)
-  const embassy = await initEmbassy({
-    dir: path.join(root, `embassy-${n}`),
-    tlsDir: path.join(root, 'tls-embassy'),
-    config: {
-      ...loopback,
-      port: await freePort(),
-      loopbackTrust: true,
-      primary: { host: 'localhost', address: '127.0.0.1', port: primaryPort },
-    },
-  })
-  started.push(embassy)
-  await waitFor(async () => (await siteStatus(primary)).embassy?.syncState === 'sync')
-  return { primary, embassy }
-}
+const startPair = () => lab.startPair()
 
 async function writeAct(site: Site, key: string, generation: number): Promise<void> {
   const client = new pg.Client({
@@ -136,7 +99,7 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 describe('automatic promotion', () => {
   it('promotes the embassy when the primary dies and the arbiter agrees; a write lands within 30 s', async () => {
     const { primary, embassy } = await startPair()
-    const arbiterDir = path.join(root, 'arbiter-a')
+    const arbiterDir = path.join(lab.root, 'arbiter-a')
     const arbiterPort = await freePort()
     const init = cli([
       'site',
@@ -192,7 +155,7 @@ describe('automatic promotion', () => {
   it('does not promote an embassy cut off from a primary the arbiter still sees', async () => {
     const { primary, embassy } = await startPair()
     const secret = randomBytes(32)
-    const voteFile = path.join(root, 'vote-b.json')
+    const voteFile = path.join(lab.root, 'vote-b.json')
     const arbiter = createArbiter({
       secret,
       voteFile,
@@ -316,7 +279,7 @@ describe('the vote', () => {
 
   it('refuses forged, altered, stale and replayed requests, and requests older than itself', async () => {
     const secret = randomBytes(32)
-    const voteFile = path.join(root, 'vote-c.json')
+    const voteFile = path.join(lab.root, 'vote-c.json')
     const { arbiter, clock } = await deadArbiter(secret, voteFile)
     const at = clock.now().getTime()
 
@@ -347,10 +310,10 @@ describe('the vote', () => {
 
   it('lets the embassy accept only a signed answer to its own request', async () => {
     const secret = randomBytes(32)
-    const { arbiter, clock } = await deadArbiter(secret, path.join(root, 'vote-c2.json'))
+    const { arbiter, clock } = await deadArbiter(secret, path.join(lab.root, 'vote-c2.json'))
     const alive = createArbiter({
       secret,
-      voteFile: path.join(root, 'vote-c3.json'),
+      voteFile: path.join(lab.root, 'vote-c3.json'),
       probe: async () => 'alive',
       clock,
     })
@@ -390,7 +353,7 @@ describe('the vote', () => {
 
   it('never votes for two promotions, before or after a restart', async () => {
     const secret = randomBytes(32)
-    const voteFile = path.join(root, 'vote-d.json')
+    const voteFile = path.join(lab.root, 'vote-d.json')
     const { arbiter, clock } = await deadArbiter(secret, voteFile)
     const ask = async (target: typeof arbiter, candidate: string, term: number) => {
       const request = signed(secret, { at: clock.now().getTime(), candidate, term })

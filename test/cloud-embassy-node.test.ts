@@ -5,40 +5,18 @@
  * with exit code 75, so that its supervisor starts it again as a node of the new primary —
  * which then serves acts.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  freePort,
-  initEmbassy,
-  initPrimary,
-  issueSiteTls,
-  killServer,
-  promoteEmbassy,
-  serverOwner,
-  siteCaIssuer,
-  siteStatus,
-  stopServer,
-  type Site,
-} from '../src/cloud/index.ts'
+import { freePort, killServer, promoteEmbassy, type Site } from '../src/cloud/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
+import { openSiteLab, waitFor, type SiteLab } from './support/sites.ts'
 
-let root: string
+let lab: SiteLab
 let primary: Site
 let embassy: Site
 let primaryNode: TestApp
 const children: ChildProcess[] = []
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  throw new Error('timed out')
-}
 
 function keysOf(t: TestApp): Record<string, string> {
   const ring = t.config.masterKeys
@@ -50,29 +28,8 @@ function keysOf(t: TestApp): Record<string, string> {
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'estate-embassy-node-'))
-  await chmod(root, 0o711)
-  const issuer = await siteCaIssuer('e-state test')
-  await issueSiteTls(issuer, path.join(root, 'tls-primary'), ['localhost'], serverOwner())
-  await issueSiteTls(issuer, path.join(root, 'tls-embassy'), ['localhost'], serverOwner())
-  const loopback = { host: 'localhost', address: '127.0.0.1', listen: '127.0.0.1' }
-  const primaryPort = await freePort()
-  primary = await initPrimary({
-    dir: path.join(root, 'primary'),
-    tlsDir: path.join(root, 'tls-primary'),
-    config: { ...loopback, port: primaryPort, loopbackTrust: true },
-  })
-  embassy = await initEmbassy({
-    dir: path.join(root, 'embassy'),
-    tlsDir: path.join(root, 'tls-embassy'),
-    config: {
-      ...loopback,
-      port: await freePort(),
-      loopbackTrust: true,
-      primary: { host: 'localhost', address: '127.0.0.1', port: primaryPort },
-    },
-  })
-  await waitFor(async () => (await siteStatus(primary)).embassy?.syncState === 'sync')
+  lab = await openSiteLab('embassy-node')
+  ;({ primary, embassy } = await lab.startPair())
   // The primary's node seeds the country and writes; the embassy receives it all.
   primaryNode = await startTestApp('sqlite', {
     population: 300,
@@ -83,29 +40,31 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
   await primaryNode?.close().catch(() => undefined)
-  for (const site of [embassy, primary])
-    if (site !== undefined)
-      await stopServer(site.server, 'immediate').catch(() => killServer(site.server))
-  if (root !== undefined) await rm(root, { recursive: true, force: true })
+  await lab?.close()
 })
+
+/** An e-state node on the embassy's store, with the primary's keys (provisioned at both sites). */
+function startNode(port: number, stdio: StdioOptions): ChildProcess {
+  return spawn(process.execPath, ['bin/e-state.js', 'start'], {
+    env: {
+      ...process.env,
+      ...keysOf(primaryNode),
+      E_STATE_ENV: 'development',
+      E_STATE_DATA_DIR: path.join(lab.root, 'embassy-node'),
+      E_STATE_DATABASE_URL: embassy.adminUrl,
+      E_STATE_LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+    },
+    stdio,
+  })
+}
 
 describe("an embassy's node on the standby", () => {
   it('serves the public reads, refuses acts cleanly, and restarts itself on promotion', async () => {
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
-    const node = spawn(process.execPath, ['bin/e-state.js', 'start'], {
-      env: {
-        ...process.env,
-        ...keysOf(primaryNode),
-        E_STATE_ENV: 'development',
-        E_STATE_DATA_DIR: path.join(root, 'embassy-node'),
-        E_STATE_DATABASE_URL: embassy.adminUrl,
-        E_STATE_LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    const node = startNode(port, ['ignore', 'ignore', 'pipe'])
     children.push(node)
     const stderr: Buffer[] = []
     node.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk))
@@ -153,19 +112,7 @@ describe("an embassy's node on the standby", () => {
     expect(Buffer.concat(stderr).toString()).not.toMatch(/"level":(50|60)/)
 
     // Started again on the promoted store, it serves acts.
-    const again = spawn(process.execPath, ['bin/e-state.js', 'start'], {
-      env: {
-        ...process.env,
-        ...keysOf(primaryNode),
-        E_STATE_ENV: 'development',
-        E_STATE_DATA_DIR: path.join(root, 'embassy-node'),
-        E_STATE_DATABASE_URL: embassy.adminUrl,
-        E_STATE_LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    })
+    const again = startNode(port, ['ignore', 'ignore', 'inherit'])
     children.push(again)
     await waitFor(async () => (await fetch(`${base}/health/ready`)).status === 200, 60_000)
     expect((await fetch(`${base}/auth/challenge`, { method: 'POST' })).status).toBe(200)

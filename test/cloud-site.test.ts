@@ -4,76 +4,39 @@
  * restarted old primary never acknowledges an act, a retried act is applied once, and the
  * degraded mode is an operator's switch, recorded.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   commitAct,
-  freePort,
   degradeSite,
-  initEmbassy,
-  initPrimary,
-  issueSiteTls,
   killServer,
   postmasterPid,
   promoteEmbassy,
   restoreSync,
-  serverOwner,
-  siteCaIssuer,
   siteStatus,
   startServer,
   stopServer,
   type Site,
 } from '../src/cloud/index.ts'
 import { openStore } from '../src/storage/index.ts'
+import { openSiteLab, type SiteLab } from './support/sites.ts'
 
 const PAYLOAD = 'CREATE TABLE test_payloads (act_key text NOT NULL)'
 
-let root: string
-const started: Site[] = []
-let pairs = 0
+let lab: SiteLab
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'estate-cloud-site-'))
-  await chmod(root, 0o711)
-  const issuer = await siteCaIssuer('e-state test')
-  await issueSiteTls(issuer, path.join(root, 'tls-primary'), ['localhost'], serverOwner())
-  await issueSiteTls(issuer, path.join(root, 'tls-embassy'), ['localhost'], serverOwner())
+  lab = await openSiteLab('cloud-site')
 })
 
 afterAll(async () => {
-  for (const site of started.reverse())
-    await stopServer(site.server, 'immediate').catch(() => killServer(site.server))
-  await rm(root, { recursive: true, force: true })
+  await lab?.close()
 })
 
-async function startPair(): Promise<{ primary: Site; embassy: Site }> {
-  const n = ++pairs
-  const loopback = { host: 'localhost', address: '127.0.0.1', listen: '127.0.0.1' }
-  const primaryPort = await freePort()
-  const primary = await initPrimary({
-    dir: path.join(root, `primary-${n}`),
-    tlsDir: path.join(root, 'tls-primary'),
-    config: { ...loopback, port: primaryPort, loopbackTrust: true },
-    setup: [PAYLOAD],
-  })
-  started.push(primary)
-  const embassy = await initEmbassy({
-    dir: path.join(root, `embassy-${n}`),
-    tlsDir: path.join(root, 'tls-embassy'),
-    config: {
-      ...loopback,
-      port: await freePort(),
-      loopbackTrust: true,
-      primary: { host: 'localhost', address: '127.0.0.1', port: primaryPort },
-    },
-  })
-  started.push(embassy)
-  await waitFor(async () => (await siteStatus(primary)).embassy?.syncState === 'sync')
-  return { primary, embassy }
-}
+const startPair = () => lab.startPair([PAYLOAD])
 
 async function connect(site: Site): Promise<pg.Client> {
   const client = new pg.Client({

@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { anchorBytes, anchorRoot, type AnchorBatch } from '../src/exchange/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 import { cliOn } from './support/cli.ts'
-import { freePort } from './support/net.ts'
+import { freePort, waitForUrl } from './support/net.ts'
 
 const JAAK = '38001085718'
 let t: TestApp
@@ -36,18 +36,6 @@ let populationService: string
 let sealKey: KeyObject
 
 const pem = (der: Buffer) => new X509Certificate(der).toString()
-
-async function waitFor(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(500) })
-      return
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  throw new Error(`${url} never came up`)
-}
 
 beforeAll(async () => {
   const [httpPort, gatewayPort, clientPort, providerPort] = await Promise.all([
@@ -177,7 +165,7 @@ beforeAll(async () => {
     },
   )
   consumerUrl = `http://127.0.0.1:${clientPort}`
-  await waitFor(consumerUrl)
+  await waitForUrl(consumerUrl)
 }, 90_000)
 
 afterAll(async () => {

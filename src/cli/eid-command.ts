@@ -15,9 +15,8 @@ import {
   verifyKeyPossession,
 } from '../identity/index.ts'
 import { createApp, issueAtDesk, readConfig } from '../main/index.ts'
-import { systemClock } from '../shared/index.ts'
-import { openTrustStore } from './trust-store.ts'
-import { openPkcs11Signer, openPki, type KeyAlgorithm } from '../trust/index.ts'
+import { openStatePki } from './trust-store.ts'
+import { openPkcs11Signer, type KeyAlgorithm } from '../trust/index.ts'
 
 const USAGE = `usage: e-state eid issue PERSONAL_CODE --clerk CODE --pkcs11 LIBRARY --token LABEL --auth-key LABEL --sign-key LABEL --out-dir DIR
        e-state eid token create PERSONAL_CODE --clerk CODE --out FILE   (PINs from E_STATE_TOKEN_PIN1, _PIN2, _PUK)
@@ -55,17 +54,8 @@ export async function runEid(args: string[]): Promise<number> {
     return 2
   }
   const config = readConfig()
-  const { store, envelope } = await openTrustStore(config)
+  const { store, pki } = await openStatePki(config)
   try {
-    const country = await store.db.selectFrom('country').select('name').executeTakeFirst()
-    const pki = await openPki({
-      store,
-      envelope,
-      clock: systemClock,
-      publicUrl: config.publicUrl,
-      environment: config.environment,
-      organization: country?.name ?? 'e-state',
-    })
     const [target] = positionals
     if (action === 'status') {
       const held = await pki.certificatesOf(target)

@@ -31,7 +31,9 @@ export async function runKeys(args: string[]): Promise<number> {
       return 2
     }
     const key = writeNewMasterKey(values.out)
-    process.stdout.write(`new master key "${key.id}" written to ${values.out}; nothing re-wrapped\n`)
+    process.stdout.write(
+      `new master key "${key.id}" written to ${values.out}; nothing re-wrapped\n`,
+    )
     return 0
   }
   if (!['status', 'rotate-data-key', 'rotate-master'].includes(action ?? '')) {

@@ -33,9 +33,7 @@ import {
   type CertificateIssuer,
 } from '../cloud/index.ts'
 import { readConfig } from '../main/index.ts'
-import { systemClock } from '../shared/index.ts'
-import { openPki } from '../trust/index.ts'
-import { openTrustStore } from './trust-store.ts'
+import { openStatePki } from './trust-store.ts'
 
 export const SITE_USAGE = `usage: e-state site init-primary --dir DIR --host NAME --port N --embassy-host NAME --embassy-tls-out DIR [--listen ADDR] [--state-pki]
        e-state site init-embassy --dir DIR --host NAME --port N --primary-host NAME --primary-port N --tls DIR [--primary-address IP] [--listen ADDR]
@@ -333,23 +331,8 @@ function graceOf(values: Values): number | undefined {
 
 /** The state PKI's TLS CA, with the store it needs kept open until `close`. */
 async function statePki(): Promise<{ issuer: CertificateIssuer; close(): Promise<void> }> {
-  const config = readConfig()
-  const { store, envelope } = await openTrustStore(config)
-  try {
-    const country = await store.db.selectFrom('country').select('name').executeTakeFirst()
-    const pki = await openPki({
-      store,
-      envelope,
-      clock: systemClock,
-      publicUrl: config.publicUrl,
-      environment: config.environment,
-      organization: country?.name ?? 'e-state',
-    })
-    return { issuer: statePkiIssuer(pki), close: () => store.close() }
-  } catch (error) {
-    await store.close()
-    throw error
-  }
+  const { pki, close } = await openStatePki(readConfig())
+  return { issuer: statePkiIssuer(pki), close }
 }
 
 function operator(values: Values): string {

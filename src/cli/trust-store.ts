@@ -2,7 +2,7 @@ import { openEnvelope, type Envelope } from '../crypto/index.ts'
 import type { Config } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore, type Store } from '../storage/index.ts'
-import { TRUST_AGENCY } from '../trust/index.ts'
+import { openPki, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
 
 /** The store, migrated, with the envelope that seals the state PKI's keys (for PKI commands). */
 export async function openTrustStore(
@@ -17,6 +17,28 @@ export async function openTrustStore(
       [TRUST_AGENCY],
     )
     return { store, envelope }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}
+
+/** The state PKI over the store, for a command (the store stays open until `close`). */
+export async function openStatePki(
+  config: Config,
+): Promise<{ store: Store; pki: StatePki; close(): Promise<void> }> {
+  const { store, envelope } = await openTrustStore(config)
+  try {
+    const country = await store.db.selectFrom('country').select('name').executeTakeFirst()
+    const pki = await openPki({
+      store,
+      envelope,
+      clock: systemClock,
+      publicUrl: config.publicUrl,
+      environment: config.environment,
+      organization: country?.name ?? 'e-state',
+    })
+    return { store, pki, close: () => store.close() }
   } catch (error) {
     await store.close()
     throw error

@@ -33,6 +33,7 @@ import {
   type PrimarySeen,
 } from './arbiter.ts'
 import { CloudError } from './errors.ts'
+import { UNREACHABLE } from './promote.ts'
 
 export interface ArbiterConfig {
   readonly listen: { readonly host: string; readonly port: number }
@@ -232,16 +233,6 @@ export interface PostgresProbeTarget {
   readonly ca?: Buffer
   readonly timeoutMs?: number
 }
-
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-])
 
 /** A connection and `SELECT 1`; refused, unreachable or silent past the timeout is dead. */
 export function postgresProbe(target: PostgresProbeTarget): () => Promise<PrimarySeen> {

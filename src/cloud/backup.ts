@@ -42,6 +42,7 @@ import { DatabaseSync } from 'node:sqlite'
 import type { Readable, Writable } from 'node:stream'
 import { openAead, sealAead, type MasterKeyRing } from '../crypto/index.ts'
 import type { Logger } from '../shared/index.ts'
+import { CREATE_ROLES_SQL } from '../storage/index.ts'
 import { CloudError } from './errors.ts'
 import { findPostgresBinDir } from './postgres-server.ts'
 
@@ -295,14 +296,7 @@ async function restorePostgres(frames: AsyncIterable<Buffer>, target: string): P
         'the target database is not empty: restore into a new, empty database',
       )
     // The roles live in the cluster, not in the dump: made first, so the grants restore.
-    await client.query(`DO $$ BEGIN
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'estate_app') THEN
-        CREATE ROLE estate_app NOLOGIN;
-      END IF;
-      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'estate_door') THEN
-        CREATE ROLE estate_door NOLOGIN;
-      END IF;
-    END $$`)
+    await client.query(CREATE_ROLES_SQL)
   } finally {
     await client.end()
   }

@@ -35,6 +35,7 @@ export {
   postmasterPid,
   serverOwner,
   freePort,
+  findPostgresBinDir,
 } from './postgres-server.ts'
 export {
   runFailoverDrill,

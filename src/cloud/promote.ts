@@ -97,7 +97,8 @@ async function assertReplica(site: Site): Promise<void> {
  * Does the primary answer? A TLS connection with the embassy's replication certificate, as the
  * replication link itself would make; refused, reset or silent for two seconds means dead.
  */
-const UNREACHABLE = new Set([
+/** Connection errors that mean "nobody answers there" (not "it answered with an error"). */
+export const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',

@@ -428,10 +428,7 @@ export async function isStandby(store: Store): Promise<boolean> {
  * store of an older generation is an old primary that a promotion left behind — refused. A
  * newer one is remembered. Answers the generation to declare.
  */
-async function checkSiteGeneration(
-  store: Store,
-  dataDir: string,
-): Promise<number> {
+async function checkSiteGeneration(store: Store, dataDir: string): Promise<number> {
   const site = await store.admin
     .selectFrom('cloud_site')
     .select(['generation', 'fenced_at'])
@@ -455,4 +452,3 @@ async function checkSiteGeneration(
   }
   return Math.max(generation, seen)
 }
-

@@ -7,6 +7,7 @@ export {
   BULK_LOAD_POINT,
   HOUSEHOLD_INDEX_POINT,
   APP_ROLE,
+  CREATE_ROLES_SQL,
   DOOR_ROLE,
   type Engine,
 } from './migrations/index.ts'

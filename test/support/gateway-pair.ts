@@ -26,7 +26,7 @@ import {
   OID,
   type HierarchyMember,
 } from '../../src/trust/index.ts'
-import { freePort } from './net.ts'
+import { freePort, waitForUrl } from './net.ts'
 
 export const TAX = 'EE/GOV/70000059'
 export const POPULATION = 'EE/GOV/70000013'
@@ -97,18 +97,6 @@ function listenOn(server: Server): Promise<number> {
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
   )
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(500) })
-      return
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  throw new Error(`${url} never came up`)
 }
 
 export async function startGatewayPair(
@@ -340,7 +328,7 @@ export async function startGatewayPair(
     )
   }
   const consumerUrl = `http://127.0.0.1:${taxClient}`
-  await Promise.all([waitFor(consumerUrl), waitFor(`http://127.0.0.1:${popClient}`)])
+  await Promise.all([waitForUrl(consumerUrl), waitForUrl(`http://127.0.0.1:${popClient}`)])
   let centralOpen = true
   const stopCentral = async () => {
     if (!centralOpen) return

@@ -2,13 +2,14 @@
 // listens only on 127.0.0.1 at a free port, create one database, and tear it all down on stop()
 // (or, best effort, when the process exits).
 import { execFile, execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { appendFile, chown, mkdtemp, readFile, rm } from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
+import { findPostgresBinDir } from '../../src/cloud/index.ts'
+import { freePort } from './net.ts'
 
 const execFileAsync = promisify(execFile)
 
@@ -32,46 +33,10 @@ const STOP_TIMEOUT_MS = 30_000
 
 const running = new Set<RunningCluster>()
 let exitHookInstalled = false
-let cachedBinDir: string | undefined
 
-/** Directory holding the PostgreSQL server binaries (initdb, pg_ctl, postgres). */
-export function findPgBinDir(): string {
-  if (cachedBinDir !== undefined) return cachedBinDir
-  const hasInitdb = (dir: string) => isFile(path.join(dir, 'initdb'))
-
-  try {
-    const dir = execFileSync('pg_config', ['--bindir'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 10_000,
-    }).trim()
-    if (dir && hasInitdb(dir)) return (cachedBinDir = dir)
-  } catch {
-    // no pg_config on PATH: fall through
-  }
-
-  const root = '/usr/lib/postgresql'
-  if (existsSync(root)) {
-    const versions = readdirSync(root)
-      .filter((name) => /^\d+(\.\d+)?$/.test(name))
-      .sort((a, b) => Number(b) - Number(a))
-    for (const version of versions) {
-      const dir = path.join(root, version, 'bin')
-      if (hasInitdb(dir)) return (cachedBinDir = dir)
-    }
-  }
-
-  for (const entry of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!entry) continue
-    const candidate = path.join(entry, 'initdb')
-    if (isFile(candidate)) return (cachedBinDir = path.dirname(realpathSync(candidate)))
-  }
-
-  throw new Error(
-    'PostgreSQL server binaries not found: no initdb via `pg_config --bindir`, ' +
-      '/usr/lib/postgresql/*/bin or PATH. Install the PostgreSQL server (e.g. postgresql-15).',
-  )
-}
+/** Directory holding the PostgreSQL server binaries (initdb, pg_ctl, postgres): the same search
+ * the `e-state site` commands use. */
+export const findPgBinDir = findPostgresBinDir
 
 /**
  * Start a throwaway cluster on 127.0.0.1 and create `options.database` (default `estate`).
@@ -313,19 +278,6 @@ function serverOwner(): Promise<{ uid: number; gid: number } | undefined> {
   return ownerPromise
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))))
-    })
-  })
-}
-
 /** The environment minus PG* variables, so a developer's PGPORT/PGDATA/PGHOST cannot leak in. */
 function pgFreeEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
@@ -358,12 +310,4 @@ function tail(text: string, max = 4000): string {
 
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
-}
-
-function isFile(file: string): boolean {
-  try {
-    return statSync(file).isFile()
-  } catch {
-    return false
-  }
 }

@@ -5,6 +5,16 @@ import type { Engine } from './column-types.ts'
 export const APP_ROLE = 'estate_app'
 export const DOOR_ROLE = 'estate_door'
 
+/** The two roles, made when missing (they live in the cluster: a restore needs them first). */
+export const CREATE_ROLES_SQL = `DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'estate_app') THEN
+    CREATE ROLE estate_app NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'estate_door') THEN
+    CREATE ROLE estate_door NOLOGIN;
+  END IF;
+END $$`
+
 /**
  * Least privilege on PostgreSQL (ARCHITECTURE invariant 1 enforced by the database itself):
  * application sessions run as `estate_app`, which cannot touch a personal table at all; the
@@ -15,14 +25,7 @@ export function postgresRolesMigration(engine: Engine) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       if (engine !== 'postgres') return
-      await sql`DO $$ BEGIN
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'estate_app') THEN
-          CREATE ROLE estate_app NOLOGIN;
-        END IF;
-        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'estate_door') THEN
-          CREATE ROLE estate_door NOLOGIN;
-        END IF;
-      END $$`.execute(db)
+      await sql.raw(CREATE_ROLES_SQL).execute(db)
       const personal = new Set<string>(PERSONAL_TABLES)
       const tables = (await db.introspection.getTables()).map((table) => table.name)
       await sql`GRANT USAGE ON SCHEMA public TO estate_app, estate_door`.execute(db)

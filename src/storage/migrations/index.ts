@@ -18,7 +18,7 @@ import { siteFenceMigration } from './0024-site-fence.ts'
 import { idempotencyMigration } from './0025-idempotency.ts'
 
 export type { Engine }
-export { APP_ROLE, DOOR_ROLE } from './0004-postgres-roles.ts'
+export { APP_ROLE, CREATE_ROLES_SQL, DOOR_ROLE } from './0004-postgres-roles.ts'
 
 /** Before this migration a fresh store is bulk-loaded (tables without secondary indexes). */
 export const BULK_LOAD_POINT = '0002-registries'
