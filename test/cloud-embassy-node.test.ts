@@ -6,10 +6,12 @@
  * which then serves acts.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, killServer, promoteEmbassy, type Site } from '../src/cloud/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
+import { cliOn } from './support/cli.ts'
 import { openSiteLab, waitFor, type SiteLab } from './support/sites.ts'
 
 let lab: SiteLab
@@ -17,6 +19,8 @@ let primary: Site
 let embassy: Site
 let primaryNode: TestApp
 const children: ChildProcess[] = []
+/** The master keys the embassy's nodes run with after the rotation (new current, old previous). */
+let rotatedKeys: Record<string, string> = {}
 
 function keysOf(t: TestApp): Record<string, string> {
   const ring = t.config.masterKeys
@@ -44,11 +48,16 @@ afterAll(async () => {
 })
 
 /** An e-state node on the embassy's store, with the primary's keys (provisioned at both sites). */
-function startNode(port: number, stdio: StdioOptions): ChildProcess {
+function startNode(
+  port: number,
+  stdio: StdioOptions,
+  keys: Record<string, string> = rotatedKeys,
+): ChildProcess {
   return spawn(process.execPath, ['bin/e-state.js', 'start'], {
     env: {
       ...process.env,
       ...keysOf(primaryNode),
+      ...keys,
       E_STATE_ENV: 'development',
       E_STATE_DATA_DIR: path.join(lab.root, 'embassy-node'),
       E_STATE_DATABASE_URL: embassy.adminUrl,
@@ -64,6 +73,36 @@ describe("an embassy's node on the standby", () => {
   it('serves the public reads, refuses acts cleanly, and restarts itself on promotion', async () => {
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
+    // A master-key rotation across the sites, before the embassy's node starts: the new key is
+    // made and given to the primary's tools as an extra key, the primary re-wraps every data
+    // key, and the re-wrap replicates. The embassy's node runs with both keys (the new one
+    // current); one that has only the old key is refused at start, not half-working.
+    const oldKey = keysOf(primaryNode).E_STATE_MASTER_KEY
+    const file = path.join(lab.root, 'new-master.key')
+    expect((await cliOn(primaryNode, ['keys', 'new-master', '--out', file])).code).toBe(0)
+    const newKey = readFileSync(file, 'utf8').trim()
+    const rotated = await cliOn(primaryNode, ['keys', 'rotate-master', '--new-key-file', file], {
+      E_STATE_DATABASE_URL: primary.adminUrl,
+      E_STATE_MASTER_KEY: oldKey,
+      E_STATE_MASTER_KEYS_PREVIOUS: newKey,
+    })
+    expect(rotated.code).toBe(0)
+    rotatedKeys = { E_STATE_MASTER_KEY: newKey, E_STATE_MASTER_KEYS_PREVIOUS: oldKey }
+    // The primary's node, started before the rotation with the old key only, keeps serving.
+    expect((await primaryNode.inject({ url: '/health/ready' })).statusCode).toBe(200)
+    const unprepared = startNode(await freePort(), ['ignore', 'ignore', 'pipe'], {
+      E_STATE_MASTER_KEY: oldKey,
+    })
+    children.push(unprepared)
+    const refusal: Buffer[] = []
+    unprepared.stderr?.on('data', (chunk: Buffer) => refusal.push(chunk))
+    const exitCode = await Promise.race([
+      new Promise((resolve) => unprepared.once('exit', resolve)),
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000)),
+    ])
+    expect(exitCode).toBe(1)
+    expect(Buffer.concat(refusal).toString()).toMatch(/CRYPTO_/)
+
     const node = startNode(port, ['ignore', 'ignore', 'pipe'])
     children.push(node)
     const stderr: Buffer[] = []

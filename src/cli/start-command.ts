@@ -20,7 +20,13 @@ export async function runStart(args: string[]): Promise<number> {
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
   const started = performance.now()
-  await app.start()
+  try {
+    await app.start()
+  } catch (error) {
+    // A node that cannot start must not stay up listening (a wrong master key, a fenced store).
+    await app.close().catch(() => undefined)
+    throw error
+  }
   app.server.log.info(
     {
       url: `http://${config.host}:${config.port}`,
