@@ -84,6 +84,21 @@ describe.each(ENGINES)('Idempotency-Key on %s', (engine) => {
     })
     expect(other.statusCode).not.toBe(422)
     expect(other.headers['idempotent-replayed']).toBeUndefined()
+    // A refused act (here: no credential) releases its key; nothing is kept for it.
+    const refused = await t.inject({
+      method: 'PATCH',
+      url: '/api/v1/rights/allow',
+      headers: { 'idempotency-key': 'stranger-1' },
+      payload: [],
+    })
+    expect(refused.statusCode).toBe(401)
+    const kept = await t.app
+      .platform()
+      .store.admin.selectFrom('idempotent_requests')
+      .select('idempotency_key')
+      .where('idempotency_key', '=', 'stranger-1')
+      .execute()
+    expect(kept).toEqual([])
     const malformed = await grant('x'.repeat(300))
     expect(malformed.statusCode).toBe(400)
     expect(malformed.json().code).toBe('INVALID_INPUT')

@@ -7,14 +7,15 @@
  * their own X-Road-Id): before the handler runs, a row (presented identity, key, fingerprint of
  * method, path and body, `started`) is committed. Then
  *
- *   - the answer, once sent, is kept with the row (`done`) and replayed to a retry with the same
- *     fingerprint (`Idempotent-Replayed: true`);
+ *   - a successful answer, once sent, is kept with the row (`done`) and replayed to a retry
+ *     with the same fingerprint (`Idempotent-Replayed: true`); a refusal (4xx: nothing was
+ *     applied) releases the key;
  *   - a retry while the row is still `started` — the first attempt running, or its outcome
  *     unknown because the answer was never made (a crash, a 5xx) — gets 409
  *     `IDEMPOTENCY_OUTCOME_UNKNOWN`: never a second application, never a claimed success;
  *   - the same key with another request gets 422 `IDEMPOTENCY_KEY_REUSED`.
  *
- * Keys are kept 24 hours. An answer larger than 1 MB, or streamed, is not kept: its retry gets
+ * Keys are kept 24 hours. An answer larger than 64 kB, or streamed, is not kept: its retry gets
  * 409 `IDEMPOTENCY_NOT_REPLAYABLE` (the act was done).
  */
 import { createHash } from 'node:crypto'
@@ -24,7 +25,7 @@ import type { Platform } from './platform.ts'
 import { presentedIdentity } from './admission.ts'
 
 const KEY = /^[\x21-\x7e]{1,255}$/
-const KEPT_BYTES = 1024 * 1024
+const KEPT_BYTES = 64 * 1024
 const KEPT_MS = 24 * 3600 * 1000
 const ACTS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
@@ -112,6 +113,16 @@ export function registerIdempotency(app: FastifyInstance, platform: () => Platfo
     claimed.delete(request)
     // A 5xx leaves the outcome unknown: the row stays `started` (a retry gets 409).
     if (reply.statusCode >= 500) return payload
+    // A 4xx refused the act (nothing applied): the key is released, so a stranger's refused
+    // requests leave nothing behind and a corrected retry may act.
+    if (reply.statusCode >= 400) {
+      await platform()
+        .store.db.deleteFrom('idempotent_requests')
+        .where('identity', '=', claim.identity)
+        .where('idempotency_key', '=', claim.key)
+        .execute()
+      return payload
+    }
     const bytes =
       typeof payload === 'string'
         ? Buffer.from(payload, 'utf8')
