@@ -51,19 +51,19 @@ afterAll(async () => {
 function startNode(
   port: number,
   stdio: StdioOptions,
-  keys: Record<string, string> = rotatedKeys,
+  settings: Record<string, string> = rotatedKeys,
 ): ChildProcess {
   return spawn(process.execPath, ['bin/e-state.js', 'start'], {
     env: {
       ...process.env,
       ...keysOf(primaryNode),
-      ...keys,
       E_STATE_ENV: 'development',
       E_STATE_DATA_DIR: path.join(lab.root, 'embassy-node'),
       E_STATE_DATABASE_URL: embassy.adminUrl,
       E_STATE_LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       PORT: String(port),
+      ...settings,
     },
     stdio,
   })
@@ -138,6 +138,57 @@ describe("an embassy's node on the standby", () => {
     })
     expect(call.status).toBe(503)
     expect(call.headers.get('x-road-error')).toBe('Server.ClientProxy.ServiceFailed')
+
+    // Given the primary's address, an embassy's node serves personal reads through the
+    // exchange: read on the replica, the access record and the message log written at the
+    // primary before the answer.
+    const readerPort = await freePort()
+    const reader = startNode(readerPort, ['ignore', 'ignore', 'inherit'], {
+      ...rotatedKeys,
+      E_STATE_DATA_DIR: path.join(lab.root, 'embassy-reader'),
+      E_STATE_PRIMARY_DATABASE_URL: primary.adminUrl,
+    })
+    children.push(reader)
+    const readerBase = `http://127.0.0.1:${readerPort}`
+    await waitFor(async () => (await fetch(`${readerBase}/health/ready`)).status === 200, 60_000)
+    const police = primaryNode.credentials('PPA')
+    const read = await fetch(
+      `${readerBase}/r1/EE/GOV/70000013/population-register/population/1.0/read`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: police.authorization,
+          'x-road-client': police.client,
+          'x-road-userid': 'EE39001010000',
+          'x-road-issue': 'case 24-1234',
+          'x-road-id': 'embassy-read-1',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ query: { content: { personalCode: '38001085718' } } }),
+      },
+    )
+    expect(read.headers.get('x-road-error')).toBeNull()
+    expect(read.status).toBe(200)
+    expect((await read.json()).content.personalCode).toBe('38001085718')
+    const atPrimary = primaryNode.app.platform().store.admin
+    const records = await atPrimary
+      .selectFrom('access_records')
+      .select(['subject_code', 'actor_code', 'purpose'])
+      .where('subject_code', '=', '38001085718')
+      .where('purpose', '=', 'case 24-1234')
+      .execute()
+    expect(records).toContainEqual({
+      subject_code: '38001085718',
+      actor_code: '39001010000',
+      purpose: 'case 24-1234',
+    })
+    const logged = await atPrimary
+      .selectFrom('exchange_message_log')
+      .select('side')
+      .where('message_id', '=', 'embassy-read-1')
+      .execute()
+    expect(logged.map((row) => row.side).sort()).toEqual(['consumer', 'provider'])
+    reader.kill('SIGTERM')
 
     // The primary dies; the embassy is promoted; its node stops to come back as the primary's.
     await primaryNode.close()

@@ -73,6 +73,8 @@ export async function openExchangeNode(options: {
    * primary published is read from the store (and re-read on refresh).
    */
   readonly readOnly?: boolean
+  /** Where the message log is written, when not `db` (an embassy's node: at the primary). */
+  readonly logDb?: Kysely<Schema>
 }): Promise<ExchangeNode> {
   const gatewayId = `${options.instance}/GATEWAY/node-1`
   const base = {
@@ -150,7 +152,7 @@ export async function openExchangeNode(options: {
     service: (serviceId) => serviceRecord(options.db, serviceId),
     rights: (serviceId) => accessRightsOf(options.db, serviceId),
     servicesOf: (subsystem) => providedServices(options.db, subsystem),
-    log: createMessageLog(options),
+    log: createMessageLog({ ...options, db: options.logDb ?? options.db }),
     close: () => clearInterval(timer),
   }
 }

@@ -39,6 +39,12 @@ export interface Config {
   readonly dataDir: string
   /** `postgres://…` or a SQLite file path. */
   readonly databaseUrl: string
+  /**
+   * An embassy's node whose `databaseUrl` is the local standby: the primary's store, where it
+   * writes the access records of the personal reads it serves and its exchange message log
+   * (`E_STATE_PRIMARY_DATABASE_URL`). Without it such a node serves public reads only.
+   */
+  readonly primaryDatabaseUrl: string | undefined
   readonly masterKeys: MasterKeyRing
   readonly logLevel: string
   readonly country: { readonly population: number; readonly seed: string }
@@ -122,6 +128,7 @@ export function readConfig(
     port: integer(env, 'PORT', 8080, 0, 65535),
     publicUrl: publicUrl(env),
     gateway: gatewayListener(env),
+    primaryDatabaseUrl: primaryDatabase(env),
     backup:
       env.E_STATE_BACKUP_DIR === undefined
         ? undefined
@@ -349,6 +356,16 @@ function publicUrl(env: Readonly<Record<string, string | undefined>>): string {
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text))
     throw new ConfigError('E_STATE_PUBLIC_URL must be an http(s) URL', 'E_STATE_PUBLIC_URL')
   return text.replace(/\/+$/, '')
+}
+
+function primaryDatabase(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const url = env.E_STATE_PRIMARY_DATABASE_URL
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url))
+    throw new ConfigError(
+      'E_STATE_PRIMARY_DATABASE_URL must be the primary site\'s postgres://… URL',
+      'E_STATE_PRIMARY_DATABASE_URL',
+    )
+  return url
 }
 
 function trustedProxies(env: Readonly<Record<string, string | undefined>>): string[] {

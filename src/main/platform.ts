@@ -88,6 +88,11 @@ export interface Platform {
   readonly instance: string
   /** The store is a standby (an embassy's node before promotion): reads only. */
   readonly readOnly: boolean
+  /**
+   * A read-only node that writes its access records and message log at the primary
+   * (`E_STATE_PRIMARY_DATABASE_URL`): it serves personal reads through the exchange.
+   */
+  readonly readsRecordedAtPrimary: boolean
   /** Proves an in-process call comes from this node's provider gateway (never leaves it). */
   readonly gatewayToken: Buffer
   /** The origin the portal's pages are served from (cookie-authenticated acts must come from it). */
@@ -124,6 +129,12 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       await store.close()
       store = await openStore({ url: config.databaseUrl, generation })
     }
+    // An embassy's node with the primary's address records its acts of reading there.
+    const primary =
+      readOnly && config.primaryDatabaseUrl !== undefined
+        ? await openStore({ url: config.primaryDatabaseUrl, generation, poolSize: 8 })
+        : undefined
+    if (primary !== undefined) closers.push(() => void primary.close())
     const envelope = await openEnvelope(
       config.masterKeys,
       createDataKeyStore(store.db, clock.now),
@@ -179,6 +190,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       publicUrl: config.publicUrl,
       ...(config.gateway === undefined ? {} : { gatewayAddress: config.gateway.address }),
       readOnly,
+      ...(primary === undefined ? {} : { logDb: primary.db }),
     })
     closers.push(() => exchange.close())
     const signatureTrust = stateTrustList(pki, config.signatureTrust)
@@ -189,6 +201,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       clock,
       bounds: config.accessLog,
       metrics: options.metrics.gate,
+      ...(primary === undefined ? {} : { recordsAt: primary }),
     })
     const registries = createRegistryService({
       store,
@@ -262,6 +275,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       }),
       instance: country.instance,
       readOnly,
+      readsRecordedAtPrimary: primary !== undefined,
       gatewayToken: randomBytes(32),
       publicOrigin: new URL(config.publicUrl).origin,
       exchange,

@@ -75,6 +75,12 @@ export function createAccessGate(options: {
   clock: Clock
   bounds: AccessGateBounds
   metrics?: AccessGateMetrics
+  /**
+   * An embassy's node on its standby: the reads run on the local replica (`store`, read only)
+   * and their access records are written at the primary (`recordsAt`); the data is answered
+   * only once the records committed there, so nothing is read without its record.
+   */
+  recordsAt?: Store
 }): AccessGate {
   const { store, clock, bounds, metrics } = options
   // SQLite has one writer; PostgreSQL commits batches side by side on the pool.
@@ -96,6 +102,7 @@ export function createAccessGate(options: {
   }
 
   const runBatch = async (batch: Pending[]): Promise<void> => {
+    if (options.recordsAt !== undefined) return runSplitBatch(batch, options.recordsAt)
     const outcomes: Array<{ value?: unknown; error?: unknown }> = []
     try {
       let records = 0
@@ -125,6 +132,45 @@ export function createAccessGate(options: {
         await writeAccessRecords(trx, accessRows, clock.now().toISOString(), names)
       })
       metrics?.onBatch(batch.length, records)
+    } catch (error) {
+      if (error instanceof RegistryError && error.code === 'ACCESS_LOG_BACKLOG')
+        metrics?.onRefused('backlog')
+      for (const pending of batch) pending.reject(error)
+      return
+    }
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index]
+      if ('error' in outcome) pending.reject(outcome.error)
+      else pending.resolve(outcome.value)
+    })
+  }
+
+  // Reads on the replica, each in its own read-only transaction; then every record of the
+  // batch in one transaction at the primary; then the answers.
+  const runSplitBatch = async (batch: Pending[], primary: Store): Promise<void> => {
+    const outcomes: Array<{ value?: unknown; error?: unknown }> = []
+    const accessRows: AccessRow[] = []
+    for (const pending of batch) {
+      try {
+        const { value, subjects } = await store.db.transaction().execute(async (trx) => {
+          if (store.engine === 'postgres')
+            await sql`SET LOCAL ROLE ${sql.raw(DOOR_ROLE)}`.execute(trx)
+          return pending.read.run(trx)
+        })
+        outcomes.push({ value })
+        for (const subject of new Set(subjects)) accessRows.push(accessRow(pending, subject))
+      } catch (error) {
+        outcomes.push({ error })
+      }
+    }
+    try {
+      await primary.db.transaction().execute(async (trx) => {
+        if (primary.engine === 'postgres')
+          await sql`SET LOCAL ROLE ${sql.raw(DOOR_ROLE)}`.execute(trx)
+        await backlog.refuseIfBehind(trx)
+        await writeAccessRecords(trx, accessRows, clock.now().toISOString(), names)
+      })
+      metrics?.onBatch(batch.length, accessRows.length)
     } catch (error) {
       if (error instanceof RegistryError && error.code === 'ACCESS_LOG_BACKLOG')
         metrics?.onRefused('backlog')

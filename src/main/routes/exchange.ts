@@ -168,8 +168,8 @@ export function registerExchange(
       },
       handler: async (request, reply) => {
         const current = platform()
-        // An embassy before promotion cannot keep the message log: no calls through it.
-        if (current.readOnly)
+        // An embassy before promotion keeps its message log at the primary, or takes no calls.
+        if (current.readOnly && !current.readsRecordedAtPrimary)
           return sendHttp(
             reply,
             refusalResponse(
