@@ -362,7 +362,7 @@ function primaryDatabase(env: Readonly<Record<string, string | undefined>>): str
   const url = env.E_STATE_PRIMARY_DATABASE_URL
   if (url !== undefined && !/^postgres(ql)?:\/\//.test(url))
     throw new ConfigError(
-      'E_STATE_PRIMARY_DATABASE_URL must be the primary site\'s postgres://… URL',
+      "E_STATE_PRIMARY_DATABASE_URL must be the primary site's postgres://… URL",
       'E_STATE_PRIMARY_DATABASE_URL',
     )
   return url
