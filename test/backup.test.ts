@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createBackup, restoreBackup, verifyBackup } from '../src/cloud/index.ts'
+import {
+  createBackup,
+  listBackups,
+  restoreBackup,
+  scheduleBackups,
+  verifyBackup,
+} from '../src/cloud/index.ts'
 import { generateMasterKey, type MasterKeyRing } from '../src/crypto/index.ts'
 import { openStore } from '../src/storage/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
@@ -202,6 +208,40 @@ async function tableCount(url: string): Promise<number> {
     await client.end()
   }
 }
+
+describe('scheduled backups', () => {
+  it('take a backup at every interval and keep the newest', async () => {
+    const t = await startTestApp('sqlite', { population: 100 })
+    const folder = mkdtempSync(join(tmpdir(), 'estate-backup-schedule-'))
+    const logged: string[] = []
+    const logger = {
+      info: (_: unknown, message: string) => void logged.push(message),
+      error: (_: unknown, message: string) => void logged.push(message),
+    }
+    const schedule = scheduleBackups({
+      databaseUrl: t.config.databaseUrl,
+      masterKeys: t.config.masterKeys,
+      folder,
+      intervalMs: 150,
+      keep: 2,
+      logger: logger as never,
+    })
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      await schedule.close()
+      const kept = listBackups(folder)
+      expect(kept).toHaveLength(2)
+      expect(logged.filter((message) => message === 'backup written').length).toBeGreaterThan(2)
+      expect(logged).not.toContain('backup failed')
+      for (const path of kept)
+        expect((await verifyBackup(path, t.config.masterKeys)).engine).toBe('sqlite')
+    } finally {
+      await schedule.close()
+      rmSync(folder, { recursive: true, force: true })
+      await t.close()
+    }
+  }, 120_000)
+})
 
 describe('the backup command', () => {
   it('creates, lists, verifies and restores, and refuses bad usage', async () => {

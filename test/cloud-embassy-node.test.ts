@@ -122,6 +122,10 @@ describe("an embassy's node on the standby", () => {
     const primaryConf = (await primaryNode.inject({ url: '/exchange/globalconf' })).json()
     expect((await conf.json()).signature).toEqual(primaryConf.signature)
     expect((await fetch(`${base}/trust/ca/root.crt`)).status).toBe(200)
+    // Its witness runs (its state is a file, not the replica).
+    const witnesses = await fetch(`${base}/ledger/witness-keys`)
+    expect(witnesses.status).toBe(200)
+    expect((await witnesses.text()).trim()).not.toBe('')
     // A CRL is a new signed act of the CA (its number goes up): the primary's to issue.
     const crl = await fetch(`${base}/trust/crl/citizen.crl`)
     expect([200, 503]).toContain(crl.status)

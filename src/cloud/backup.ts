@@ -78,7 +78,7 @@ export async function createBackup(options: {
   const engine = isPostgres(options.databaseUrl) ? 'postgres' : 'sqlite'
   const createdAt = (options.now ?? new Date()).toISOString()
   mkdirSync(options.folder, { recursive: true, mode: 0o700 })
-  const name = `estate-${engine}-${createdAt.replaceAll(':', '').replace(/\.\d+Z$/, 'Z')}.backup`
+  const name = `estate-${engine}-${createdAt.replaceAll(':', '')}.backup`
   const path = join(options.folder, name)
   const partial = `${path}.partial`
   const dataKey = randomBytes(32)
