@@ -33,7 +33,7 @@ import {
   type PrimarySeen,
 } from './arbiter.ts'
 import { CloudError } from './errors.ts'
-import { UNREACHABLE } from './promote.ts'
+import { isSilence } from './promote.ts'
 
 export interface ArbiterConfig {
   readonly listen: { readonly host: string; readonly port: number }
@@ -256,10 +256,7 @@ export function postgresProbe(target: PostgresProbeTarget): () => Promise<Primar
       await client.query('SELECT 1')
       return 'alive'
     } catch (error) {
-      const code = (error as { code?: string }).code
-      const silent =
-        (code !== undefined && UNREACHABLE.has(code)) || /timeout/i.test((error as Error).message)
-      return silent ? 'dead' : 'alive'
+      return isSilence(error) ? 'dead' : 'alive'
     } finally {
       await client.end().catch(() => undefined)
     }

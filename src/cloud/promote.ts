@@ -98,7 +98,7 @@ async function assertReplica(site: Site): Promise<void> {
  * replication link itself would make; refused, reset or silent for two seconds means dead.
  */
 /** Connection errors that mean "nobody answers there" (not "it answered with an error"). */
-export const UNREACHABLE = new Set([
+const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -107,6 +107,12 @@ export const UNREACHABLE = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ])
+
+/** A failed connection that is silence (refused, unreachable, timed out): the server is dead. */
+export function isSilence(error: unknown): boolean {
+  const code = (error as { code?: string }).code
+  return (code !== undefined && UNREACHABLE.has(code)) || /timeout/i.test((error as Error).message)
+}
 
 export async function probePrimary(site: Site, timeoutMs = 2_000): Promise<'alive' | 'dead'> {
   const primary = site.config.primary
@@ -135,10 +141,7 @@ export async function probePrimary(site: Site, timeoutMs = 2_000): Promise<'aliv
     // Only silence counts as dead. Anything that answered (a refused login, a TLS handshake
     // with an unexpected certificate) is a server that may still take writes: alive, so
     // promotion is refused rather than risking two primaries.
-    const code = (error as { code?: string }).code
-    const silent =
-      (code !== undefined && UNREACHABLE.has(code)) || /timeout/i.test((error as Error).message)
-    return silent ? 'dead' : 'alive'
+    return isSilence(error) ? 'dead' : 'alive'
   } finally {
     await client.end().catch(() => undefined)
   }

@@ -133,17 +133,26 @@ export function createAccessGate(options: {
       })
       metrics?.onBatch(batch.length, records)
     } catch (error) {
-      if (error instanceof RegistryError && error.code === 'ACCESS_LOG_BACKLOG')
-        metrics?.onRefused('backlog')
-      for (const pending of batch) pending.reject(error)
-      return
+      return refuseBatch(batch, error)
     }
+    settleBatch(batch, outcomes)
+  }
+
+  // The records did not commit: no read of the batch is answered.
+  const refuseBatch = (batch: Pending[], error: unknown): void => {
+    if (error instanceof RegistryError && error.code === 'ACCESS_LOG_BACKLOG')
+      metrics?.onRefused('backlog')
+    for (const pending of batch) pending.reject(error)
+  }
+  const settleBatch = (
+    batch: Pending[],
+    outcomes: Array<{ value?: unknown; error?: unknown }>,
+  ): void =>
     batch.forEach((pending, index) => {
       const outcome = outcomes[index]
       if ('error' in outcome) pending.reject(outcome.error)
       else pending.resolve(outcome.value)
     })
-  }
 
   // Reads on the replica, each in its own read-only transaction; then every record of the
   // batch in one transaction at the primary; then the answers.
@@ -172,16 +181,9 @@ export function createAccessGate(options: {
       })
       metrics?.onBatch(batch.length, accessRows.length)
     } catch (error) {
-      if (error instanceof RegistryError && error.code === 'ACCESS_LOG_BACKLOG')
-        metrics?.onRefused('backlog')
-      for (const pending of batch) pending.reject(error)
-      return
+      return refuseBatch(batch, error)
     }
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index]
-      if ('error' in outcome) pending.reject(outcome.error)
-      else pending.resolve(outcome.value)
-    })
+    settleBatch(batch, outcomes)
   }
 
   return {
