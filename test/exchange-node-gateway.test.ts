@@ -14,7 +14,7 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
@@ -309,6 +309,68 @@ describe("a node's gateway and an agency's own gateway, over mutual TLS", () => 
     const malformed = await post({ ...first, root: 'x', extra: 1 })
     expect(malformed.statusCode).toBe(400)
     expect((await anchored()).filter((batch) => batch.sequence === 1)).toHaveLength(1)
+  })
+
+  it("exports evidence of a message from the agency's own gateway, checked offline with its anchored batch", async () => {
+    // The consumer's half of the first test's message, in the Tax Board's own gateway log.
+    const database = new DatabaseSync(join(t.dataDir, 'emta-data', 'gateway.db'), {
+      readOnly: true,
+    })
+    const row = database
+      .prepare("SELECT id FROM exchange_message_log WHERE message_id = 'emta-node-1'")
+      .get() as { id: number }
+    database.close()
+    // Once the node's ledger has published the batch holding it, its receipt is there.
+    const deadline = Date.now() + 20_000
+    let published = false
+    while (!published && Date.now() < deadline) {
+      const batches = await t.app
+        .platform()
+        .store.db.selectFrom('ledger_entries')
+        .select('ref_id')
+        .where('kind', '=', 'exchange-anchor')
+        .execute()
+      for (const batch of batches) {
+        const receipt = await t.inject({
+          url: `/exchange/anchors/receipt?gateway=EE/GATEWAY/emta&sequence=${batch.ref_id}`,
+        })
+        if (receipt.statusCode === 200) published = true
+      }
+      if (!published) await new Promise((resolve) => setTimeout(resolve, 300))
+    }
+    const file = join(t.dataDir, 'emta-evidence.json')
+    const exported = await cliOn(t, [
+      'gateway',
+      'evidence',
+      String(row.id),
+      '--member',
+      taxMember,
+      '--config',
+      join(t.dataDir, 'emta-gateway.json'),
+      '--out',
+      file,
+    ])
+    expect(exported.stderr).toBe('')
+    expect(exported.code).toBe(0)
+    const evidence = JSON.parse(readFileSync(file, 'utf8'))
+    expect(evidence.anchor.batch.gateway).toBe('EE/GATEWAY/emta')
+    const verified = await cliOn(t, ['exchange', 'verify-evidence', file])
+    expect(verified.stderr).toBe('')
+    expect(verified.stdout).toMatch(
+      /evidence verified: .* in batch \d+ of EE\/GATEWAY\/emta .* anchored in /,
+    )
+    // Another place in the batch, or another batch root, and it fails.
+    for (const changed of [
+      { ...evidence, anchor: { ...evidence.anchor, index: evidence.anchor.index + 1 } },
+      {
+        ...evidence,
+        anchor: { ...evidence.anchor, batch: { ...evidence.anchor.batch, count: 999 } },
+      },
+    ]) {
+      writeFileSync(file, JSON.stringify(changed))
+      const refused = await cliOn(t, ['exchange', 'verify-evidence', file])
+      expect(refused.code).not.toBe(0)
+    }
   })
 
   it('refuses a peer whose TLS certificate the configuration does not pin', async () => {

@@ -226,16 +226,26 @@ async function verifyEvidenceFile(
       ? await nodeCas()
       : values.ca.map((path) => new X509Certificate(readFileSync(path)))
   const verified = verifyEvidence(input, cas)
-  const receipt = (input as { receipt?: unknown }).receipt
-  let anchored = 'not yet anchored in the ledger (no receipt)'
-  if (receipt !== null && receipt !== undefined) {
+  const checkReceipt = (receipt: unknown) => {
     const { logKey, witnessTexts } = ledgerKeys(values['log-key'], values['witness-key'])
     const checked = verifyReceipt(receipt, {
       log: parseVerifierKey(logKey),
       witnesses: witnessTexts.map((text) => parseCosignerVerifierKey(text)),
     })
-    anchored = `anchored in ${checked.origin} at entry ${checked.index}, cosigned by ${checked.cosignedBy.map((c) => c.name).join(', ') || 'no witness'}`
+    return `anchored in ${checked.origin} at entry ${checked.index}, cosigned by ${checked.cosignedBy.map((c) => c.name).join(', ') || 'no witness'}`
   }
+  const { receipt, anchor } = input as {
+    receipt?: unknown
+    anchor?: { batch: { sequence: number; gateway: string }; receipt?: unknown }
+  }
+  let anchored = 'not yet anchored in the ledger (no receipt)'
+  if (receipt !== null && receipt !== undefined) anchored = checkReceipt(receipt)
+  else if (anchor !== undefined)
+    anchored = `in batch ${anchor.batch.sequence} of ${anchor.batch.gateway} (its inclusion proof and signature checked), ${
+      anchor.receipt === null || anchor.receipt === undefined
+        ? 'the batch not yet in a published checkpoint'
+        : `the batch ${checkReceipt(anchor.receipt)}`
+    }`
   process.stdout.write(
     `evidence verified: ${verified.method} ${verified.service}${verified.path} by ${verified.client} (message ${verified.messageId}, status ${verified.status}), signed by both members, issued by ${verified.issuer}; ${anchored}\n`,
   )

@@ -8,14 +8,18 @@
  * SIGINT or SIGTERM.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openEnvelope } from '../crypto/index.ts'
 import {
   createThreadedMessageLog,
   EXCHANGE_AGENCY,
+  exportEvidence,
+  gatewayAnchorOf,
   startAnchoring,
+  verifyGlobalConfiguration,
+  type SignedGlobalConfiguration,
   startStandaloneGateway,
   type StandaloneGatewayConfig,
 } from '../exchange/index.ts'
@@ -23,6 +27,7 @@ import { readConfig } from '../main/index.ts'
 import { createLogger, systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore } from '../storage/index.ts'
 import { keySigner } from '../trust/index.ts'
+import { createTreeReader } from '../ledger/index.ts'
 
 interface FileConfig extends Omit<
   StandaloneGatewayConfig,
@@ -49,35 +54,27 @@ interface FileConfig extends Omit<
   readonly anchorIntervalSeconds?: number
 }
 
-export async function runGateway(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { member: { type: 'string' }, config: { type: 'string' } },
-    strict: true,
-  })
-  if (values.config === undefined || values.member === undefined) {
-    process.stderr.write(
-      'usage: e-state gateway --member INSTANCE/CLASS/MEMBER --config gateway.json\n',
-    )
-    return 2
-  }
-  const path = resolve(values.config)
+const USAGE = `usage: e-state gateway --member INSTANCE/CLASS/MEMBER --config gateway.json
+       e-state gateway evidence LOG_ID --member INSTANCE/CLASS/MEMBER --config gateway.json [--out FILE]`
+
+/** The gateway's JSON file, its paths read relative to it. */
+function readGatewayFile(
+  configPath: string,
+  member: string,
+): { file: FileConfig; config: StandaloneGatewayConfig; dataDir: string } | string {
+  const path = resolve(configPath)
   const base = dirname(path)
   const file = JSON.parse(readFileSync(path, 'utf8')) as FileConfig
   const read = (relative: string) => readFileSync(resolve(base, relative), 'utf8')
-  if (!file.members.some((member) => member.id === values.member)) {
-    process.stderr.write(
-      `e-state gateway: ${values.member} is not among the configuration's members\n`,
-    )
-    return 2
-  }
+  if (!file.members.some((candidate) => candidate.id === member))
+    return `${member} is not among the configuration's members`
   const dataDir = resolve(base, file.dataDir)
   const config: StandaloneGatewayConfig = {
     ...file,
-    members: file.members.map((member) => ({
-      id: member.id,
-      key: read(member.key),
-      certificate: read(member.certificate),
+    members: file.members.map((candidate) => ({
+      id: candidate.id,
+      key: read(candidate.key),
+      certificate: read(candidate.certificate),
     })),
     anchors: file.anchors.map(read),
     tls: {
@@ -91,6 +88,26 @@ export async function runGateway(args: string[]): Promise<number> {
     })),
     dataDir,
   }
+  return { file, config, dataDir }
+}
+
+export async function runGateway(args: string[]): Promise<number> {
+  if (args[0] === 'evidence') return gatewayEvidence(args.slice(1))
+  const { values } = parseArgs({
+    args,
+    options: { member: { type: 'string' }, config: { type: 'string' } },
+    strict: true,
+  })
+  if (values.config === undefined || values.member === undefined) {
+    process.stderr.write(`${USAGE}\n`)
+    return 2
+  }
+  const loaded = readGatewayFile(values.config, values.member)
+  if (typeof loaded === 'string') {
+    process.stderr.write(`e-state gateway: ${loaded}\n`)
+    return 2
+  }
+  const { file, config, dataDir } = loaded
   const environment = readConfig({ ...process.env, E_STATE_DATA_DIR: dataDir })
   const logger = createLogger(environment.logLevel)
   const store = await openStore({ url: join(dataDir, 'gateway.db') })
@@ -156,4 +173,104 @@ export async function runGateway(args: string[]): Promise<number> {
   await messageLog.close()
   await store.close()
   return 0
+}
+
+/**
+ * `e-state gateway evidence LOG_ID`: signed evidence of one message from this gateway's log,
+ * with the batch it was anchored in, its inclusion proof and — once the central ledger has
+ * published it — the batch's receipt; `e-state exchange verify-evidence` checks it offline.
+ */
+async function gatewayEvidence(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      member: { type: 'string' },
+      config: { type: 'string' },
+      out: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  })
+  const logId = Number(positionals[0])
+  if (
+    values.config === undefined ||
+    values.member === undefined ||
+    positionals.length !== 1 ||
+    !Number.isSafeInteger(logId) ||
+    logId < 1
+  ) {
+    process.stderr.write(`${USAGE}\n`)
+    return 2
+  }
+  const loaded = readGatewayFile(values.config, values.member)
+  if (typeof loaded === 'string') {
+    process.stderr.write(`e-state gateway evidence: ${loaded}\n`)
+    return 2
+  }
+  const { file, config, dataDir } = loaded
+  const environment = readConfig({ ...process.env, E_STATE_DATA_DIR: dataDir })
+  const store = await openStore({ url: join(dataDir, 'gateway.db') })
+  try {
+    const envelope = await openEnvelope(
+      environment.masterKeys,
+      createDataKeyStore(store.db, systemClock.now),
+      [EXCHANGE_AGENCY],
+    )
+    // The last good configuration this gateway verified: the members' certificates.
+    const signed = JSON.parse(
+      readFileSync(join(dataDir, 'globalconf.json'), 'utf8'),
+    ) as SignedGlobalConfiguration
+    const generatedAt = (
+      JSON.parse(Buffer.from(signed.configuration, 'base64').toString('utf8')) as {
+        generatedAt: string
+      }
+    ).generatedAt
+    const configuration = verifyGlobalConfiguration(signed, {
+      anchors: config.anchors.map((pem) => Buffer.from(new X509Certificate(pem).raw)),
+      instance: config.instance,
+      now: new Date(generatedAt),
+    })
+    const anchorBase = file.anchorUrl ?? new URL('/exchange/anchors', file.sources[0]).toString()
+    const evidence = await exportEvidence(
+      {
+        db: store.db,
+        envelope,
+        tree: createTreeReader(store.db),
+        configuration,
+        now: systemClock.now(),
+        async keyOf(member) {
+          const entry = config.members.find((candidate) => candidate.id === member)
+          if (entry === undefined) throw new Error(`this gateway holds no key of ${member}`)
+          const key = createPrivateKey(entry.key)
+          return {
+            key,
+            signer: keySigner(key),
+            certificate: Buffer.from(new X509Certificate(entry.certificate).raw),
+          }
+        },
+        anchorOf: gatewayAnchorOf({
+          db: store.db,
+          dataDir,
+          async receiptOf(batch) {
+            const url = new URL(`${anchorBase}/receipt`)
+            url.searchParams.set('gateway', batch.gateway)
+            url.searchParams.set('sequence', String(batch.sequence))
+            try {
+              const response = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+              return response.status === 200 ? ((await response.json()) as unknown) : null
+            } catch {
+              return null
+            }
+          },
+        }),
+      },
+      logId,
+    )
+    const text = `${JSON.stringify(evidence, null, 2)}\n`
+    if (values.out === undefined) process.stdout.write(text)
+    else writeFileSync(values.out, text, { mode: 0o600 })
+    return 0
+  } finally {
+    await store.close()
+  }
 }

@@ -111,7 +111,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   gateway: {
     summary: "Run a standalone exchange gateway (an agency's security server) for its members",
-    usage: 'e-state gateway --member INSTANCE/CLASS/MEMBER --config gateway.json',
+    usage:
+      'e-state gateway --member INSTANCE/CLASS/MEMBER --config gateway.json | gateway evidence LOG_ID --member M --config gateway.json [--out FILE]',
     run: runGateway,
   },
   agencies: {

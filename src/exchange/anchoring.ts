@@ -170,6 +170,25 @@ export async function recordAnchor(
   })
 }
 
+/** The ledger index of a gateway's anchored batch, once the ledger has taken it. */
+export async function anchorLedgerIndex(
+  db: Kysely<Schema>,
+  gateway: string,
+  sequence: number,
+): Promise<number | undefined> {
+  const rows = await db
+    .selectFrom('ledger_entries')
+    .select(['idx', 'entry'])
+    .where('kind', '=', 'exchange-anchor')
+    .where('ref_id', '=', sequence)
+    .execute()
+  const found = rows.find(
+    (row) =>
+      (JSON.parse(Buffer.from(row.entry).toString('utf8')) as AnchorBatch).gateway === gateway,
+  )
+  return found === undefined ? undefined : Number(found.idx)
+}
+
 interface AnchorState {
   readonly sequence: number
   readonly lastId: number

@@ -2,11 +2,15 @@
  * Evidence of one message from this node's message log (`e-state exchange evidence ID`): the
  * record, the signed bytes unsealed, the members' certificates from the global configuration,
  * the ledger receipt of the record's commitment (once a published checkpoint covers it), signed
- * by the member whose side kept the record.
+ * by the member whose side kept the record. A standalone gateway's record carries instead the
+ * batch it was anchored in (`anchorOf`, see `gatewayAnchorOf`).
  */
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
-import { buildReceipt, type TreeReader } from '../ledger/index.ts'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { buildReceipt, hashLeaf, inclusionProof, type TreeReader } from '../ledger/index.ts'
+import type { AnchorBatch } from './anchoring.ts'
 import type { Schema } from '../storage/index.ts'
 import { ExchangeError } from './errors.ts'
 import { EVIDENCE_FORMAT, signEvidence, type Evidence } from './evidence.ts'
@@ -24,6 +28,8 @@ export async function exportEvidence(
     readonly configuration: GlobalConfiguration
     readonly keyOf: (member: string) => Promise<MemberKey & { key: KeyObject }>
     readonly now: Date
+    /** A standalone gateway's log: the anchored batch holding the record, with its proof. */
+    readonly anchorOf?: (logId: number) => Promise<Evidence['anchor']>
   },
   logId: number,
 ): Promise<Evidence> {
@@ -77,6 +83,7 @@ export async function exportEvidence(
       ? row.client.split('/').slice(0, 3).join('/')
       : row.service.split('/').slice(0, 3).join('/')
   const issuer = await options.keyOf(member)
+  const anchor = await options.anchorOf?.(logId)
   return signEvidence(
     {
       format: EVIDENCE_FORMAT,
@@ -104,8 +111,52 @@ export async function exportEvidence(
         certificate: certificateFor(responseSignature),
       },
       receipt,
+      ...(anchor === undefined ? {} : { anchor }),
     },
     { member, key: issuer.key, certificate: issuer.certificate },
     options.now,
   )
+}
+
+/**
+ * Where a standalone gateway's record was anchored: the batch in `anchors.jsonl` covering it,
+ * the record's leaf index among the batch's records and its inclusion proof, and the ledger
+ * receipt of the batch (asked of the central node; null until published). Undefined while the
+ * record is not anchored yet.
+ */
+export function gatewayAnchorOf(options: {
+  readonly db: Kysely<Schema>
+  readonly dataDir: string
+  readonly receiptOf: (batch: AnchorBatch) => Promise<unknown>
+}): (logId: number) => Promise<Evidence['anchor']> {
+  return async (logId) => {
+    const file = join(options.dataDir, 'anchors.jsonl')
+    if (!existsSync(file)) return undefined
+    const batch = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as AnchorBatch)
+      .find((candidate) => candidate.firstId <= logId && logId <= candidate.lastId)
+    if (batch === undefined) return undefined
+    const rows = await options.db
+      .selectFrom('exchange_message_log')
+      .select(['id', 'commitment'])
+      .where('id', '>=', batch.firstId)
+      .where('id', '<=', batch.lastId)
+      .orderBy('id')
+      .execute()
+    const index = rows.findIndex((row) => Number(row.id) === logId)
+    if (rows.length !== batch.count || index < 0)
+      throw new ExchangeError(
+        'InvalidRequest',
+        `the log no longer matches anchored batch ${batch.sequence}`,
+      )
+    const leaves = rows.map((row) => hashLeaf(Buffer.from(row.commitment, 'hex')))
+    return {
+      batch,
+      index,
+      proof: inclusionProof(leaves, index).map((hash) => hash.toString('base64')),
+      receipt: await options.receiptOf(batch),
+    }
+  }
 }

@@ -12,8 +12,11 @@
  * itself (checked by the caller with the ledger's keys).
  */
 import { createHash, sign, verify, X509Certificate, type KeyObject } from 'node:crypto'
+import { hashLeaf, verifyInclusion } from '../ledger/index.ts'
+import { anchorBytes, type AnchorBatch } from './anchoring.ts'
 import { ExchangeError } from './errors.ts'
-import { requestHash, verifyMessage, type MessageSignature } from './message.ts'
+import { certificatePin } from './global-conf.ts'
+import { requestHash, verifyMessage, verifyingKeyOf, type MessageSignature } from './message.ts'
 import { commitmentOf } from './message-log.ts'
 
 export const EVIDENCE_FORMAT = 'e-state-exchange-evidence/v1'
@@ -43,8 +46,19 @@ export interface Evidence {
   }
   readonly request: SignedPart
   readonly response: SignedPart
-  /** The ledger receipt of the record's commitment, once published. */
+  /** The ledger receipt of the record's commitment, once published (a node's own log). */
   readonly receipt: unknown
+  /**
+   * A standalone gateway's log is anchored in batches: the batch its member signed, the
+   * record's leaf index and RFC 9162 inclusion proof (base64 hashes) under the batch's root, and
+   * the ledger receipt of the batch's entry once published.
+   */
+  readonly anchor?: {
+    readonly batch: AnchorBatch
+    readonly index: number
+    readonly proof: readonly string[]
+    readonly receipt: unknown
+  }
   readonly issuedAt: string
   readonly issuer: { readonly member: string; readonly certificate: string }
   /** Base64 ECDSA (DER) over the JSON of every other field, in this order. */
@@ -156,6 +170,39 @@ export function verifyEvidence(input: unknown, cas: readonly X509Certificate[]):
   const receiptEntry = (evidence.receipt as { entry?: string } | null)?.entry
   if (receiptEntry !== undefined && !Buffer.from(receiptEntry, 'base64').equals(commitment))
     fail('the ledger receipt is for another record')
+  if (evidence.anchor !== undefined) {
+    const { batch, index, proof } = evidence.anchor
+    // The batch is the issuer's: its member, signed with the issuer's certificate.
+    if (batch.member !== evidence.issuer.member || batch.certificate !== certificatePin(issuer.raw))
+      fail("the anchored batch is not the issuer's")
+    try {
+      verifyMessage(
+        anchorBytes(batch),
+        { value: batch.signature, signedAt: batch.signedAt, certificate: batch.certificate },
+        verifyingKeyOf(issuer),
+        'InvalidSignatureValue',
+      )
+    } catch {
+      fail('the anchored batch is not signed by its member')
+    }
+    try {
+      verifyInclusion(
+        hashLeaf(commitment),
+        index,
+        batch.count,
+        proof.map((hash) => Buffer.from(hash, 'base64')),
+        Buffer.from(batch.root, 'base64'),
+      )
+    } catch {
+      fail('the record is not in the anchored batch')
+    }
+    const anchorEntry = (evidence.anchor.receipt as { entry?: string } | null)?.entry
+    if (
+      anchorEntry !== undefined &&
+      !Buffer.from(anchorEntry, 'base64').equals(Buffer.from(JSON.stringify(batch), 'utf8'))
+    )
+      fail('the ledger receipt is for another batch')
+  }
   return {
     messageId: record.messageId,
     client: record.client,

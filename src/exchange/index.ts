@@ -45,6 +45,7 @@ export {
   ANCHOR_BATCH_MAX,
   ANCHOR_FORMAT,
   anchorBytes,
+  anchorLedgerIndex,
   anchorRoot,
   recordAnchor,
   startAnchoring,
@@ -83,7 +84,7 @@ export {
   type Evidence,
   type VerifiedEvidence,
 } from './evidence.ts'
-export { exportEvidence } from './evidence-export.ts'
+export { exportEvidence, gatewayAnchorOf } from './evidence-export.ts'
 export {
   monitoringRecords,
   exchangeStatistics,

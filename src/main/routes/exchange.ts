@@ -18,6 +18,7 @@ import { Type } from 'typebox'
 import {
   ANCHOR_BATCH_MAX,
   ANCHOR_FORMAT,
+  anchorLedgerIndex,
   backendHeaders,
   bytesInMemory,
   createGateway,
@@ -39,6 +40,7 @@ import {
 } from '../../exchange/index.ts'
 import { REGISTRIES, type Caller, type RegistryName } from '../../registries/index.ts'
 import { EStateError } from '../../shared/index.ts'
+import { buildReceipt } from '../../ledger/index.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Platform } from '../platform.ts'
 import { GATEWAY_TOKEN_HEADER, bearerToken } from './caller.ts'
@@ -292,6 +294,43 @@ export function registerExchange(
       verifyAnchor(current.exchange.configuration(), current.exchange.gatewayId, batch)
       const status = await recordAnchor(current.store.db, batch, current.clock.now().toISOString())
       return reply.code(status === 'anchored' ? 201 : 200).send({ status })
+    },
+  )
+
+  app.get(
+    '/exchange/anchors/receipt',
+    {
+      schema: {
+        tags: ['Exchange'],
+        summary:
+          "The ledger receipt of a standalone gateway's anchored batch (for its evidence files)",
+        querystring: Type.Object(
+          {
+            gateway: Type.String({ maxLength: 300 }),
+            sequence: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 404: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const current = platform()
+      const { gateway, sequence } = request.query as { gateway: string; sequence: number }
+      const index = await anchorLedgerIndex(current.store.db, gateway, sequence)
+      if (index === undefined)
+        throw new EStateError(
+          'LEDGER_UNKNOWN_ENTRY',
+          `no batch ${sequence} of ${gateway} in the ledger yet`,
+        )
+      try {
+        return await buildReceipt(current.store.db, current.ledger.tree, index)
+      } catch {
+        throw new EStateError(
+          'LEDGER_UNKNOWN_ENTRY',
+          `batch ${sequence} of ${gateway} is not in a published checkpoint yet`,
+        )
+      }
     },
   )
 
