@@ -225,6 +225,30 @@ describe('signing and validating', () => {
     await expect(pool.validate(container, now())).rejects.toThrow('closed')
   })
 
+  it('refuses a validation past its time limit, and the requests beside it still get answered', async () => {
+    const container = await sign(mari, 'LT')
+    const pool = createValidationPool({ trust: pki.trust, workers: 1 })
+    try {
+      // One worker: the second request waits behind the first, which overruns (1 ms) and has
+      // its worker terminated; the second goes to the replacement and is answered.
+      const [slow, beside] = await Promise.allSettled([
+        pool.validate(container, now(), 1),
+        pool.validate(container, now()),
+      ])
+      expect(slow).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ code: 'CONTAINER_TOO_COSTLY' }),
+      })
+      expect(beside).toMatchObject({ status: 'fulfilled' })
+      expect(
+        (beside as PromiseFulfilledResult<{ validSignaturesCount: number }>).value,
+      ).toMatchObject({ validSignaturesCount: 1 })
+      expect((await pool.validate(container, now())).validSignaturesCount).toBe(1)
+    } finally {
+      await pool.close()
+    }
+  })
+
   it('refuses to sign with a suspended certificate, and keeps a signature made before', async () => {
     const kati = await pki.issueSigning('49403136526', { given: 'KATI', surname: 'KASK' })
     const signed = await sign(kati, 'LT')
