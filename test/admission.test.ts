@@ -76,8 +76,8 @@ describe('admission buckets', () => {
     const bearer = presentedIdentity({ authorization: 'Bearer esm_secret' })
     expect(bearer).toMatch(/^[A-Za-z0-9_-]{22}$/)
     expect(bearer).not.toContain('secret')
-    expect(presentedIdentity({ cookie: 'a=1; estate_session=abc' })).not.toBe(
-      presentedIdentity({ cookie: 'estate_session=abd' }),
+    expect(presentedIdentity({ cookie: 'a=1; __Host-estate_session=abc' })).not.toBe(
+      presentedIdentity({ cookie: '__Host-estate_session=abd' }),
     )
     expect(presentedIdentity({})).toBeUndefined()
   })

@@ -49,7 +49,7 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
     t.inject({ method: 'POST', url: '/auth/web-eid', headers: { cookie }, payload: { authToken } })
   const sessionCookie = (reply: { headers: Record<string, unknown> }) => {
     const cookies = [reply.headers['set-cookie']].flat().map(String)
-    const session = cookies.find((value) => value.startsWith('estate_session='))
+    const session = cookies.find((value) => value.startsWith('__Host-estate_session='))
     expect(session).toMatch(/HttpOnly/)
     expect(session).toMatch(/Secure/)
     expect(session).toMatch(/SameSite=Strict/)
@@ -96,7 +96,7 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
     expect(theirs.json().code).toBe('ACCESS_DENIED')
     const nobody = await t.inject({
       url: '/tracker/usage',
-      headers: { cookie: 'estate_session=nothing' },
+      headers: { cookie: '__Host-estate_session=nothing' },
     })
     expect(nobody.json().code).toBe('SESSION_REQUIRED')
   })
@@ -122,7 +122,7 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
     } finally {
       ahead = 0
     }
-    const mangled = await login('estate_challenge=%E0%A4%A', tokenFor(first.nonce))
+    const mangled = await login('__Host-estate_challenge=%E0%A4%A', tokenFor(first.nonce))
     expect(mangled.statusCode).toBe(401)
     expect(mangled.json().code).toBe('WEBEID_NONCE_INVALID')
     const fourth = await challenge()
@@ -165,7 +165,7 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
     // A second cookie of the same name (planted from a sibling domain) makes the session absent.
     const tossed = await t.inject({
       url: '/auth/session',
-      headers: { cookie: `${session}; estate_session=planted` },
+      headers: { cookie: `${session}; __Host-estate_session=planted` },
     })
     expect(tossed.statusCode).toBe(401)
     expect((await act({ origin, 'sec-fetch-site': 'same-origin' })).statusCode).toBe(200)
@@ -252,8 +252,12 @@ describe.each(ENGINES)('e-ID login on %s', (engine) => {
         'SESSION_REQUIRED',
       )
     expect(
-      (await t.inject({ url: '/auth/session', headers: { cookie: 'estate_session=forged' } }))
-        .statusCode,
+      (
+        await t.inject({
+          url: '/auth/session',
+          headers: { cookie: '__Host-estate_session=forged' },
+        })
+      ).statusCode,
     ).toBe(401)
   })
 })

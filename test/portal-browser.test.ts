@@ -120,7 +120,7 @@ describe('the login page in Chromium', () => {
     )
     expect(proofs).toContain('verified')
     const cookies = await page.context().cookies()
-    expect(cookies.find((cookie) => cookie.name === 'estate_session')).toMatchObject({
+    expect(cookies.find((cookie) => cookie.name === '__Host-estate_session')).toMatchObject({
       httpOnly: true,
       sameSite: 'Strict',
     })

@@ -159,7 +159,7 @@ export function presentedIdentity(headers: {
   readonly cookie?: string | undefined
 }): string | undefined {
   const bearer = headers.authorization
-  const session = /(?:^|;\s*)estate_session=([^;]+)/.exec(headers.cookie ?? '')?.[1]
+  const session = /(?:^|;\s*)__Host-estate_session=([^;]+)/.exec(headers.cookie ?? '')?.[1]
   const secret = bearer !== undefined ? `authorization:${bearer}` : session && `session:${session}`
   if (secret === undefined || secret === '') return undefined
   return createHash('sha256').update(secret).digest('base64url').slice(0, 22)

@@ -55,7 +55,7 @@ export function webEidToken(
   }
 }
 
-/** Challenge, token, login: the session cookie (`estate_session=…`), or the failed reply. */
+/** Challenge, token, login: the session cookie (`__Host-estate_session=…`), or the failed reply. */
 export async function loginWith(
   t: TestApp,
   card: { key: KeyObject; certificate: Buffer },
@@ -72,7 +72,7 @@ export async function loginWith(
   const session = [reply.headers['set-cookie']]
     .flat()
     .map(String)
-    .find((value) => value.startsWith('estate_session='))
+    .find((value) => value.startsWith('__Host-estate_session='))
   return {
     status: reply.statusCode,
     cookie: String(session ?? '').split(';')[0],

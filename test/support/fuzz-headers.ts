@@ -151,7 +151,7 @@ function sessionHeaders(
     return fc
       .tuple(session, fc.constantFrom('same-origin', 'none', undefined))
       .map(([placeholder, site]) => ({
-        cookie: `estate_session=${placeholder}`,
+        cookie: `__Host-estate_session=${placeholder}`,
         ...(site === undefined ? {} : { 'sec-fetch-site': site }),
       }))
   return fc
@@ -160,10 +160,10 @@ function sessionHeaders(
         session,
         junk: fc.constantFrom(
           '',
-          '; estate_session=planted',
+          '; __Host-estate_session=planted',
           '; a=b',
-          '; estate_challenge=%E0%A4%A',
-          '; estate_webauthn=',
+          '; __Host-estate_challenge=%E0%A4%A',
+          '; __Host-estate_webauthn=',
           '; =x',
           ';;;',
           `; big=${'c'.repeat(9_000)}`,
@@ -179,7 +179,7 @@ function sessionHeaders(
       { requiredKeys: ['session', 'junk'] },
     )
     .map(({ session: placeholder, junk, site, origin }) => ({
-      cookie: `estate_session=${placeholder}${junk}`,
+      cookie: `__Host-estate_session=${placeholder}${junk}`,
       ...(site === undefined ? {} : { 'sec-fetch-site': site }),
       ...(origin === undefined ? {} : { origin }),
     }))

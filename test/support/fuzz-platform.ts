@@ -96,9 +96,9 @@ export async function preparePlatform(t: TestApp): Promise<FuzzPlatform> {
       const session = [reply.headers['set-cookie']]
         .flat()
         .map(String)
-        .find((value) => value.startsWith('estate_session='))
+        .find((value) => value.startsWith('__Host-estate_session='))
       if (reply.statusCode === 200 && session !== undefined) {
-        person.session = session.split(';')[0].slice('estate_session='.length)
+        person.session = session.split(';')[0].slice('__Host-estate_session='.length)
         person.loggedInAt = Date.now()
         return
       }
@@ -112,7 +112,7 @@ export async function preparePlatform(t: TestApp): Promise<FuzzPlatform> {
       return false
     const reply = await server.inject({
       url: '/auth/session',
-      headers: { cookie: `estate_session=${person.session}` },
+      headers: { cookie: `__Host-estate_session=${person.session}` },
     })
     return reply.statusCode === 200
   }
@@ -135,7 +135,7 @@ export async function preparePlatform(t: TestApp): Promise<FuzzPlatform> {
     method: 'POST',
     url: '/signatures/finalize',
     headers: {
-      cookie: `estate_session=${clerk.session ?? ''}`,
+      cookie: `__Host-estate_session=${clerk.session ?? ''}`,
       'content-type': 'application/json',
     },
     payload: JSON.stringify({
@@ -226,9 +226,13 @@ export async function preparePlatform(t: TestApp): Promise<FuzzPlatform> {
           : '/auth/passkeys/register/options',
       remoteAddress: address(),
       headers:
-        kind === 'passkey-register' ? { cookie: `estate_session=${clerk.session ?? ''}` } : {},
+        kind === 'passkey-register'
+          ? { cookie: `__Host-estate_session=${clerk.session ?? ''}` }
+          : {},
     })
-    return { cookie: String(reply.headers['set-cookie'] ?? 'estate_webauthn=none').split(';')[0] }
+    return {
+      cookie: String(reply.headers['set-cookie'] ?? '__Host-estate_webauthn=none').split(';')[0],
+    }
   }
 }
 
@@ -247,7 +251,7 @@ async function signedContainer(
   const prepared = await t.app.server.inject({
     method: 'POST',
     url: '/signatures/prepare',
-    headers: { cookie: `estate_session=${clerk.session ?? ''}` },
+    headers: { cookie: `__Host-estate_session=${clerk.session ?? ''}` },
     payload: {
       certificate,
       documents: [{ name: 'lease.txt', content: Buffer.from('Lease').toString('base64') }],

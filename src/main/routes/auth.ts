@@ -14,9 +14,11 @@ import { portalCallerOf } from './caller.ts'
 import { callRegister } from './exchange.ts'
 import { ProblemSchema } from './schemas.ts'
 
-export const SESSION_COOKIE = 'estate_session'
-const CHALLENGE_COOKIE = 'estate_challenge'
-const PASSKEY_COOKIE = 'estate_webauthn'
+// `__Host-` names: the browser keeps them only if Secure, for the whole site (Path=/) and for
+// this host alone (no Domain) — a sibling subdomain cannot plant or shadow them.
+export const SESSION_COOKIE = '__Host-estate_session'
+const CHALLENGE_COOKIE = '__Host-estate_challenge'
+const PASSKEY_COOKIE = '__Host-estate_webauthn'
 
 const SessionSchema = Type.Object({
   personalCode: Type.String(),
@@ -28,8 +30,8 @@ const SessionSchema = Type.Object({
 
 export function registerAuth(app: FastifyInstance, config: Config, platform: () => Platform): void {
   const origin = new URL(config.publicUrl).origin
-  const cookie = (name: string, value: string, maxAge: number, path = '/') =>
-    `${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Strict`
+  const cookie = (name: string, value: string, maxAge: number) =>
+    `${name}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Strict`
 
   const challengeLimiter = createRateLimiter({ perMinute: 120, addresses: 100_000 })
   app.post(
@@ -49,7 +51,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
           'too many login attempts from here: wait a minute',
         )
       const nonce = await platform().sessions.issueChallenge()
-      reply.header('set-cookie', cookie(CHALLENGE_COOKIE, encodeURIComponent(nonce), 300, '/auth'))
+      reply.header('set-cookie', cookie(CHALLENGE_COOKIE, encodeURIComponent(nonce), 300))
       return { nonce }
     },
   )
@@ -91,7 +93,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
       request.log.info({ personalCode: person.personalCode, method: 'web-eid' }, 'logged in')
       reply.header('set-cookie', [
         cookie(SESSION_COOKIE, id, 8 * 3600),
-        cookie(CHALLENGE_COOKIE, '', 0, '/auth'),
+        cookie(CHALLENGE_COOKIE, '', 0),
       ])
       return session
     },
@@ -111,7 +113,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
     async (request, reply) => {
       const session = await requireStepUp(request, platform())
       const { options, challenge } = await platform().passkeys.registrationOptions(session)
-      reply.header('set-cookie', cookie(PASSKEY_COOKIE, challenge, 300, '/auth'))
+      reply.header('set-cookie', cookie(PASSKEY_COOKIE, challenge, 300))
       return options
     },
   )
@@ -137,7 +139,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
         challenge,
         (request.body as { response: unknown }).response,
       )
-      reply.header('set-cookie', cookie(PASSKEY_COOKIE, '', 0, '/auth'))
+      reply.header('set-cookie', cookie(PASSKEY_COOKIE, '', 0))
       return registered
     },
   )
@@ -146,7 +148,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
     { schema: { tags: ['Authentication'], summary: 'Options to log in with a passkey' } },
     async (_request, reply) => {
       const { options, challenge } = await platform().passkeys.loginOptions()
-      reply.header('set-cookie', cookie(PASSKEY_COOKIE, challenge, 300, '/auth'))
+      reply.header('set-cookie', cookie(PASSKEY_COOKIE, challenge, 300))
       return options
     },
   )
@@ -170,7 +172,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
       request.log.info({ personalCode: person.personalCode, method: 'passkey' }, 'logged in')
       reply.header('set-cookie', [
         cookie(SESSION_COOKIE, id, 8 * 3600),
-        cookie(PASSKEY_COOKIE, '', 0, '/auth'),
+        cookie(PASSKEY_COOKIE, '', 0),
       ])
       return session
     },
