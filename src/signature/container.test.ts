@@ -93,6 +93,18 @@ describe('ASiC-E containers', () => {
     const started = performance.now()
     expect(code(() => openContainer(bomb))).toBe('CONTAINER_TOO_LARGE')
     expect(performance.now() - started).toBeLessThan(5_000)
+    // Forty entries of 512 kB of zeros, each under the per-entry check: the whole is one bomb.
+    const scattered = build({
+      ...good,
+      ...Object.fromEntries(
+        Array.from({ length: 40 }, (_, index) => [
+          `part-${index}.txt`,
+          [new Uint8Array(512 * 1024), 9] as [Uint8Array, number],
+        ]),
+      ),
+    })
+    expect(scattered.length).toBeLessThan(200_000)
+    expect(code(() => openContainer(scattered))).toBe('CONTAINER_TOO_LARGE')
   })
 
   it('refuses XML bombs and external entities without reading anything', () => {

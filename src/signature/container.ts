@@ -59,6 +59,7 @@ export function openContainer(
     const entries = readZipDirectory(buffer, limits.entries)
     const seen = new Set<string>()
     let total = 0
+    let compressed = 0
     for (const entry of entries) {
       if (seen.has(entry.name))
         throw new SignatureError(
@@ -75,7 +76,15 @@ export function openContainer(
           `${entry.name} is compressed suspiciously well (a zip bomb?)`,
         )
       assertSafePath(entry.name.endsWith('/') ? entry.name.slice(0, -1) : entry.name)
+      compressed += entry.compressedSize
     }
+    // Many small entries each under the per-entry check can still add up to a bomb: the whole
+    // container is held to the same ratio once it unpacks to more than 1 MB.
+    if (total > 1024 * 1024 && total > compressed * limits.ratio)
+      throw new SignatureError(
+        'CONTAINER_TOO_LARGE',
+        'the container is compressed suspiciously well (a zip bomb?)',
+      )
     const first = entries[0]
     if (first?.name !== 'mimetype' || first.method !== 0 || first.localOffset !== 0)
       throw new SignatureError(
