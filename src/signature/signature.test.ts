@@ -196,6 +196,9 @@ describe('signing and validating', () => {
     expect(signature.signatureFormat).toBe('XAdES_BASELINE_LT_TM')
     expect(signature.indication).toBe('TOTAL-PASSED')
     expect(signature.info.bestSignatureTime).toBe(signature.info.ocspResponseCreationTime)
+    // Validated after the signing certificate expired: the time-mark proves it was valid then.
+    const later = new Date(now().getTime() + 4 * 365 * 86_400_000)
+    expect(only(validator.validate(marked, { at: later })).indication).toBe('TOTAL-PASSED')
     // Another time-marked signature's OCSP answer does not mark this one.
     const other = await sign(jaan, 'LT-TM')
     const ocspOf = (container: Buffer) =>

@@ -209,7 +209,12 @@ function validateSignature(signature: ParsedSignature, context: Context): Signat
   const pool = [...signature.keyInfoCertificates, ...signature.certificateValues].map((der) =>
     context.certificates.x509(der),
   )
-  const bestTime = time.timestamp ?? context.at
+  // A time-mark's OCSP answer is the signing time: the chain is built then (its validity proven
+  // by checkRevocation below), so a certificate expired since does not void an old signature.
+  const bestTime =
+    time.timestamp ??
+    (time.timeMark ? timeMarkTime(signature, pool, context) : undefined) ??
+    context.at
   let issuer: X509Certificate | undefined
   let anchorFingerprint: string | undefined
   if (certificate !== undefined) {
@@ -443,6 +448,26 @@ function signatureTime(
 
 interface Revocation {
   readonly producedAt: Date
+}
+
+/** When the time-mark's OCSP answer was produced (its signature checked; its content later). */
+function timeMarkTime(
+  signature: ParsedSignature,
+  pool: readonly X509Certificate[],
+  context: Context,
+): Date | undefined {
+  const responders = [
+    ...context.trust.ocspResponders.map((entry) => entry.der),
+    ...pool.map((certificate) => certificate.raw),
+  ]
+  for (const der of signature.ocspValues) {
+    try {
+      return inspectOcspResponse(der, responders).producedAt
+    } catch {
+      // not readable or not signed by any of them: checkRevocation reports it
+    }
+  }
+  return undefined
 }
 
 /**
