@@ -143,6 +143,23 @@ describe('Web eID tokens', () => {
     ).toMatch(/WEBEID_CERTIFICATE_(WRONG_PURPOSE|UNTRUSTED)/)
   })
 
+  it("accepts only a certificate carrying one of its CA's authentication policies, when named", async () => {
+    const withPolicies = (authPolicies: string[]) =>
+      createWebEidValidator({
+        trusted: [{ certificate: testCa, ocsp: { mode: 'off' }, authPolicies }],
+        now: () => new Date(vector.validAt),
+      })
+    // The test card's certificate carries 1.3.6.1.4.1.51361.1.2.1 (and 0.4.0.2042.1.2).
+    const accepted = withPolicies(['1.3.6.1.4.1.51361.1.2.1'])
+    expect(await code(accepted.validate(vector.token, vector.origin, vector.challengeNonce))).toBe(
+      'ACCEPTED',
+    )
+    const otherProfile = withPolicies(['1.3.6.1.4.1.51361.1.1.1'])
+    expect(
+      await code(otherProfile.validate(vector.token, vector.origin, vector.challengeNonce)),
+    ).toBe('WEBEID_CERTIFICATE_WRONG_PURPOSE')
+  })
+
   it('asks OCSP only about a token the card really signed', async () => {
     let asked = 0
     const checking = createWebEidValidator({

@@ -10,7 +10,14 @@
  */
 import { createHash, verify, X509Certificate, constants } from 'node:crypto'
 import { AsnConvert } from '@peculiar/asn1-schema'
-import { Certificate, KeyUsage, id_ce_keyUsage, KeyUsageFlags } from '@peculiar/asn1-x509'
+import {
+  Certificate,
+  CertificatePolicies,
+  KeyUsage,
+  id_ce_certificatePolicies,
+  id_ce_keyUsage,
+  KeyUsageFlags,
+} from '@peculiar/asn1-x509'
 import { newNonce, ocspRequest, readOcspResponse, type OcspAnswer } from '../trust/index.ts'
 import { IdentityError } from './errors.ts'
 
@@ -29,6 +36,12 @@ const ALGORITHMS: Record<string, { digest: string; kind: 'ec' | 'pss' | 'pkcs1' 
 
 export interface TrustedCa {
   readonly certificate: Buffer
+  /**
+   * Certificate policies (OIDs) a login certificate of this CA must carry one of — the CA's
+   * authentication policy, so that another kind of certificate it issues (a signing one, a
+   * Mobile-ID-like profile) cannot log in. Unset: any policy (a test CA).
+   */
+  readonly authPolicies?: readonly string[]
   /** OCSP for the certificates this CA issued: sent through `transport`, or switched off. */
   readonly ocsp:
     | { readonly mode: 'off' }
@@ -97,6 +110,7 @@ export function createWebEidValidator(options: {
         'the certificate is not from a trusted CA',
       )
     checkValidity(ca.x509, now)
+    if (ca.authPolicies !== undefined) checkPolicies(der, ca.authPolicies)
     const entry = { ca, x509, identity: identityOf(der, x509) }
     if (chains.size > 100_000) chains.clear()
     chains.set(key, entry)
@@ -254,6 +268,24 @@ function checkPurpose(der: Buffer, x509: X509Certificate): void {
   const usage = AsnConvert.parse(extension?.extnValue.buffer as ArrayBuffer, KeyUsage)
   if ((usage.toNumber() & KeyUsageFlags.digitalSignature) === 0)
     wrong('the certificate key is not for digital signatures')
+}
+
+/** The certificate carries one of the CA's authentication policies (as Web eID's validator). */
+function checkPolicies(der: Buffer, accepted: readonly string[]): void {
+  const extension = AsnConvert.parse(der, Certificate).tbsCertificate.extensions?.find(
+    (candidate) => candidate.extnID === id_ce_certificatePolicies,
+  )
+  const policies =
+    extension === undefined
+      ? []
+      : AsnConvert.parse(extension.extnValue.buffer as ArrayBuffer, CertificatePolicies).map(
+          (policy) => policy.policyIdentifier,
+        )
+  if (!policies.some((policy) => accepted.includes(policy)))
+    throw new IdentityError(
+      'WEBEID_CERTIFICATE_WRONG_PURPOSE',
+      'the certificate does not carry the authentication policy of its CA',
+    )
 }
 
 function identityOf(der: Buffer, x509: X509Certificate): WebEidIdentity {

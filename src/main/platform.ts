@@ -57,7 +57,7 @@ import {
 } from '../signature/index.ts'
 import { createTracker, type Tracker } from '../tracker/index.ts'
 import { EXCHANGE_AGENCY, openExchangeNode, type ExchangeNode } from '../exchange/index.ts'
-import { openPkcs11Token, openPki, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
+import { openPkcs11Token, openPki, POLICY, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
 import type { Config } from './config.ts'
 import type { Metrics } from './metrics.ts'
@@ -173,8 +173,10 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       trusted: [
         {
           certificate: pki.authorities.get('citizen')?.certificate as Buffer,
-          // e-state's own e-IDs: OCSP asked of the state's responder, in process.
+          // e-state's own e-IDs: OCSP asked of the state's responder, in process; only its
+          // authentication certificates (their policy) log in.
           ocsp: { mode: 'on', transport: (request) => pki.ocsp.respond(request) },
+          authPolicies: [POLICY.citizenAuth],
         },
         ...config.webEidCas.map((certificate) => ({ certificate, ocsp: { mode: 'off' as const } })),
       ],
