@@ -194,6 +194,15 @@ interface AnchorState {
   readonly lastId: number
 }
 
+/** The last batch in `anchors.jsonl` (none yet: sequence 0). */
+function lastAnchored(file: string): AnchorState {
+  if (!existsSync(file)) return { sequence: 0, lastId: 0 }
+  const line = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).at(-1)
+  if (line === undefined) return { sequence: 0, lastId: 0 }
+  const batch = JSON.parse(line) as AnchorBatch
+  return { sequence: batch.sequence, lastId: batch.lastId }
+}
+
 /**
  * The gateway's side: every `intervalMs`, anchors what its log committed since the last batch.
  * `post` delivers a batch to the central node (true once accepted).
@@ -217,47 +226,43 @@ export function startAnchoring(options: {
 }): { anchorNow(): Promise<number>; close(): Promise<void> } {
   const done = join(options.dataDir, 'anchors.jsonl')
   const pendingFile = join(options.dataDir, 'anchors.pending.json')
-  const state = (): AnchorState => {
-    if (!existsSync(done)) return { sequence: 0, lastId: 0 }
-    const lines = readFileSync(done, 'utf8').trim().split('\n').filter(Boolean)
-    const last = lines.at(-1)
-    if (last === undefined) return { sequence: 0, lastId: 0 }
-    const batch = JSON.parse(last) as AnchorBatch
-    return { sequence: batch.sequence, lastId: batch.lastId }
-  }
+  // The last batch anchored and one sent but not yet accepted: read from disk once, at start
+  // (the files are for a restart), then kept here.
+  let last = lastAnchored(done)
+  let pending: AnchorBatch | undefined = existsSync(pendingFile)
+    ? (JSON.parse(readFileSync(pendingFile, 'utf8')) as AnchorBatch)
+    : undefined
   let running: Promise<number> | undefined
   const anchorOnce = async (): Promise<number> => {
-    let batch: AnchorBatch | undefined = existsSync(pendingFile)
-      ? (JSON.parse(readFileSync(pendingFile, 'utf8')) as AnchorBatch)
-      : undefined
-    if (batch === undefined) {
-      const { sequence, lastId } = state()
-      const rows = await options.outbox.pending(lastId, ANCHOR_BATCH_MAX)
-      if (rows.length === 0) return 0
+    if (pending === undefined) {
       // One writer commits the log in order, so these are every record up to the last one.
-      const taken = rows
+      const rows = await options.outbox.pending(last.lastId, ANCHOR_BATCH_MAX)
+      if (rows.length === 0) return 0
       const unsigned = {
         format: ANCHOR_FORMAT,
         instance: options.instance,
         gateway: options.gateway,
         member: options.member,
-        sequence: sequence + 1,
-        firstId: taken[0].ref_id,
-        lastId: taken[taken.length - 1].ref_id,
-        count: taken.length,
-        root: anchorRoot(taken.map((row) => row.entry)),
+        sequence: last.sequence + 1,
+        firstId: rows[0].ref_id,
+        lastId: rows[rows.length - 1].ref_id,
+        count: rows.length,
+        root: anchorRoot(rows.map((row) => row.entry)),
         signedAt: options.now().toISOString(),
       } as const
-      batch = {
+      pending = {
         ...unsigned,
         signature: (await options.signer.sign(anchorBytes(unsigned))).toString('base64'),
         certificate: certificatePin(options.certificate),
       }
       // Kept before it is sent: a batch is sent again as it is until accepted.
-      writeFileSync(pendingFile, JSON.stringify(batch), { mode: 0o600, flush: true })
+      writeFileSync(pendingFile, JSON.stringify(pending), { mode: 0o600, flush: true })
     }
+    const batch = pending
     await options.post(batch)
     appendFileSync(done, `${JSON.stringify(batch)}\n`, { flush: true })
+    last = { sequence: batch.sequence, lastId: batch.lastId }
+    pending = undefined
     rmSync(pendingFile, { force: true })
     await options.outbox.anchored(batch.firstId, batch.lastId)
     return batch.count

@@ -137,6 +137,25 @@ export interface MessageRecord {
   readonly durationMs: number
 }
 
+/** What every log record of a message says first: who called what, for whom. */
+function recordHead(
+  side: MessageRecord['side'],
+  id: string,
+  request: HttpRequest,
+  context: { readonly client: string; readonly service: string; readonly path: string },
+  userId: string | undefined,
+): Pick<MessageRecord, 'side' | 'messageId' | 'client' | 'service' | 'method' | 'path' | 'userId'> {
+  return {
+    side,
+    messageId: id,
+    client: context.client,
+    service: context.service,
+    method: request.method,
+    path: context.path,
+    ...(userId === undefined ? {} : { userId }),
+  }
+}
+
 /** A record's bodies: in memory as they are, spooled ones by digest and size. */
 function loggedBodies(
   request: Body,
@@ -269,13 +288,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
           throw error
         }
         await ports.log({
-          side: 'consumer',
-          messageId: id,
-          client,
-          service: context.service,
-          method: request.method,
-          path: parsed.path,
-          ...(parts.userId === undefined ? {} : { userId: parts.userId }),
+          ...recordHead('consumer', id, request, context, parts.userId),
           requestHash: hash,
           requestSignature: signature,
           requestSigned: bytes,
@@ -365,13 +378,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
           const response = await signResponse(answer, providerMember, id, hash as string)
           const responseSignature = signatureOf(response.headers)
           await ports.log({
-            side: 'provider',
-            messageId: id,
-            client,
-            service: context.service,
-            method: request.method,
-            path: parsed.path,
-            ...(parts.userId === undefined ? {} : { userId: parts.userId }),
+            ...recordHead('provider', id, request, context, parts.userId),
             requestHash: hash,
             requestSignature,
             requestSigned: bytes,
@@ -473,12 +480,7 @@ export function createGateway(ports: GatewayPorts): Gateway {
   ): Promise<void> {
     await ports
       .log({
-        side,
-        messageId: id,
-        client: context.client,
-        service: context.service,
-        method: request.method,
-        path: context.path,
+        ...recordHead(side, id, request, context, undefined),
         ...signatures,
         status: response.status,
         errorType: errorTypeFor(failure, side),

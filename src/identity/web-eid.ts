@@ -13,6 +13,7 @@ import { AsnConvert } from '@peculiar/asn1-schema'
 import {
   Certificate,
   CertificatePolicies,
+  type Extension,
   KeyUsage,
   id_ce_certificatePolicies,
   id_ce_keyUsage,
@@ -93,14 +94,16 @@ export function createWebEidValidator(options: {
     }
     let der: Buffer
     let x509: X509Certificate
+    let extensions: readonly Extension[]
     try {
       der = strictBase64(encoded, 'unverifiedCertificate')
       x509 = new X509Certificate(der)
+      extensions = AsnConvert.parse(der, Certificate).tbsCertificate.extensions ?? []
     } catch {
       throw new IdentityError('WEBEID_CERTIFICATE_MALFORMED', 'the certificate cannot be parsed')
     }
     checkValidity(x509, now)
-    checkPurpose(der, x509)
+    checkPurpose(x509, extensions)
     const ca = cas.find(
       (candidate) => x509.checkIssued(candidate.x509) && x509.verify(candidate.x509.publicKey),
     )
@@ -110,7 +113,7 @@ export function createWebEidValidator(options: {
         'the certificate is not from a trusted CA',
       )
     checkValidity(ca.x509, now)
-    if (ca.authPolicies !== undefined) checkPolicies(der, ca.authPolicies)
+    if (ca.authPolicies !== undefined) checkPolicies(extensions, ca.authPolicies)
     const entry = { ca, x509, identity: identityOf(der, x509) }
     if (chains.size > 100_000) chains.clear()
     chains.set(key, entry)
@@ -254,16 +257,14 @@ function checkValidity(x509: X509Certificate, now: Date): void {
     )
 }
 
-function checkPurpose(der: Buffer, x509: X509Certificate): void {
+function checkPurpose(x509: X509Certificate, extensions: readonly Extension[]): void {
   const wrong = (why: string): never => {
     throw new IdentityError('WEBEID_CERTIFICATE_WRONG_PURPOSE', why)
   }
   if (x509.ca) wrong('a CA certificate cannot log in')
   if (!(x509.keyUsage ?? []).includes(CLIENT_AUTH))
     wrong('the certificate is not for client authentication')
-  const extension = AsnConvert.parse(der, Certificate).tbsCertificate.extensions?.find(
-    (candidate) => candidate.extnID === id_ce_keyUsage,
-  )
+  const extension = extensions.find((candidate) => candidate.extnID === id_ce_keyUsage)
   if (extension === undefined) wrong('the certificate has no key usage')
   const usage = AsnConvert.parse(extension?.extnValue.buffer as ArrayBuffer, KeyUsage)
   if ((usage.toNumber() & KeyUsageFlags.digitalSignature) === 0)
@@ -271,10 +272,8 @@ function checkPurpose(der: Buffer, x509: X509Certificate): void {
 }
 
 /** The certificate carries one of the CA's authentication policies (as Web eID's validator). */
-function checkPolicies(der: Buffer, accepted: readonly string[]): void {
-  const extension = AsnConvert.parse(der, Certificate).tbsCertificate.extensions?.find(
-    (candidate) => candidate.extnID === id_ce_certificatePolicies,
-  )
+function checkPolicies(extensions: readonly Extension[], accepted: readonly string[]): void {
+  const extension = extensions.find((candidate) => candidate.extnID === id_ce_certificatePolicies)
   const policies =
     extension === undefined
       ? []

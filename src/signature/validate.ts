@@ -78,31 +78,26 @@ export function createSignatureValidator(options: {
         signatureForm: 'ASiC-E' as const,
         validationWarnings: [] as ReportMessage[],
       }
+      // A container refused before any signature is read: a report with nothing in it but why.
+      const refused = (code: string, content: string): ValidationReport => ({
+        ...base,
+        signaturesCount: 0,
+        validSignaturesCount: 0,
+        documents: [],
+        signatures: [],
+        refused: { code, content },
+      })
       let opened
       try {
         opened = openContainer(bytes, options.limits)
       } catch (error) {
         if (!(error instanceof SignatureError)) throw error
-        return {
-          ...base,
-          signaturesCount: 0,
-          validSignaturesCount: 0,
-          documents: [],
-          signatures: [],
-          refused: { code: error.code, content: error.message },
-        }
+        return refused(error.code, error.message)
       }
       const digests = documentDigests(opened.documents)
       const signatures: SignatureReport[] = []
       if (opened.signatures.length > 50)
-        return {
-          ...base,
-          signaturesCount: 0,
-          validSignaturesCount: 0,
-          documents: [],
-          signatures: [],
-          refused: { code: 'CONTAINER_TOO_LARGE', content: 'more than 50 signature files' },
-        }
+        return refused('CONTAINER_TOO_LARGE', 'more than 50 signature files')
       for (const file of opened.signatures) {
         let parsed: ParsedSignature[]
         try {
