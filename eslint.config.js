@@ -7,6 +7,7 @@ import tseslint from 'typescript-eslint'
 
 const ROWS = [
   ['shared'],
+  ['platform'],
   ['storage', 'crypto'],
   ['trust', 'ledger'],
   ['identity', 'signature', 'cloud'],

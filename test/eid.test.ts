@@ -7,7 +7,7 @@
 import { generateKeyPairSync, sign, X509Certificate } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { possessionMessage } from '../src/identity/index.ts'
-import { renewalMessage } from '../src/main/routes/eid.ts'
+import { renewalMessage } from '../src/services/eid-desk/index.ts'
 import { ENGINES, usePostgresCluster } from './support/engines.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 import { issueCard, loginWith, type TestCard } from './support/eid.ts'

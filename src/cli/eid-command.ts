@@ -143,7 +143,6 @@ async function runToken(args: string[]): Promise<number> {
     const platform = app.platform()
     const mandate = await requireRole(platform.store.db, values.clerk, ['clerk'])
     const [authCertificate, signCertificate] = await issueAtDesk(
-      app.server,
       platform,
       values.clerk,
       mandate,
@@ -229,7 +228,7 @@ export async function runIssueOnToken(args: string[]): Promise<number> {
     await app.start()
     const platform = app.platform()
     const mandate = await requireRole(platform.store.db, values.clerk as string, ['clerk'])
-    const issued = await issueAtDesk(app.server, platform, values.clerk as string, mandate, {
+    const issued = await issueAtDesk(platform, values.clerk as string, mandate, {
       personalCode,
       authKey: auth.publicKey,
       signKey: sign.publicKey,

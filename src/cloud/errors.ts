@@ -1,3 +1,4 @@
+import type { ErrorCatalogue } from '../platform/index.ts'
 import { EStateError } from '../shared/index.ts'
 
 export type CloudErrorCode =
@@ -25,6 +26,22 @@ export type CloudErrorCode =
   | 'CLOUD_BACKUP_CORRUPT'
   /** A backup sealed by a master key this installation does not have. */
   | 'CLOUD_BACKUP_WRONG_KEY'
+
+/** Mostly the operator's commands' errors; an act on a fenced site answers 503. */
+export const CLOUD_ERRORS = {
+  CLOUD_POSTGRES_MISSING: 500,
+  CLOUD_POSTGRES_FAILED: 500,
+  CLOUD_SITE_INVALID: 400,
+  CLOUD_NOT_REPLICA: 409,
+  CLOUD_PRIMARY_ALIVE: 409,
+  CLOUD_NO_QUORUM: 409,
+  CLOUD_FENCED: 503,
+  CLOUD_OUTCOME_UNKNOWN: 503,
+  CLOUD_PROMOTE_FAILED: 500,
+  CLOUD_BACKUP_INVALID: 400,
+  CLOUD_BACKUP_CORRUPT: 422,
+  CLOUD_BACKUP_WRONG_KEY: 422,
+} as const satisfies ErrorCatalogue<CloudErrorCode>
 
 export class CloudError extends EStateError {
   declare readonly code: CloudErrorCode

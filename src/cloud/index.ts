@@ -1,4 +1,4 @@
-export { CloudError, type CloudErrorCode } from './errors.ts'
+export { CloudError, CLOUD_ERRORS, type CloudErrorCode } from './errors.ts'
 export {
   commitAct,
   readSiteGeneration,

@@ -1,3 +1,4 @@
+import type { ErrorCatalogue } from '../platform/index.ts'
 import { EStateError } from '../shared/index.ts'
 
 export type CryptoErrorCode =
@@ -13,3 +14,10 @@ export class CryptoError extends EStateError {
     super(code, message, {}, options)
   }
 }
+
+export const CRYPTO_ERRORS = {
+  CRYPTO_DECRYPTION_FAILED: 500,
+  CRYPTO_UNKNOWN_KEY: 500,
+  CRYPTO_BAD_MASTER_KEY: 500,
+  CRYPTO_MALFORMED_CIPHERTEXT: 500,
+} as const satisfies ErrorCatalogue<CryptoErrorCode>

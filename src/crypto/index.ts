@@ -1,4 +1,4 @@
-export { CryptoError, type CryptoErrorCode } from './errors.ts'
+export { CryptoError, CRYPTO_ERRORS, type CryptoErrorCode } from './errors.ts'
 export { sealAead, openAead, KEY_BYTES } from './aead.ts'
 export {
   openEnvelope,

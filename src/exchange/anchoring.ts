@@ -21,8 +21,9 @@ import { X509Certificate } from 'node:crypto'
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
-import { hashLeaf, rootHash } from '../ledger/index.ts'
-import { EStateError, type Logger } from '../shared/index.ts'
+import { hashLeaf, ledgerRecorder, recordedEntries, rootHash } from '../ledger/index.ts'
+import type { Logger } from '../shared/index.ts'
+import { ExchangeCallerError } from './errors.ts'
 import type { Schema } from '../storage/index.ts'
 import type { Signer } from '../trust/index.ts'
 import { certificatePin, type GlobalConfiguration } from './global-conf.ts'
@@ -83,12 +84,12 @@ export function verifyAnchor(
   batch: AnchorBatch,
 ): void {
   if (batch.instance !== configuration.instance)
-    throw new EStateError('ANCHOR_INVALID', `the batch is for instance ${batch.instance}`)
+    throw new ExchangeCallerError('ANCHOR_INVALID', `the batch is for instance ${batch.instance}`)
   const gateway = configuration.gateways.find((candidate) => candidate.id === batch.gateway)
   if (gateway === undefined || gateway.id === ownGateway)
-    throw new EStateError('ANCHOR_UNKNOWN_GATEWAY', `${batch.gateway} is not a registered gateway`)
+    throw new ExchangeCallerError('ANCHOR_UNKNOWN_GATEWAY', `${batch.gateway} is not a registered gateway`)
   if (!gateway.serves.includes(batch.member))
-    throw new EStateError(
+    throw new ExchangeCallerError(
       'ANCHOR_UNKNOWN_GATEWAY',
       `${batch.gateway} does not serve ${batch.member}`,
     )
@@ -100,13 +101,13 @@ export function verifyAnchor(
     !/^[A-Za-z0-9+/]{43}=$/.test(batch.root) ||
     Number.isNaN(Date.parse(batch.signedAt))
   )
-    throw new EStateError('ANCHOR_INVALID', 'the batch is malformed')
+    throw new ExchangeCallerError('ANCHOR_INVALID', 'the batch is malformed')
   const member = configuration.members.find((candidate) => candidate.id === batch.member)
   const der = member?.signingCertificates
     .map((text) => Buffer.from(text, 'base64'))
     .find((candidate) => certificatePin(candidate) === batch.certificate)
   if (der === undefined)
-    throw new EStateError(
+    throw new ExchangeCallerError(
       'ANCHOR_SIGNATURE_INVALID',
       `the batch is not signed with a key of ${batch.member} in the global configuration`,
     )
@@ -118,7 +119,7 @@ export function verifyAnchor(
       'InvalidSignatureValue',
     )
   } catch {
-    throw new EStateError('ANCHOR_SIGNATURE_INVALID', 'the batch signature does not verify')
+    throw new ExchangeCallerError('ANCHOR_SIGNATURE_INVALID', 'the batch signature does not verify')
   }
 }
 
@@ -134,38 +135,19 @@ export async function recordAnchor(
 ): Promise<'anchored' | 'already'> {
   const entry = Buffer.from(JSON.stringify(batch), 'utf8')
   return db.transaction().execute(async (trx) => {
-    const earlier = [
-      ...(await trx
-        .selectFrom('ledger_outbox')
-        .select('entry')
-        .where('kind', '=', 'exchange-anchor')
-        .where('ref_id', '=', batch.sequence)
-        .execute()),
-      ...(await trx
-        .selectFrom('ledger_entries')
-        .select('entry')
-        .where('kind', '=', 'exchange-anchor')
-        .where('ref_id', '=', batch.sequence)
-        .execute()),
-    ]
+    const earlier = (await recordedEntries(trx, 'exchange-anchor', batch.sequence))
       .map((row) => JSON.parse(Buffer.from(row.entry).toString('utf8')) as AnchorBatch)
       .filter((other) => other.gateway === batch.gateway)
     if (earlier.some((other) => other.root === batch.root && other.lastId === batch.lastId))
       return 'already'
     if (earlier.length > 0)
-      throw new EStateError(
+      throw new ExchangeCallerError(
         'ANCHOR_CONFLICT',
         `${batch.gateway} already anchored another batch as number ${batch.sequence}`,
       )
-    await trx
-      .insertInto('ledger_outbox')
-      .values({
-        kind: 'exchange-anchor',
-        ref_id: batch.sequence,
-        recorded_at: recordedAt,
-        entry,
-      })
-      .execute()
+    await ledgerRecorder.record(trx, [
+      { kind: 'exchange-anchor', refId: batch.sequence, recordedAt, entry },
+    ])
     return 'anchored'
   })
 }
@@ -176,17 +158,12 @@ export async function anchorLedgerIndex(
   gateway: string,
   sequence: number,
 ): Promise<number | undefined> {
-  const rows = await db
-    .selectFrom('ledger_entries')
-    .select(['idx', 'entry'])
-    .where('kind', '=', 'exchange-anchor')
-    .where('ref_id', '=', sequence)
-    .execute()
-  const found = rows.find(
+  const found = (await recordedEntries(db, 'exchange-anchor', sequence)).find(
     (row) =>
+      row.index !== undefined &&
       (JSON.parse(Buffer.from(row.entry).toString('utf8')) as AnchorBatch).gateway === gateway,
   )
-  return found === undefined ? undefined : Number(found.idx)
+  return found?.index
 }
 
 interface AnchorState {

@@ -5,6 +5,7 @@
  * wrong, `Server.ClientProxy.…` for the rest at the consumer gateway, `Server.ServerProxy.…` at
  * the provider gateway), in the `X-Road-Error` header and a `{type, message, detail}` body.
  */
+import type { ErrorCatalogue } from '../platform/index.ts'
 import { EStateError } from '../shared/index.ts'
 
 export type ExchangeErrorType =
@@ -88,3 +89,59 @@ export function errorTypeFor(error: ExchangeError, side: 'consumer' | 'provider'
     return `Client.${error.type}`
   return `${side === 'consumer' ? 'Server.ClientProxy' : 'Server.ServerProxy'}.${error.type}`
 }
+
+/** The exchange's own refusals outside the gateway's X-Road types (callers, anchoring). */
+export type ExchangeCallerErrorCode =
+  | 'GATEWAY_REQUIRED'
+  | 'CLIENT_REQUIRED'
+  | 'CLIENT_MISMATCH'
+  | 'MEMBER_UNAUTHENTICATED'
+  | 'MEMBER_UNKNOWN'
+  | 'ACCESS_DENIED'
+  | 'INVALID_INPUT'
+  | 'ANCHOR_INVALID'
+  | 'ANCHOR_UNKNOWN_GATEWAY'
+  | 'ANCHOR_SIGNATURE_INVALID'
+  | 'ANCHOR_CONFLICT'
+
+export class ExchangeCallerError extends EStateError {
+  declare readonly code: ExchangeCallerErrorCode
+
+  constructor(code: ExchangeCallerErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, details)
+  }
+}
+
+type ExchangeCode = ExchangeCallerErrorCode | `EXCHANGE_${ExchangeErrorType}`
+
+export const EXCHANGE_ERRORS = {
+  GATEWAY_REQUIRED: 403,
+  CLIENT_REQUIRED: 400,
+  CLIENT_MISMATCH: 403,
+  MEMBER_UNAUTHENTICATED: 401,
+  MEMBER_UNKNOWN: 404,
+  ACCESS_DENIED: 403,
+  INVALID_INPUT: 400,
+  ANCHOR_INVALID: 400,
+  ANCHOR_UNKNOWN_GATEWAY: 403,
+  ANCHOR_SIGNATURE_INVALID: 403,
+  ANCHOR_CONFLICT: 409,
+  EXCHANGE_BadRequest: 400,
+  EXCHANGE_InvalidRequest: 400,
+  EXCHANGE_InvalidClientIdentifier: 400,
+  EXCHANGE_InvalidHttpMethod: 405,
+  EXCHANGE_MissingHeader: 400,
+  EXCHANGE_DuplicateHeaderField: 400,
+  EXCHANGE_UnknownMember: 400,
+  EXCHANGE_UnknownService: 404,
+  EXCHANGE_AccessDenied: 403,
+  EXCHANGE_InvalidSignatureValue: 500,
+  EXCHANGE_MissingSignature: 500,
+  EXCHANGE_InconsistentResponse: 500,
+  EXCHANGE_SslAuthenticationFailed: 500,
+  EXCHANGE_OutdatedGlobalConf: 500,
+  EXCHANGE_MalformedGlobalConf: 500,
+  EXCHANGE_NetworkError: 500,
+  EXCHANGE_ServiceFailed: 500,
+  EXCHANGE_InternalError: 500,
+} as const satisfies ErrorCatalogue<ExchangeCode>

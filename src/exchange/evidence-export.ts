@@ -9,7 +9,13 @@ import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildReceipt, hashLeaf, inclusionProof, type TreeReader } from '../ledger/index.ts'
+import {
+  buildReceipt,
+  hashLeaf,
+  inclusionProof,
+  ledgerIndicesOf,
+  type TreeReader,
+} from '../ledger/index.ts'
 import type { AnchorBatch } from './anchoring.ts'
 import type { Schema } from '../storage/index.ts'
 import { ExchangeError } from './errors.ts'
@@ -64,16 +70,11 @@ export async function exportEvidence(
       'a signing certificate is no longer in the configuration',
     )
   }
-  const ledger = await options.db
-    .selectFrom('ledger_entries')
-    .select('idx')
-    .where('kind', '=', 'exchange-message')
-    .where('ref_id', '=', logId)
-    .executeTakeFirst()
+  const ledgerIndex = (await ledgerIndicesOf(options.db, 'exchange-message', [logId])).get(logId)
   let receipt: unknown = null
-  if (ledger !== undefined) {
+  if (ledgerIndex !== undefined) {
     try {
-      receipt = await buildReceipt(options.db, options.tree, Number(ledger.idx))
+      receipt = await buildReceipt(options.db, options.tree, ledgerIndex)
     } catch {
       receipt = null // not in a published checkpoint yet
     }

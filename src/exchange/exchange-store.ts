@@ -12,6 +12,7 @@
 import { createPrivateKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
+import { ledgerRecorder } from '../ledger/index.ts'
 import type { Clock } from '../shared/index.ts'
 import type { Schema } from '../storage/index.ts'
 import { keySigner, OID, TRUST_AGENCY, type Signer, type StatePki } from '../trust/index.ts'
@@ -435,15 +436,14 @@ export async function recordExchangeAct(
   act: Record<string, unknown>,
   at: Date,
 ): Promise<void> {
-  await db
-    .insertInto('ledger_outbox')
-    .values({
+  await ledgerRecorder.record(db, [
+    {
       kind,
-      ref_id: 0,
-      recorded_at: at.toISOString(),
+      refId: 0,
+      recordedAt: at.toISOString(),
       entry: Buffer.from(JSON.stringify({ ...act, at: at.toISOString() })),
-    })
-    .execute()
+    },
+  ])
 }
 
 /** The newest signed configuration in the store (an embassy reads what the primary published). */

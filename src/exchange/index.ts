@@ -92,3 +92,29 @@ export {
   type MonitoringRecord,
   type StatisticsRow,
 } from './operations.ts'
+export {
+  ExchangeCallerError,
+  EXCHANGE_ERRORS,
+  type ExchangeCallerErrorCode,
+} from './errors.ts'
+export {
+  agencyCallerOf,
+  bearerToken,
+  callerOf,
+  fromGateway,
+  portalCallerOf,
+  GATEWAY_TOKEN_HEADER,
+  type CallerNeeds,
+} from './caller.ts'
+export {
+  createExchangeClient,
+  EXCHANGE_BODY_LIMIT,
+  RemoteRefusal,
+  type ExchangeCall,
+  type ExchangeClient,
+  type ExchangeClientOptions,
+  type InProcessProvider,
+} from './client.ts'
+export { injectProvider, registerExchangeRoutes, type ExchangeNeeds } from './routes.ts'
+export { registerExchangeManagementRoutes } from './management-routes.ts'
+export { exchangeModule } from './module.ts'

@@ -4,6 +4,7 @@
  */
 import { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
+import { OUTBOX_SQL } from '../ledger/index.ts'
 import type { LogRow } from './message-log.ts'
 
 const database = new DatabaseSync((workerData as { path: string }).path)
@@ -36,16 +37,10 @@ const COLUMNS = [
 const insertLog = database.prepare(
   `INSERT INTO exchange_message_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')}) RETURNING id`,
 )
-const insertOutbox = database.prepare(
-  "INSERT INTO ledger_outbox (kind, ref_id, recorded_at, entry) VALUES ('exchange-message', ?, ?, ?)",
-)
-
-const pendingCommitments = database.prepare(
-  "SELECT ref_id, entry FROM ledger_outbox WHERE kind = 'exchange-message' AND ref_id > ? ORDER BY ref_id LIMIT ?",
-)
-const forgetCommitments = database.prepare(
-  "DELETE FROM ledger_outbox WHERE kind = 'exchange-message' AND ref_id BETWEEN ? AND ?",
-)
+// The ledger's own statements: its outbox is written by the recorder's SQL alone.
+const insertOutbox = database.prepare(OUTBOX_SQL.insert('exchange-message'))
+const pendingCommitments = database.prepare(OUTBOX_SQL.pendingAfter('exchange-message'))
+const forgetCommitments = database.prepare(OUTBOX_SQL.forgetBetween('exchange-message'))
 
 type Request =
   | { id: number; row: LogRow; recordedAt: string }[]

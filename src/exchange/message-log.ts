@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
+import { ledgerRecorder } from '../ledger/index.ts'
 import type { Clock } from '../shared/index.ts'
 import type { Schema } from '../storage/index.ts'
 import type { MessageRecord } from './gateway.ts'
@@ -179,13 +180,12 @@ async function writeRecord(
     .values(values)
     .returning('id')
     .executeTakeFirstOrThrow()
-  await trx
-    .insertInto('ledger_outbox')
-    .values({
+  await ledgerRecorder.record(trx, [
+    {
       kind: 'exchange-message',
-      ref_id: Number(row.id),
-      recorded_at: options.clock.now().toISOString(),
+      refId: Number(row.id),
+      recordedAt: options.clock.now().toISOString(),
       entry: Buffer.from(values.commitment, 'hex'),
-    })
-    .execute()
+    },
+  ])
 }

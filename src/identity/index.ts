@@ -29,3 +29,17 @@ export {
   type OpenedToken,
   type TokenKey,
 } from './software-token.ts'
+export { IDENTITY_ERRORS } from './errors.ts'
+export {
+  cookiesOf,
+  createRateLimiter,
+  decodedCookie,
+  requireSession,
+  requireStepUp,
+  sessionCookie,
+  SESSION_COOKIE,
+  type SessionNeeds,
+} from './session-http.ts'
+export { registerIdentityRoutes, type IdentityNeeds, type Mandates } from './routes.ts'
+export { registerOidcRoutes, type OidcNeeds } from './oidc-routes.ts'
+export { identityModule } from './module.ts'

@@ -1,3 +1,4 @@
+import type { ErrorCatalogue } from '../platform/index.ts'
 import { EStateError } from '../shared/index.ts'
 
 export type LedgerErrorCode =
@@ -13,6 +14,27 @@ export type LedgerErrorCode =
   | 'LEDGER_READ_ONLY'
   | 'LEDGER_MALFORMED_RECEIPT'
   | 'LEDGER_MALFORMED_WITNESS_STATE'
+  | 'LEDGER_EMPTY'
+  | 'TILE_NOT_FOUND'
+  | 'WITNESS_NOT_RUNNING'
+
+export const LEDGER_ERRORS = {
+  LEDGER_INVALID_INCLUSION_PROOF: 422,
+  LEDGER_INVALID_CONSISTENCY_PROOF: 422,
+  LEDGER_INVALID_ARGUMENT: 400,
+  LEDGER_MALFORMED_NOTE: 400,
+  LEDGER_INVALID_SIGNATURE: 422,
+  LEDGER_MALFORMED_CHECKPOINT: 400,
+  LEDGER_INCOMPLETE: 503,
+  LEDGER_UNKNOWN_SIZE: 404,
+  LEDGER_UNKNOWN_ENTRY: 404,
+  LEDGER_READ_ONLY: 503,
+  LEDGER_MALFORMED_RECEIPT: 400,
+  LEDGER_MALFORMED_WITNESS_STATE: 500,
+  LEDGER_EMPTY: 404,
+  TILE_NOT_FOUND: 404,
+  WITNESS_NOT_RUNNING: 404,
+} as const satisfies ErrorCatalogue<LedgerErrorCode>
 
 export class LedgerError extends EStateError {
   declare readonly code: LedgerErrorCode

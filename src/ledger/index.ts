@@ -75,3 +75,18 @@ export {
   type WitnessRecord,
   type WitnessState,
 } from './witness.ts'
+export {
+  ledgerRecorder,
+  ledgerIndicesOf,
+  outboxBacklog,
+  recordedEntries,
+  entriesForRows,
+  appendedRowsAfter,
+  OUTBOX_SQL,
+  type LedgerEntryToRecord,
+  type LedgerRecorder,
+  type LedgerTransaction,
+} from './recorder.ts'
+export { LEDGER_ERRORS } from './errors.ts'
+export { registerLedgerRoutes, type LedgerNeeds } from './routes.ts'
+export { ledgerModule } from './module.ts'

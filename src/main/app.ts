@@ -22,17 +22,10 @@ import { scheduleBackups } from '../cloud/index.ts'
 import { createMetrics } from './metrics.ts'
 import { openPlatform, type Platform } from './platform.ts'
 import { installProblemHandlers, problemOf, sendProblem } from './problem.ts'
-import { registerDataApi } from './routes/data-api.ts'
-import { registerLedger } from './routes/ledger.ts'
-import { registerTracker } from './routes/tracker.ts'
-import { registerTrust } from './routes/trust.ts'
-import { registerSignatures } from './routes/signatures.ts'
-import { registerExchange, startGatewayListener } from './routes/exchange.ts'
-import { registerExchangeManagement } from './routes/exchange-management.ts'
-import { registerAuth } from './routes/auth.ts'
-import { registerEid } from './routes/eid.ts'
-import { registerOidc } from './routes/oidc.ts'
+import { injectProvider, type InProcessProvider } from '../exchange/index.ts'
+import type { ModuleInstance } from '../platform/index.ts'
 import { registerPortal } from '../portal/index.ts'
+import { MODULES } from './modules.ts'
 import { registerOperations } from './routes/operations.ts'
 
 export interface EStateApp {
@@ -214,18 +207,29 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   registerIdempotency(server, requirePlatform)
   registerOperations(server, { metrics, isReady: () => platform !== undefined && !closing })
-  registerDataApi(server, requirePlatform)
-  registerLedger(server, config, requirePlatform)
-  registerTracker(server, requirePlatform)
-  registerTrust(server, requirePlatform)
-  registerSignatures(server, requirePlatform)
-  registerExchange(server, requirePlatform, metrics)
-  registerExchangeManagement(server, requirePlatform)
-  registerAuth(server, config, requirePlatform)
-  registerEid(server, requirePlatform)
-  registerOidc(server, requirePlatform)
+  // Every module's routes, behind the same admission, hooks and problem handler.
+  const settings = {
+    environment: config.environment,
+    env: config.env,
+    publicUrl: config.publicUrl,
+  }
+  const instances: ModuleInstance<Platform>[] = MODULES.map((module) =>
+    module.instantiate(settings),
+  )
+  for (const instance of instances) await instance.attach(server, requirePlatform)
   registerPortal(server)
+
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
+  // The modules' in-process exchange providers: their own routes, reached by the provider
+  // gateway with the node's gateway token.
+  const providers = new Map<string, InProcessProvider>()
+  for (const module of MODULES)
+    for (const provided of module.exchange.provides ?? [])
+      if (provided.inProcess !== undefined)
+        providers.set(
+          provided.inProcess.backend,
+          injectProvider(server, provided.inProcess.prefix, () => requirePlatform().gatewayToken),
+        )
 
   return {
     server,
@@ -233,13 +237,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     platform: requirePlatform,
     async start() {
       await server.ready()
-      platform = await openPlatform({
+      const opened = await openPlatform({
         config,
         clock,
         logger,
         metrics,
         drainIntervalMs: options.drainIntervalMs,
+        providers,
       })
+      try {
+        for (const instance of instances) await instance.start(opened)
+      } catch (error) {
+        await opened.close()
+        throw error
+      }
+      platform = opened
       if (config.backup !== undefined && !platform.readOnly)
         backups = scheduleBackups({
           databaseUrl: config.databaseUrl,
@@ -250,7 +262,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           logger,
         })
       if (config.gateway !== undefined && !platform.readOnly)
-        gatewayListener = await startGatewayListener(server, platform, {
+        gatewayListener = await platform.exchangeClient.listen({
           host: config.host,
           port: config.gateway.port,
         })
@@ -260,7 +272,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await backups?.close()
       await gatewayListener?.close()
       await server.close()
+      for (const instance of instances) await instance.stop()
       await platform?.close()
     },
   }
 }
+

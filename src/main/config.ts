@@ -20,6 +20,11 @@ export type Environment = 'development' | 'production'
 
 export interface Config {
   readonly environment: Environment
+  /**
+   * The environment as read, from which each module reads only the variables its configuration
+   * slice declares (`ModuleSettings`); never logged.
+   */
+  readonly env: Readonly<Record<string, string | undefined>>
   readonly host: string
   readonly port: number
   /** Where clients reach this node: certificates point at `<publicUrl>/trust/…`. */
@@ -124,6 +129,7 @@ export function readConfig(
   const databaseUrl = env.E_STATE_DATABASE_URL ?? join(dataDir, 'estate.db')
   return {
     environment,
+    env: { ...env },
     host: env.HOST ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65535),
     publicUrl: publicUrl(env),

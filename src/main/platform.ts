@@ -23,12 +23,14 @@ import {
 } from '../ledger/index.ts'
 import {
   DEFAULT_PROFILE,
+  MANDATE_REGISTRIES,
   createAccessGate,
   createRegistryService,
   hasCountry,
   removeAbandonedSeed,
   seedCountry,
   type AccessGate,
+  type Caller,
   type RegistryService,
   type SeedReport,
 } from '../registries/index.ts'
@@ -55,8 +57,19 @@ import {
   type ValidationPool,
   type TrustList,
 } from '../signature/index.ts'
-import { createTracker, type Tracker } from '../tracker/index.ts'
-import { EXCHANGE_AGENCY, openExchangeNode, type ExchangeNode } from '../exchange/index.ts'
+import type { FastifyRequest } from 'fastify'
+import {
+  callerOf,
+  createExchangeClient,
+  EXCHANGE_AGENCY,
+  openExchangeNode,
+  portalCallerOf,
+  type ExchangeClient,
+  type ExchangeNode,
+  type InProcessProvider,
+  type MessageRecord,
+} from '../exchange/index.ts'
+import type { Mandates } from '../identity/index.ts'
 import { openPkcs11Token, openPki, POLICY, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
 import type { Config } from './config.ts'
@@ -67,7 +80,6 @@ export interface Platform {
   readonly envelope: Envelope
   readonly gate: AccessGate
   readonly registries: RegistryService
-  readonly tracker: Tracker
   readonly pki: StatePki
   readonly webEid: WebEidValidator
   /** Signature validation (the state's CAs and TSA, plus `E_STATE_TRUST`) and signing services. */
@@ -85,6 +97,8 @@ export interface Platform {
   readonly ledger: Ledger
   /** The in-process witness, when this node runs one. */
   readonly witness: Witness | undefined
+  /** The verifier keys of the other sites' witnesses that cosign this log. */
+  readonly remoteWitnessKeys: readonly string[]
   readonly instance: string
   /** The store is a standby (an embassy's node before promotion): reads only. */
   readonly readOnly: boolean
@@ -99,6 +113,15 @@ export interface Platform {
   readonly publicOrigin: string
   /** The exchange: the central registry and this node's in-process gateway runtime. */
   readonly exchange: ExchangeNode
+  /** How this node's own code calls another agency's service (through its gateway). */
+  readonly exchangeClient: ExchangeClient
+  /** Who calls, from the exchange's verified headers (for the registries' Data API). */
+  readonly callerOf: (
+    request: FastifyRequest,
+    options?: { readonly gatewayOnly?: boolean },
+  ) => Promise<Caller>
+  /** A person's mandates, asked of the registers that keep them as the state portal. */
+  readonly mandatesOf: (personalCode: string) => Promise<Mandates>
   close(): Promise<void>
 }
 
@@ -109,6 +132,8 @@ export interface PlatformOptions {
   readonly metrics: Metrics
   /** Start the background drain of the ledger outbox (tests of fail-closed switch it off). */
   readonly drainIntervalMs?: number
+  /** The modules' in-process exchange providers, by backend (`internal:<module>/<name>`). */
+  readonly providers: ReadonlyMap<string, InProcessProvider>
 }
 
 export async function openPlatform(options: PlatformOptions): Promise<Platform> {
@@ -195,6 +220,13 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       ...(primary === undefined ? {} : { logDb: primary.db }),
     })
     closers.push(() => exchange.close())
+    const exchangeClient = createExchangeClient({
+      node: exchange,
+      db: store.db,
+      clock,
+      providers: options.providers,
+      observe: (record) => observeMessage(options.metrics, record),
+    })
     const signatureTrust = stateTrustList(pki, config.signatureTrust)
     const validationPool = createValidationPool({ trust: signatureTrust })
     closers.push(() => void validationPool.close())
@@ -240,14 +272,14 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
         throw error
       }
     }
-    return {
+    const platform: Platform = {
       store,
       envelope,
       gate,
       registries,
       ledger,
       witness,
-      tracker: createTracker({ registries, db: store.db, tree: ledger.tree }),
+      remoteWitnessKeys: config.witness.remote.map((remote) => remote.verifierKey),
       pki,
       webEid,
       signatures: {
@@ -281,6 +313,20 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
       gatewayToken: randomBytes(32),
       publicOrigin: new URL(config.publicUrl).origin,
       exchange,
+      exchangeClient,
+      callerOf: (request, callerOptions) => callerOf(request, platform, callerOptions),
+      mandatesOf: async (personalCode) => {
+        const caller = await portalCallerOf(personalCode, platform)
+        const [population, business] = await Promise.all(
+          MANDATE_REGISTRIES.map((registry) =>
+            exchangeClient.callRegister(caller, registry, 'mandates', {}),
+          ),
+        )
+        return {
+          children: (population.children ?? []) as Mandates['children'],
+          companies: (business.companies ?? []) as Mandates['companies'],
+        }
+      },
       async close() {
         try {
           await ledger.stop()
@@ -290,11 +336,25 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
         }
       },
     }
+    return platform
   } catch (error) {
     for (const close of closers) close()
     await store.close()
     throw error
   }
+}
+
+/** Prometheus: each exchange message by side and outcome. */
+function observeMessage(metrics: Metrics, record: MessageRecord): void {
+  metrics.exchange.observe(
+    {
+      side: record.side,
+      outcome:
+        record.errorType ??
+        (record.status >= 500 ? 'provider-error' : record.status >= 400 ? 'provider-refusal' : 'ok'),
+    },
+    record.durationMs / 1000,
+  )
 }
 
 /** The in-process witness: this log's own and any other site's logs it was told to trust. */

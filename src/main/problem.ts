@@ -1,100 +1,12 @@
 /**
- * The one error catalogue: stable codes to HTTP status, rendered as RFC 9457 problem documents.
- * Contexts throw coded errors; only this edge knows about HTTP. Anything uncoded is a bug: it is
+ * The HTTP edge's problem documents (RFC 9457): stable codes to HTTP status through the
+ * catalogue the composition root combined from every module's. Contexts throw coded errors;
+ * only this edge knows about HTTP. Anything uncoded is a bug: it is
  * logged with its stack and answered 500 without internals.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { EXCHANGE_ERROR_STATUS, type ExchangeErrorType } from '../exchange/index.ts'
 import { EStateError } from '../shared/index.ts'
-
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  INVALID_PERSONAL_CODE: 400,
-  INVALID_REGISTRY_CODE: 400,
-  INVALID_IDENTIFIER: 400,
-  INVALID_INPUT: 400,
-  MALFORMED_JSON: 400,
-  REGISTRY_FIELD_UNKNOWN: 400,
-  REGISTRY_QUERY_TOO_BROAD: 400,
-  REGISTRY_QUERY_AMBIGUOUS: 400,
-  ACCESS_ACTOR_REQUIRED: 400,
-  ACCESS_PURPOSE_REQUIRED: 400,
-  CLIENT_REQUIRED: 400,
-  MEMBER_UNAUTHENTICATED: 401,
-  ACCESS_DENIED: 403,
-  GATEWAY_REQUIRED: 403,
-  CROSS_SITE_REFUSED: 403,
-  CLIENT_MISMATCH: 403,
-  MEMBER_UNKNOWN: 404,
-  REGISTRY_UNKNOWN: 404,
-  REGISTRY_VERSION_UNKNOWN: 404,
-  RECORD_NOT_FOUND: 404,
-  ROUTE_NOT_FOUND: 404,
-  LEDGER_EMPTY: 404,
-  TILE_NOT_FOUND: 404,
-  LEDGER_UNKNOWN_SIZE: 404,
-  LEDGER_UNKNOWN_ENTRY: 404,
-  LEDGER_INVALID_ARGUMENT: 400,
-  WITNESS_NOT_RUNNING: 404,
-  TRUST_UNKNOWN_CA: 404,
-  WEBEID_TOKEN_MALFORMED: 400,
-  WEBEID_FORMAT_UNSUPPORTED: 400,
-  WEBEID_CERTIFICATE_MALFORMED: 400,
-  WEBEID_CERTIFICATE_EXPIRED: 401,
-  WEBEID_CERTIFICATE_NOT_YET_VALID: 401,
-  WEBEID_CERTIFICATE_WRONG_PURPOSE: 401,
-  WEBEID_CERTIFICATE_UNTRUSTED: 401,
-  WEBEID_CERTIFICATE_REVOKED: 401,
-  WEBEID_OCSP_FAILED: 503,
-  WEBEID_SIGNATURE_INVALID: 401,
-  WEBEID_NONCE_INVALID: 401,
-  SESSION_REQUIRED: 401,
-  STEP_UP_REQUIRED: 401,
-  PASSKEY_INVALID: 401,
-  ROLE_REQUIRED: 403,
-  EID_KEY_INVALID: 400,
-  EID_HOLDER_INELIGIBLE: 409,
-  TRUST_UNKNOWN_CERTIFICATE: 404,
-  TRUST_INVALID_STATUS_CHANGE: 409,
-  TRUST_UNSUPPORTED_KEY: 400,
-  TRUST_MALFORMED_REQUEST: 400,
-  METHOD_NOT_ALLOWED: 405,
-  NOT_ACCEPTABLE: 406,
-  REQUEST_TIMEOUT: 408,
-  BODY_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  COUNTRY_ALREADY_SEEDED: 409,
-  ANCHOR_CONFLICT: 409,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  IDEMPOTENCY_OUTCOME_UNKNOWN: 409,
-  IDEMPOTENCY_NOT_REPLAYABLE: 409,
-  ANCHOR_INVALID: 400,
-  ANCHOR_UNKNOWN_GATEWAY: 403,
-  ANCHOR_SIGNATURE_INVALID: 403,
-  CONTAINER_NOT_ZIP: 422,
-  CONTAINER_TOO_LARGE: 422,
-  CONTAINER_TOO_COSTLY: 422,
-  CONTAINER_MIMETYPE: 422,
-  CONTAINER_UNSAFE_PATH: 422,
-  CONTAINER_DUPLICATE_ENTRY: 422,
-  CONTAINER_MANIFEST: 422,
-  XML_FORBIDDEN: 422,
-  XML_MALFORMED: 422,
-  XADES_MALFORMED: 422,
-  XADES_UNSUPPORTED: 422,
-  SIGN_FAILED: 422,
-  SIGN_PREPARED_UNKNOWN: 404,
-  SIGNING_CERTIFICATE_NOT_YOURS: 403,
-  SIGNATURES_BUSY: 429,
-  CHALLENGES_TOO_MANY: 429,
-  RATE_LIMITED: 429,
-  BUSY: 503,
-  ACCESS_LOG_BACKLOG: 503,
-  READ_ONLY_SITE: 503,
-  SITE_FENCED: 503,
-  LEDGER_READ_ONLY: 503,
-  NOT_READY: 503,
-  INTERNAL_ERROR: 500,
-}
+import { ERROR_CATALOGUE as STATUS_BY_CODE } from './modules.ts'
 
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad request',
@@ -129,11 +41,7 @@ export function problemOf(
   instance: string,
   extensions: Record<string, unknown> = {},
 ): Problem {
-  const status =
-    STATUS_BY_CODE[code] ??
-    (code.startsWith('EXCHANGE_')
-      ? (EXCHANGE_ERROR_STATUS[code.slice(9) as ExchangeErrorType] ?? 500)
-      : 500)
+  const status = STATUS_BY_CODE.get(code) ?? 500
   return {
     ...extensions,
     type: `urn:e-state:problem:${code.toLowerCase()}`,

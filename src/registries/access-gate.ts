@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { parsePersonalCode, type Clock } from '../shared/index.ts'
 import { DOOR_ROLE, type Schema, type Store, type tables } from '../storage/index.ts'
-import { commitValues } from '../ledger/index.ts'
+import { commitValues, ledgerRecorder, outboxBacklog } from '../ledger/index.ts'
 import { RegistryError } from './errors.ts'
 
 export interface Actor {
@@ -243,17 +243,10 @@ async function refuseOnBacklog(
   clock: Clock,
   bounds: AccessGateBounds,
 ): Promise<void> {
-  const backlog = await db
-    .selectFrom('ledger_outbox')
-    .select((eb) => [
-      eb.fn.min('id').as('first'),
-      eb.fn.max('id').as('last'),
-      eb.fn.min('recorded_at').as('oldest'),
-    ])
-    .executeTakeFirst()
-  if (backlog?.first === null || backlog?.first === undefined) return
-  const entries = Number(backlog.last) - Number(backlog.first) + 1
-  const ageSeconds = (clock.now().getTime() - Date.parse(String(backlog.oldest))) / 1000
+  const backlog = await outboxBacklog(db)
+  if (backlog === undefined) return
+  const entries = backlog.entries
+  const ageSeconds = (clock.now().getTime() - Date.parse(backlog.oldest)) / 1000
   if (entries > bounds.maxOutboxEntries || ageSeconds > bounds.maxOutboxAgeSeconds) {
     throw new RegistryError(
       'ACCESS_LOG_BACKLOG',
@@ -286,23 +279,21 @@ async function writeAccessRecords(
       salt: randomBytes(16),
     }))
     const ids = await db.insertInto('access_records').values(chunk).returning('id').execute()
-    await db
-      .insertInto('ledger_outbox')
-      .values(
-        chunk.map((record, index) => ({
-          kind: 'access' as const,
-          ref_id: Number(ids[index].id),
-          recorded_at: recordedAt,
-          entry: Buffer.from(
-            JSON.stringify({
-              kind: 'access',
-              commitment: commitAccessRecord(record),
-              at: recordedAt,
-            }),
-          ),
-        })),
-      )
-      .execute()
+    await ledgerRecorder.record(
+      db,
+      chunk.map((record, index) => ({
+        kind: 'access',
+        refId: Number(ids[index].id),
+        recordedAt,
+        entry: Buffer.from(
+          JSON.stringify({
+            kind: 'access',
+            commitment: commitAccessRecord(record),
+            at: recordedAt,
+          }),
+        ),
+      })),
+    )
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ErrorCatalogue } from '../platform/index.ts'
 import { EStateError } from '../shared/index.ts'
 
 export type RegistryErrorCode =
@@ -20,3 +21,21 @@ export type RegistryErrorCode =
 export class RegistryError extends EStateError {
   declare readonly code: RegistryErrorCode
 }
+
+export const REGISTRY_ERRORS = {
+  COUNTRY_ALREADY_SEEDED: 409,
+  COUNTRY_NOT_SEEDED: 503,
+  REGISTRY_UNKNOWN: 404,
+  REGISTRY_VERSION_UNKNOWN: 404,
+  REGISTRY_FIELD_UNKNOWN: 400,
+  REGISTRY_QUERY_TOO_BROAD: 400,
+  INVALID_INPUT: 400,
+  NOT_ACCEPTABLE: 406,
+  METHOD_NOT_ALLOWED: 405,
+  REGISTRY_QUERY_AMBIGUOUS: 400,
+  RECORD_NOT_FOUND: 404,
+  ACCESS_ACTOR_REQUIRED: 400,
+  ACCESS_PURPOSE_REQUIRED: 400,
+  ACCESS_DENIED: 403,
+  ACCESS_LOG_BACKLOG: 503,
+} as const satisfies ErrorCatalogue<RegistryErrorCode>

@@ -6,7 +6,7 @@
  * personal tables directly: an operator's audit, run with the store owner's rights.
  */
 import type { Kysely } from 'kysely'
-import type { AuditFinding } from '../ledger/index.ts'
+import { appendedRowsAfter, entriesForRows, type AuditFinding } from '../ledger/index.ts'
 import type { Schema } from '../storage/index.ts'
 import { commitAccessRecord } from './access-gate.ts'
 import { commitRegistryChange } from './registry-service.ts'
@@ -53,17 +53,7 @@ async function auditKind(
             .execute()
     if (rows.length === 0) break
     const ids = rows.map((row) => Number(row.id))
-    const logged = new Map<number, Uint8Array>()
-    for (const source of ['ledger_entries', 'ledger_outbox'] as const) {
-      const found = await db
-        .selectFrom(source)
-        .select(['ref_id', 'entry'])
-        .where('kind', '=', kind)
-        .where('ref_id', '>=', ids[0])
-        .where('ref_id', '<=', ids[ids.length - 1])
-        .execute()
-      for (const item of found) logged.set(Number(item.ref_id), item.entry)
-    }
+    const logged = await entriesForRows(db, kind, ids[0], ids[ids.length - 1])
     for (const row of rows) {
       const at = `${table} ${row.id}`
       const entry = logged.get(Number(row.id))
@@ -89,17 +79,10 @@ async function auditKind(
   // Logged commitments whose rows are gone.
   let afterRef = 0
   for (;;) {
-    const refs = await db
-      .selectFrom('ledger_entries')
-      .select(['ref_id', 'idx'])
-      .where('kind', '=', kind)
-      .where('ref_id', '>', afterRef)
-      .orderBy('ref_id')
-      .limit(PAGE)
-      .execute()
+    const refs = await appendedRowsAfter(db, kind, afterRef, PAGE)
     if (refs.length === 0) break
-    const first = Number(refs[0].ref_id)
-    const last = Number(refs[refs.length - 1].ref_id)
+    const first = refs[0].refId
+    const last = refs[refs.length - 1].refId
     const present = new Set(
       (
         await db
@@ -111,11 +94,11 @@ async function auditKind(
       ).map((row) => Number(row.id)),
     )
     for (const ref of refs) {
-      if (!present.has(Number(ref.ref_id))) {
+      if (!present.has(ref.refId)) {
         findings.push({
           code: 'LOGGED_RECORD_MISSING',
-          at: `${table} ${ref.ref_id}`,
-          detail: `entry ${ref.idx} commits to a row that is gone`,
+          at: `${table} ${ref.refId}`,
+          detail: `entry ${ref.index} commits to a row that is gone`,
         })
       }
     }

@@ -24,7 +24,7 @@ import {
   type SearchCriteria,
   type WritableKind,
 } from './records/index.ts'
-import { commitValues } from '../ledger/index.ts'
+import { commitValues, ledgerRecorder } from '../ledger/index.ts'
 
 export const MAX_PAGE_SIZE = 100
 const MAX_OFFSET = 10_000
@@ -711,12 +711,11 @@ async function recordChange(
     .returning('id')
     .executeTakeFirstOrThrow()
   const commitment = commitRegistryChange(row)
-  await db
-    .insertInto('ledger_outbox')
-    .values({
+  await ledgerRecorder.record(db, [
+    {
       kind: 'registry-change',
-      ref_id: Number(inserted.id),
-      recorded_at: row.recorded_at,
+      refId: Number(inserted.id),
+      recordedAt: row.recorded_at,
       entry: Buffer.from(
         JSON.stringify({
           kind: 'registry-change',
@@ -725,8 +724,8 @@ async function recordChange(
           at: row.recorded_at,
         }),
       ),
-    })
-    .execute()
+    },
+  ])
 }
 
 function validateWrite(

@@ -12,3 +12,4 @@ export { parseClientId, formatClientId, memberOf, type ClientId } from './exchan
 export { systemClock, fixedClock, type Clock } from './clock.ts'
 export { createLogger, type Logger } from './logger.ts'
 export { createRandom, type Random } from './random.ts'
+export { CLIENT_HEADER, ERRORS, ProblemSchema } from './http-schemas.ts'

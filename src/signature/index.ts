@@ -1,4 +1,9 @@
-export { SignatureError, type SignatureErrorCode } from './errors.ts'
+export {
+  SignatureError,
+  SIGNATURE_ERRORS,
+  isSignatureErrorCode,
+  type SignatureErrorCode,
+} from './errors.ts'
 export { parseXml, MAX_XML_BYTES } from './xml.ts'
 export {
   openContainer,

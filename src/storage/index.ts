@@ -1,5 +1,5 @@
 export { openStore, engineOf, type Store, type StoreLocation } from './store.ts'
-export { StorageError, type StorageErrorCode } from './errors.ts'
+export { StorageError, STORAGE_ERRORS, type StorageErrorCode } from './errors.ts'
 export { createDataKeyStore } from './data-key-store.ts'
 export { PERSONAL_TABLES, type Schema } from './schema.ts'
 export * as tables from './schema.ts'

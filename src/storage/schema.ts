@@ -218,15 +218,8 @@ export interface RegistryChangeTable {
 
 export interface LedgerOutboxTable {
   id: Generated<number>
-  kind:
-    | 'genesis'
-    | 'access'
-    | 'registry-change'
-    | 'certificate-status'
-    | 'exchange-message'
-    | 'exchange-right'
-    | 'exchange-registry'
-    | 'exchange-anchor'
+  /** A kind declared by the module that records it (`ledgerKinds`). */
+  kind: string
   ref_id: number
   recorded_at: string
   /** The entry as it will go into the public log: a commitment, never readable personal data. */

@@ -5,3 +5,6 @@ export {
   type UsageList,
   type UsageRecord,
 } from './tracker.ts'
+export { TRACKER_ERRORS, TrackerError, type TrackerErrorCode } from './errors.ts'
+export { registerTrackerRoutes, type TrackerNeeds } from './routes.ts'
+export { trackerModule } from './module.ts'

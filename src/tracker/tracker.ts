@@ -8,7 +8,13 @@
  * their commitments were logged from the start.
  */
 import type { Kysely } from 'kysely'
-import { buildReceipt, latestPublished, type Receipt, type TreeReader } from '../ledger/index.ts'
+import {
+  buildReceipt,
+  latestPublished,
+  ledgerIndicesOf,
+  type Receipt,
+  type TreeReader,
+} from '../ledger/index.ts'
 import type { Caller, RegistryService } from '../registries/index.ts'
 import type { Schema } from '../storage/index.ts'
 
@@ -54,16 +60,7 @@ export function createTracker(options: {
     async usage(caller, userId, page) {
       const found = await registries.personalDataUsage(caller, userId, '*', page)
       const ids = found.records.map((record) => Number(record.id))
-      const indices = new Map<number, number>()
-      if (ids.length > 0) {
-        const rows = await db
-          .selectFrom('ledger_entries')
-          .select(['idx', 'ref_id'])
-          .where('kind', '=', 'access')
-          .where('ref_id', 'in', ids)
-          .execute()
-        for (const row of rows) indices.set(Number(row.ref_id), Number(row.idx))
-      }
+      const indices = await ledgerIndicesOf(db, 'access', ids)
       const published = (await latestPublished(db))?.size ?? 0
       const records: UsageRecord[] = []
       for (const record of found.records) {

@@ -57,3 +57,6 @@ export {
   type Pkcs11Signer,
   type Pkcs11Token,
 } from './pkcs11-signer.ts'
+export { TRUST_ERRORS } from './errors.ts'
+export { registerTrustRoutes, type TrustNeeds } from './routes.ts'
+export { trustModule } from './module.ts'

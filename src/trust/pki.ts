@@ -15,6 +15,7 @@ import {
 } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
+import { ledgerRecorder } from '../ledger/index.ts'
 import type { Clock } from '../shared/index.ts'
 import type { Schema, Store } from '../storage/index.ts'
 import { TrustError } from './errors.ts'
@@ -223,28 +224,24 @@ export async function openPki(options: PkiOptions): Promise<StatePki> {
     reason: number,
     at: string,
   ) => {
-    for (let start = 0; start < rowsChanged.length; start += 1000) {
-      await db
-        .insertInto('ledger_outbox')
-        .values(
-          rowsChanged.slice(start, start + 1000).map((row) => ({
-            kind: 'certificate-status' as const,
-            ref_id: 0,
-            recorded_at: at,
-            entry: Buffer.from(
-              JSON.stringify({
-                kind: 'certificate-status',
-                authority: row.authority,
-                serial: row.serial,
-                status: state,
-                reason,
-                at,
-              }),
-            ),
-          })),
-        )
-        .execute()
-    }
+    await ledgerRecorder.record(
+      db,
+      rowsChanged.map((row) => ({
+        kind: 'certificate-status',
+        refId: 0,
+        recordedAt: at,
+        entry: Buffer.from(
+          JSON.stringify({
+            kind: 'certificate-status',
+            authority: row.authority,
+            serial: row.serial,
+            status: state,
+            reason,
+            at,
+          }),
+        ),
+      })),
+    )
   }
 
   async function issueMany(requests: readonly IssueRequest[]): Promise<IssuedCertificate[]> {

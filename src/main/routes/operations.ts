@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { Metrics } from '../metrics.ts'
 import { problemOf, sendProblem } from '../problem.ts'
-import { ProblemSchema } from './schemas.ts'
+import { ProblemSchema } from '../../shared/index.ts'
 
 export function registerOperations(
   app: FastifyInstance,

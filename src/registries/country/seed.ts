@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads'
 import { sql, type Kysely } from 'kysely'
 import { openEnvelope, type MasterKeyRing } from '../../crypto/index.ts'
 import type { Clock } from '../../shared/index.ts'
+import { ledgerRecorder } from '../../ledger/index.ts'
 import {
   BULK_LOAD_POINT,
   createDataKeyStore,
@@ -241,15 +242,14 @@ async function finishCountry(
     snapshotSha256: snapshotHash,
     at: completedAt,
   }
-  await db
-    .insertInto('ledger_outbox')
-    .values({
+  await ledgerRecorder.record(db, [
+    {
       kind: 'genesis',
-      ref_id: 1,
-      recorded_at: completedAt,
+      refId: 1,
+      recordedAt: completedAt,
       entry: Buffer.from(JSON.stringify(genesis)),
-    })
-    .execute()
+    },
+  ])
 }
 
 async function refuseIfSeeded(path: string): Promise<void> {

@@ -8,16 +8,38 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { requireRole, verifyKeyPossession, type Mandate } from '../../identity/index.ts'
-import type { Caller } from '../../registries/index.ts'
-import { EStateError } from '../../shared/index.ts'
 import { verify, X509Certificate, type KeyObject } from 'node:crypto'
-import { OID, type CertificateState, type IssuedCertificate } from '../../trust/index.ts'
-import type { Platform } from '../platform.ts'
-import { requireSession, requireStepUp } from './auth.ts'
-import { agencyCallerOf, portalCallerOf } from './caller.ts'
-import { callRegister } from './exchange.ts'
-import { ERRORS } from './schemas.ts'
+import {
+  agencyCallerOf,
+  portalCallerOf,
+  type CallerNeeds,
+  type ExchangeClient,
+} from '../../exchange/index.ts'
+import {
+  requireRole,
+  requireSession,
+  requireStepUp,
+  verifyKeyPossession,
+  type Mandate,
+  type SessionNeeds,
+} from '../../identity/index.ts'
+import type { Caller } from '../../registries/index.ts'
+import { ERRORS } from '../../shared/index.ts'
+import type { Store } from '../../storage/index.ts'
+import {
+  OID,
+  type CertificateState,
+  type IssuedCertificate,
+  type StatePki,
+} from '../../trust/index.ts'
+import { EidDeskError } from './errors.ts'
+
+/** What the e-ID desk asks of the platform. */
+export interface EidDeskNeeds extends SessionNeeds, CallerNeeds {
+  readonly store: Store
+  readonly pki: StatePki
+  readonly exchangeClient: ExchangeClient
+}
 
 const Key = Type.Object(
   {
@@ -48,7 +70,7 @@ const Held = Type.Object({
   issuedAt: Type.String(),
 })
 
-export function registerEid(app: FastifyInstance, platform: () => Platform): void {
+export function registerEidDeskRoutes(app: FastifyInstance, platform: () => EidDeskNeeds): void {
   app.post(
     '/eid/issue',
     {
@@ -78,7 +100,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
       const clerk = await requireStepUp(request, platform())
       const mandate = await requireRole(store.db, clerk.personalCode, ['clerk'])
       const { authKey, signKey } = provenKeys(body.personalCode, body)
-      const [auth, sign] = await issueAtDesk(app, platform(), clerk.personalCode, mandate, {
+      const [auth, sign] = await issueAtDesk(platform(), clerk.personalCode, mandate, {
         personalCode: body.personalCode,
         authKey,
         signKey,
@@ -133,7 +155,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
         ...(await portalCallerOf(holder.personalCode, platform())),
         issue: 'the holder renews their e-ID online',
       }
-      const [auth, sign] = await issueEid(app, platform(), caller, {
+      const [auth, sign] = await issueEid(platform(), caller, {
         personalCode: holder.personalCode,
         authKey,
         signKey,
@@ -193,7 +215,7 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
       const session = await requireSession(request, platform())
       const certificate = await pki.certificate(serial)
       if (certificate === undefined)
-        throw new EStateError('TRUST_UNKNOWN_CERTIFICATE', `no certificate ${serial}`)
+        throw new EidDeskError('TRUST_UNKNOWN_CERTIFICATE', `no certificate ${serial}`)
       const own = certificate.holder === session.personalCode
       const asHolder = own && action !== 'resume'
       // A clerk changing someone's e-ID must have confirmed it with their own e-ID just now.
@@ -219,26 +241,24 @@ export function registerEid(app: FastifyInstance, platform: () => Platform): voi
  * by `e-state eid token create`.
  */
 export async function issueAtDesk(
-  app: FastifyInstance,
-  platform: Platform,
+  platform: EidDeskNeeds,
   clerk: string,
   mandate: Mandate,
   request: { personalCode: string; authKey: KeyObject; signKey: KeyObject; batch?: string },
 ): Promise<IssuedCertificate[]> {
-  return issueEid(app, platform, await deskCaller(platform, clerk, mandate), request)
+  return issueEid(platform, await deskCaller(platform, clerk, mandate), request)
 }
 
 /** Issues an e-ID with the names the caller reads from the population register. */
 async function issueEid(
-  app: FastifyInstance,
-  platform: Platform,
+  platform: EidDeskNeeds,
   caller: Caller,
   request: { personalCode: string; authKey: KeyObject; signKey: KeyObject; batch?: string },
 ): Promise<IssuedCertificate[]> {
   const { pki } = platform
-  const person = await readPerson(app, platform, caller, request.personalCode)
+  const person = await readPerson(platform, caller, request.personalCode)
   if (person.status !== 'alive')
-    throw new EStateError(
+    throw new EidDeskError(
       'EID_HOLDER_INELIGIBLE',
       'the population register records this person as deceased',
     )
@@ -268,7 +288,7 @@ export function renewalMessage(personalCode: string, authKey: string, signKey: s
 }
 
 async function requireCurrentSignature(
-  platform: Platform,
+  platform: EidDeskNeeds,
   personalCode: string,
   body: { auth: { publicKey: string }; sign: { publicKey: string }; current: string },
 ): Promise<void> {
@@ -297,7 +317,7 @@ async function requireCurrentSignature(
     })
   })
   if (!signed)
-    throw new EStateError(
+    throw new EidDeskError(
       'EID_KEY_INVALID',
       'renewing online needs a signature by your current signing key (PIN2); otherwise renew at a service desk',
     )
@@ -309,7 +329,7 @@ function provenKeys(
   body: { auth: { publicKey: string; proof: string }; sign: { publicKey: string; proof: string } },
 ): { authKey: KeyObject; signKey: KeyObject } {
   if (body.auth.publicKey === body.sign.publicKey)
-    throw new EStateError('EID_KEY_INVALID', 'the authentication and signing keys must differ')
+    throw new EidDeskError('EID_KEY_INVALID', 'the authentication and signing keys must differ')
   return {
     authKey: verifyKeyPossession(personalCode, body.auth.publicKey, body.auth.proof),
     signKey: verifyKeyPossession(personalCode, body.sign.publicKey, body.sign.proof),
@@ -325,7 +345,7 @@ function issuedReply(auth: IssuedCertificate, sign: IssuedCertificate, mandate: 
 }
 
 /** The clerk, acting for their agency at the service desk. */
-function deskCaller(platform: Platform, clerk: string, mandate: Mandate): Promise<Caller> {
+function deskCaller(platform: EidDeskNeeds, clerk: string, mandate: Mandate): Promise<Caller> {
   return agencyCallerOf(
     platform,
     mandate.agency ?? '',
@@ -340,15 +360,14 @@ function deskCaller(platform: Platform, clerk: string, mandate: Mandate): Promis
  * any agency's call. A refusal keeps the register's own problem code.
  */
 async function readPerson(
-  app: FastifyInstance,
-  platform: Platform,
+  platform: EidDeskNeeds,
   caller: Caller,
   personalCode: string,
 ): Promise<Record<string, unknown>> {
-  const answer = await callRegister(app, platform, caller, 'population', 'read', {
+  const answer = await platform.exchangeClient.callRegister(caller, 'population', 'read', {
     query: { content: { personalCode } },
   })
   if (answer.content === null || typeof answer.content !== 'object')
-    throw new EStateError('EXCHANGE_ServiceFailed', 'the population register answered no record')
+    throw new EidDeskError('EXCHANGE_ServiceFailed', 'the population register answered no record')
   return answer.content as Record<string, unknown>
 }

@@ -7,12 +7,16 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { EStateError } from '../../shared/index.ts'
-import { MAX_USAGE_PAGE } from '../../tracker/index.ts'
-import type { Platform } from '../platform.ts'
-import { requireSession } from './auth.ts'
-import { callerOf, portalCallerOf } from './caller.ts'
-import { CLIENT_HEADER, ERRORS } from './schemas.ts'
+import { callerOf, portalCallerOf, type CallerNeeds } from '../exchange/index.ts'
+import { requireSession, type SessionNeeds } from '../identity/index.ts'
+import { CLIENT_HEADER, ERRORS } from '../shared/index.ts'
+import { TrackerError } from './errors.ts'
+import { MAX_USAGE_PAGE, type Tracker } from './tracker.ts'
+
+/** What the tracker's routes ask of the platform. */
+export interface TrackerNeeds extends SessionNeeds, CallerNeeds {
+  readonly tracker: Tracker
+}
 
 const Paging = Type.Object(
   {
@@ -44,7 +48,7 @@ const Receipt = Type.Union([
   ),
 ])
 
-export function registerTracker(app: FastifyInstance, platform: () => Platform): void {
+export function registerTrackerRoutes(app: FastifyInstance, platform: () => TrackerNeeds): void {
   const usage = async (request: FastifyRequest) => {
     const query = request.query as { userId?: string; offset: number; limit: number }
     // A member system (with its API key) or the person logged in with their e-ID.
@@ -55,7 +59,7 @@ export function registerTracker(app: FastifyInstance, platform: () => Platform):
     const userId =
       query.userId ?? (caller.userCode === undefined ? undefined : `EE${caller.userCode}`)
     if (userId === undefined) {
-      throw new EStateError('ACCESS_ACTOR_REQUIRED', 'name the person in X-Road-UserId', {
+      throw new TrackerError('ACCESS_ACTOR_REQUIRED', 'name the person in X-Road-UserId', {
         field: 'X-Road-UserId',
       })
     }

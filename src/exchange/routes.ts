@@ -9,150 +9,78 @@
  *
  * `GET /exchange/globalconf` — the newest signed global configuration, for other gateways.
  *
- * Services whose backend is `internal:registries/<name>` are this node's base registries: the
- * provider gateway calls the Digital Registries routes in process, proving itself with the
- * node's gateway token, so the registry sees the verified client, user and purpose.
+ * Services whose backend is `internal:<module>/<name>` are provided in this process by the
+ * module that declares them (`exchange.provides` with `inProcess`): the provider gateway calls
+ * that module's routes, proving itself with the node's gateway token (`injectProvider`), so
+ * the provider sees the verified client, user and purpose.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { buildReceipt, LedgerError, type Ledger } from '../ledger/index.ts'
+import { ProblemSchema } from '../shared/index.ts'
+import type { Clock } from '../shared/index.ts'
+import type { Store } from '../storage/index.ts'
 import {
   ANCHOR_BATCH_MAX,
   ANCHOR_FORMAT,
   anchorLedgerIndex,
-  backendHeaders,
-  bytesInMemory,
-  createGateway,
-  createPeerAgents,
-  createProviderServer,
-  sendToGateway,
-  ExchangeError,
-  IN_PROCESS,
-  listClients,
-  refusalResponse,
-  verifyMemberCredential,
   recordAnchor,
   verifyAnchor,
   type AnchorBatch,
-  type Gateway,
-  type HttpRequest,
-  type HttpResponse,
-  type SpooledBody,
-} from '../../exchange/index.ts'
-import { REGISTRIES, type Caller, type RegistryName } from '../../registries/index.ts'
-import { EStateError } from '../../shared/index.ts'
-import { buildReceipt } from '../../ledger/index.ts'
-import type { Metrics } from '../metrics.ts'
-import type { Platform } from '../platform.ts'
-import { GATEWAY_TOKEN_HEADER, bearerToken } from './caller.ts'
-import { ProblemSchema } from './schemas.ts'
+} from './anchoring.ts'
+import { backendHeaders, refusalResponse } from './gateway.ts'
+import { bytesInMemory, type SpooledBody } from './body.ts'
+import { bearerToken, GATEWAY_TOKEN_HEADER } from './caller.ts'
+import { EXCHANGE_BODY_LIMIT, type ExchangeClient, type InProcessProvider } from './client.ts'
+import type { ExchangeNode } from './exchange-node.ts'
+import type { HttpRequest, HttpResponse } from './gateway.ts'
+import { verifyMemberCredential } from './member-credentials.ts'
+import { listClients } from './metaservices.ts'
 
-export const EXCHANGE_BODY_LIMIT = 10 * 1024 * 1024
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const
 
-// The node's gateway, made on first use for each platform (one per running app).
-const gateways = new WeakMap<Platform, Gateway>()
-const metricsOf = new WeakMap<FastifyInstance, Metrics>()
-
-function gatewayFor(app: FastifyInstance, current: Platform): Gateway {
-  let gateway = gateways.get(current)
-  if (gateway === undefined) {
-    gateway = createNodeGateway(app, current, metricsOf.get(app))
-    gateways.set(current, gateway)
-  }
-  return gateway
+/** What the exchange's routes ask of the platform. */
+export interface ExchangeNeeds {
+  readonly store: Store
+  readonly clock: Clock
+  readonly ledger: Ledger
+  readonly instance: string
+  readonly readOnly: boolean
+  readonly readsRecordedAtPrimary: boolean
+  readonly exchange: ExchangeNode
+  readonly exchangeClient: ExchangeClient
 }
 
 /**
- * A call by this node's own code for one of its agencies (`client`, a subsystem) to another
- * agency's service, through the in-process gateway: signed, checked and logged like any call.
+ * An in-process provider that is a route prefix of this app (a module's own HTTP API): the
+ * provider gateway's checked request goes in with the node's gateway token, which only the
+ * gateway holds, so the module's routes can tell it from a direct call.
  */
-export function callThroughExchange(
+export function injectProvider(
   app: FastifyInstance,
-  current: Platform,
-  request: {
-    readonly client: string
-    readonly method: string
-    readonly url: string
-    readonly headers: Record<string, string>
-    readonly body?: Buffer
-  },
-): Promise<HttpResponse> {
-  return gatewayFor(app, current).consume(
-    {
-      method: request.method,
-      url: request.url,
-      headers: { ...request.headers, 'x-road-client': request.client },
-      body: request.body ?? Buffer.alloc(0),
-    },
-    request.client.split('/').slice(0, 3).join('/'),
-  )
+  prefix: string,
+  gatewayToken: () => Buffer,
+): InProcessProvider {
+  return async (request) => {
+    const answer = await app.inject({
+      method: request.method as 'GET',
+      url: `${prefix}${request.url}`,
+      headers: {
+        ...backendHeaders(request),
+        [GATEWAY_TOKEN_HEADER]: gatewayToken().toString('base64url'),
+      },
+      // In process, bodies come from Fastify's parser: always in memory, never spooled.
+      ...(request.body.length === 0 ? {} : { payload: bytesInMemory(request.body) }),
+    })
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(answer.headers))
+      if (typeof value === 'string') headers[name] = value
+      else if (typeof value === 'number') headers[name] = String(value)
+    return { status: answer.statusCode, headers, body: answer.rawPayload }
+  }
 }
 
-/**
- * A call by one of this node's agencies (the `caller`'s subsystem, acting for its user) to a
- * base register's service, through the in-process gateway: `POST /{version}/{action}` of the
- * register's keeper with a JSON body. Answers the parsed JSON; a refusal keeps the register's
- * own problem code (or the gateway's X-Road error type).
- */
-export async function callRegister(
-  app: FastifyInstance,
-  platform: Platform,
-  caller: Caller,
-  registry: RegistryName,
-  action: string,
-  body: unknown,
-): Promise<Record<string, unknown>> {
-  const keeper = await platform.store.db
-    .selectFrom('exchange_services')
-    .select('service_id')
-    .where('service_code', '=', registry)
-    .executeTakeFirst()
-  if (keeper === undefined)
-    throw new EStateError('EXCHANGE_UnknownService', `no agency provides the ${registry} register`)
-  const response = await callThroughExchange(app, platform, {
-    client: caller.clientId,
-    method: 'POST',
-    url: `/r1/${keeper.service_id}/${REGISTRIES[registry].version}/${action}`,
-    headers: {
-      'content-type': 'application/json',
-      ...(caller.userCode === undefined ? {} : { 'x-road-userid': `EE${caller.userCode}` }),
-      ...(caller.issue === undefined
-        ? {}
-        : { 'x-road-issue': Buffer.from(caller.issue, 'utf8').toString('latin1') }),
-    },
-    body: Buffer.from(JSON.stringify(body)),
-  })
-  let answer: Record<string, unknown> = {}
-  try {
-    answer = JSON.parse(bytesInMemory(response.body)?.toString('utf8') ?? '') as Record<
-      string,
-      unknown
-    >
-  } catch {
-    // not JSON: reported below by status
-  }
-  if (response.status !== 200) {
-    const text = (key: string) => (typeof answer[key] === 'string' ? answer[key] : undefined)
-    const errorType = response.headers['x-road-error']
-    throw new EStateError(
-      text('code') ??
-        (errorType === undefined
-          ? 'ACCESS_DENIED'
-          : `EXCHANGE_${errorType.split('.').at(-1) ?? 'ServiceFailed'}`),
-      text('detail') ?? text('message') ?? `the ${registry} register answered ${response.status}`,
-    )
-  }
-  return answer
-}
-
-export function registerExchange(
-  app: FastifyInstance,
-  platform: () => Platform,
-  metrics: Metrics,
-): void {
-  metricsOf.set(app, metrics)
-  const gatewayOf = (current: Platform): Gateway => gatewayFor(app, current)
-
+export function registerExchangeRoutes(app: FastifyInstance, platform: () => ExchangeNeeds): void {
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser(
@@ -224,7 +152,7 @@ export function registerExchange(
           incoming.headers['x-road-id'] === request.id
             ? request.id
             : `${current.instance}-${request.id}`
-        const response = await gatewayOf(current).consume(
+        const response = await current.exchangeClient.gateway.consume(
           { ...incoming, headers: { ...incoming.headers, 'x-road-id': id } },
           member,
         )
@@ -319,14 +247,14 @@ export function registerExchange(
       const { gateway, sequence } = request.query as { gateway: string; sequence: number }
       const index = await anchorLedgerIndex(current.store.db, gateway, sequence)
       if (index === undefined)
-        throw new EStateError(
+        throw new LedgerError(
           'LEDGER_UNKNOWN_ENTRY',
           `no batch ${sequence} of ${gateway} in the ledger yet`,
         )
       try {
         return await buildReceipt(current.store.db, current.ledger.tree, index)
       } catch {
-        throw new EStateError(
+        throw new LedgerError(
           'LEDGER_UNKNOWN_ENTRY',
           `batch ${sequence} of ${gateway} is not in a published checkpoint yet`,
         )
@@ -345,112 +273,6 @@ export function registerExchange(
     async (_request, reply) =>
       reply.header('cache-control', 'no-cache').send(platform().exchange.signedConfiguration()),
   )
-}
-
-// Pools to other gateways, per platform, while its gateway listener runs.
-const peerPools = new WeakMap<Platform, ReturnType<typeof createPeerAgents>>()
-const peersOf = (current: Platform) => peerPools.get(current)
-
-/**
- * The node's gateway listener for other gateways: mutual TLS with the node's gateway
- * certificate from the state TLS CA, the address the global configuration registers for it
- * (`E_STATE_GATEWAY_PORT`, `E_STATE_GATEWAY_URL`). Requests go to the provider half; bodies up
- * to the exchange limit, in memory (the registries are called in process).
- */
-export async function startGatewayListener(
-  app: FastifyInstance,
-  current: Platform,
-  listen: { readonly host: string; readonly port: number },
-): Promise<{ close(): Promise<void> }> {
-  const tls = current.exchange.tls
-  if (tls === undefined) throw new TypeError('the exchange node has no gateway TLS identity')
-  const peers = createPeerAgents(tls)
-  peerPools.set(current, peers)
-  const gateway = gatewayFor(app, current)
-  const server = createProviderServer(
-    tls,
-    EXCHANGE_BODY_LIMIT,
-    EXCHANGE_BODY_LIMIT,
-    (request, pin) => gateway.provide(request, pin),
-  )
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(listen.port, listen.host, () => resolve())
-  })
-  return {
-    async close() {
-      peerPools.delete(current)
-      peers.destroy()
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-    },
-  }
-}
-
-/** The node's gateway: its ports over the exchange node, the registries and the transports. */
-function createNodeGateway(
-  app: FastifyInstance,
-  current: Platform,
-  metrics: Metrics | undefined,
-): Gateway {
-  const exchange = current.exchange
-  const gateway: Gateway = createGateway({
-    gatewayId: exchange.gatewayId,
-    configuration: () => exchange.configuration(),
-    signerOf: (member) => exchange.signerOf(member),
-    service: (serviceId) => exchange.service(serviceId),
-    rights: (serviceId) => exchange.rights(serviceId),
-    servicesOf: (subsystem) => exchange.servicesOf(subsystem),
-    log: (record) => {
-      metrics?.exchange.observe(
-        {
-          side: record.side,
-          outcome:
-            record.errorType ??
-            (record.status >= 500
-              ? 'provider-error'
-              : record.status >= 400
-                ? 'provider-refusal'
-                : 'ok'),
-        },
-        record.durationMs / 1000,
-      )
-      return exchange.log(record)
-    },
-    now: () => current.clock.now(),
-    async send(target, request) {
-      if (target.address === IN_PROCESS || target.id === exchange.gatewayId)
-        return gateway.provide(request, undefined)
-      const peers = peersOf(current)
-      if (peers === undefined)
-        throw new ExchangeError(
-          'NetworkError',
-          `this node's gateway has no TLS identity to reach ${target.id}: set E_STATE_GATEWAY_PORT`,
-        )
-      return sendToGateway(peers.agentFor(target), target, request, EXCHANGE_BODY_LIMIT)
-    },
-    async callBackend(service, request) {
-      const internal = /^internal:registries\/([a-z-]+)$/.exec(service.backend)
-      if (internal === null || !Object.hasOwn(REGISTRIES, internal[1]))
-        throw new ExchangeError('ServiceFailed', `backend ${service.backend} is not reachable`)
-      const answer = await app.inject({
-        method: request.method as 'GET',
-        url: `/data/${internal[1]}${request.url}`,
-        headers: {
-          ...backendHeaders(request),
-          [GATEWAY_TOKEN_HEADER]: current.gatewayToken.toString('base64url'),
-        },
-        // In process, bodies come from Fastify's parser: always in memory, never spooled.
-        ...(request.body.length === 0 ? {} : { payload: bytesInMemory(request.body) }),
-      })
-      const headers: Record<string, string> = {}
-      for (const [name, value] of Object.entries(answer.headers))
-        if (typeof value === 'string') headers[name] = value
-        else if (typeof value === 'number') headers[name] = String(value)
-      return { status: answer.statusCode, headers, body: answer.rawPayload }
-    },
-  })
-  return gateway
 }
 
 function httpRequestOf(request: FastifyRequest): HttpRequest {

@@ -6,30 +6,29 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import {
-  buildReceipt,
-  latestPublished,
-  parseTilePath,
-  storedConsistencyProof,
-  storedInclusionProof,
-  storedTile,
-  LedgerError,
-  type TileAddress,
-} from '../../ledger/index.ts'
-import { EStateError } from '../../shared/index.ts'
-import type { Config } from '../config.ts'
-import type { Platform } from '../platform.ts'
-import { problemOf, sendProblem } from '../problem.ts'
-import { ProblemSchema } from './schemas.ts'
+import { ProblemSchema, ValidationError } from '../shared/index.ts'
+import type { Store } from '../storage/index.ts'
+import { LedgerError } from './errors.ts'
+import { latestPublished, type Ledger } from './log.ts'
+import { buildReceipt } from './receipt.ts'
+import { storedConsistencyProof, storedInclusionProof, storedTile } from './stored-tree.ts'
+import { parseTilePath, type TileAddress } from './tiles.ts'
+import type { Witness } from './witness.ts'
 
 const Hashes = Type.Array(Type.String({ description: 'base64 SHA-256 hash' }))
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
 
-export function registerLedger(
-  app: FastifyInstance,
-  config: Config,
-  platform: () => Platform,
-): void {
+/** What the ledger's routes ask of the platform. */
+export interface LedgerNeeds {
+  readonly store: Store
+  readonly ledger: Ledger
+  /** The in-process witness, when this node runs one. */
+  readonly witness: Witness | undefined
+  /** The verifier keys of the other sites' witnesses that cosign this log. */
+  readonly remoteWitnessKeys: readonly string[]
+}
+
+export function registerLedgerRoutes(app: FastifyInstance, platform: () => LedgerNeeds): void {
   const published = async () => latestPublished(platform().store.db)
   const unknownSize = (size: number, have: number) =>
     new LedgerError(
@@ -48,12 +47,8 @@ export function registerLedger(
     },
     async (_request, reply) => {
       const latest = await published()
-      if (latest === undefined) {
-        return sendProblem(
-          reply,
-          problemOf('LEDGER_EMPTY', 'no checkpoint has been published yet', '/ledger/checkpoint'),
-        )
-      }
+      if (latest === undefined)
+        throw new LedgerError('LEDGER_EMPTY', 'no checkpoint has been published yet')
       // A checkpoint changes every second or so: clients must not cache it.
       return reply
         .type('text/plain; charset=utf-8')
@@ -73,18 +68,17 @@ export function registerLedger(
     },
     async (request, reply) => {
       const path = `tile/${(request.params as { '*': string })['*']}`
-      const notFound = (detail: string) =>
-        sendProblem(reply, problemOf('TILE_NOT_FOUND', detail, request.url))
+      const notFound = (detail: string) => new LedgerError('TILE_NOT_FOUND', detail)
       let address: TileAddress
       try {
         address = parseTilePath(path)
       } catch {
-        return notFound('not a tile path (tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>])')
+        throw notFound('not a tile path (tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>])')
       }
       const size = (await published())?.size ?? 0
       const { store, ledger } = platform()
       const bytes = await storedTile(store.db, ledger.tree, address, size)
-      if (bytes === undefined) return notFound('the log has no such tile (yet)')
+      if (bytes === undefined) throw notFound('the log has no such tile (yet)')
       // Tiles never change: cache them for good.
       return reply
         .type('application/octet-stream')
@@ -201,7 +195,7 @@ export function registerLedger(
     async (_request, reply) => {
       const keys = [
         ...(platform().witness === undefined ? [] : [platform().witness?.verifierKey]),
-        ...config.witness.remote.map((remote) => remote.verifierKey),
+        ...platform().remoteWitnessKeys,
       ]
       return reply.type('text/plain; charset=utf-8').send(keys.map((key) => `${key}\n`).join(''))
     },
@@ -223,12 +217,8 @@ export function registerLedger(
       },
       async (request, reply) => {
         const witness = platform().witness
-        if (witness === undefined) {
-          return sendProblem(
-            reply,
-            problemOf('WITNESS_NOT_RUNNING', 'this node runs no witness', request.url),
-          )
-        }
+        if (witness === undefined)
+          throw new LedgerError('WITNESS_NOT_RUNNING', 'this node runs no witness')
         const body = typeof request.body === 'string' ? request.body : ''
         const answer = await witness.addCheckpoint(body)
         return reply.status(answer.status).type(answer.contentType).send(answer.body)
@@ -241,7 +231,7 @@ export function registerLedger(
 function wholeNumbers(values: Record<string, number | undefined>): void {
   for (const [name, value] of Object.entries(values)) {
     if (value !== undefined && !Number.isSafeInteger(value)) {
-      throw new EStateError('INVALID_INPUT', `${name} must be a whole number`, { field: name })
+      throw new ValidationError('INVALID_INPUT', name, `${name} must be a whole number`)
     }
   }
 }

@@ -9,22 +9,20 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { ERRORS, ProblemSchema } from '../shared/index.ts'
+import { bearerToken } from './caller.ts'
+import { ExchangeError } from './errors.ts'
 import {
   allowRight,
   denyRight,
-  exchangeStatistics,
-  ExchangeError,
   listRights,
-  monitoringRecords,
-  STATISTICS_DELAY_DAYS,
   ownService,
   setOpenApi,
-  verifyMemberCredential,
   type RightChange,
-} from '../../exchange/index.ts'
-import type { Platform } from '../platform.ts'
-import { bearerToken } from './caller.ts'
-import { ERRORS, ProblemSchema } from './schemas.ts'
+} from './management.ts'
+import { verifyMemberCredential } from './member-credentials.ts'
+import { exchangeStatistics, monitoringRecords, STATISTICS_DELAY_DAYS } from './operations.ts'
+import type { ExchangeNeeds } from './routes.ts'
 
 const Identifier = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^/\\\\:;%\\s]+$' })
 const AllowedApplication = Type.Object(
@@ -64,7 +62,10 @@ type Rights = {
   }[]
 }[]
 
-export function registerExchangeManagement(app: FastifyInstance, platform: () => Platform): void {
+export function registerExchangeManagementRoutes(
+  app: FastifyInstance,
+  platform: () => ExchangeNeeds,
+): void {
   const memberOf = async (request: FastifyRequest) =>
     verifyMemberCredential(platform().store.db, bearerToken(request.headers.authorization))
   const record = async (changes: readonly RightChange[]) => {

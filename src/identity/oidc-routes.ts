@@ -4,10 +4,17 @@
  * is e-state's login step — the e-ID session answers it, or the person is sent to log in first.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Platform } from '../platform.ts'
-import { cookiesOf, SESSION_COOKIE } from './auth.ts'
+import type { OidcProvider } from './oidc.ts'
+import { cookiesOf, SESSION_COOKIE } from './session-http.ts'
+import type { SessionStore } from './sessions.ts'
 
-export function registerOidc(app: FastifyInstance, platform: () => Platform): void {
+/** What the OpenID Connect provider's routes ask of the platform. */
+export interface OidcNeeds {
+  readonly oidc: OidcProvider
+  readonly sessions: SessionStore
+}
+
+export function registerOidcRoutes(app: FastifyInstance, platform: () => OidcNeeds): void {
   void app.register(async (scope) => {
     // Leave bodies unread: the provider parses its own (form-encoded) requests.
     scope.removeAllContentTypeParsers()

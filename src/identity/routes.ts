@@ -5,18 +5,39 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { EStateError, isPersonalCode } from '../../shared/index.ts'
-import type { Config } from '../config.ts'
-import { rolesOf } from '../../identity/index.ts'
-import { MANDATE_REGISTRIES } from '../../registries/index.ts'
-import type { Platform } from '../platform.ts'
-import { portalCallerOf } from './caller.ts'
-import { callRegister } from './exchange.ts'
-import { ProblemSchema } from './schemas.ts'
+import { isPersonalCode, ProblemSchema } from '../shared/index.ts'
+import type { Store } from '../storage/index.ts'
+import { IdentityError } from './errors.ts'
+import type { Passkeys } from './passkeys.ts'
+import { rolesOf } from './roles.ts'
+import {
+  cookiesOf,
+  createRateLimiter,
+  decodedCookie,
+  requireSession,
+  requireStepUp,
+  sessionCookie as cookie,
+  SESSION_COOKIE,
+  type SessionNeeds,
+} from './session-http.ts'
+import type { WebEidValidator } from './web-eid.ts'
 
-// `__Host-` names: the browser keeps them only if Secure, for the whole site (Path=/) and for
-// this host alone (no Domain) — a sibling subdomain cannot plant or shadow them.
-export const SESSION_COOKIE = '__Host-estate_session'
+/** A person's mandates from the registers: minor children and board seats (asked through the exchange). */
+export interface Mandates {
+  readonly children: readonly { readonly personalCode: string; readonly name: string }[]
+  readonly companies: readonly { readonly registryCode: string; readonly name: string }[]
+}
+
+/** What login and the session routes ask of the platform. */
+export interface IdentityNeeds extends SessionNeeds {
+  readonly store: Store
+  readonly webEid: WebEidValidator
+  readonly passkeys: Passkeys
+  readonly instance: string
+  /** The person's mandates, asked of the registers that keep them (the state portal's call). */
+  readonly mandatesOf: (personalCode: string) => Promise<Mandates>
+}
+
 const CHALLENGE_COOKIE = '__Host-estate_challenge'
 const PASSKEY_COOKIE = '__Host-estate_webauthn'
 
@@ -28,11 +49,7 @@ const SessionSchema = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
 })
 
-export function registerAuth(app: FastifyInstance, config: Config, platform: () => Platform): void {
-  const origin = new URL(config.publicUrl).origin
-  const cookie = (name: string, value: string, maxAge: number) =>
-    `${name}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Strict`
-
+export function registerIdentityRoutes(app: FastifyInstance, platform: () => IdentityNeeds): void {
   const challengeLimiter = createRateLimiter({ perMinute: 120, addresses: 100_000 })
   app.post(
     '/auth/challenge',
@@ -46,7 +63,7 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
     async (request, reply) => {
       // Each challenge is a row until used or expired: a flood from one address is cut off.
       if (!challengeLimiter.take(request.ip, Date.now()))
-        throw new EStateError(
+        throw new IdentityError(
           'CHALLENGES_TOO_MANY',
           'too many login attempts from here: wait a minute',
         )
@@ -76,11 +93,11 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
       const nonce = decodedCookie(cookiesOf(request).get(CHALLENGE_COOKIE))
       const { sessions, webEid } = platform()
       await sessions.consumeChallenge(nonce)
-      const person = await webEid.validate(authToken, origin, nonce)
+      const person = await webEid.validate(authToken, platform().publicOrigin, nonce)
       // A session is a resident of this instance: another country's PNOxx-<same digits> is not
       // the person with that code here.
       if (person.country !== platform().instance || !isPersonalCode(person.personalCode))
-        throw new EStateError(
+        throw new IdentityError(
           'WEBEID_CERTIFICATE_WRONG_PURPOSE',
           `log in with an e-ID of ${platform().instance} naming a valid personal code`,
         )
@@ -200,17 +217,8 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
     async (request) => {
       const session = await requireSession(request, platform())
       // The portal asks each register that keeps mandates, through the exchange (once-only).
-      const caller = await portalCallerOf(session.personalCode, platform())
-      const [population, business] = await Promise.all(
-        MANDATE_REGISTRIES.map((registry) =>
-          callRegister(app, platform(), caller, registry, 'mandates', {}),
-        ),
-      )
-      return {
-        roles: await rolesOf(platform().store.db, session.personalCode),
-        children: (population.children ?? []) as { personalCode: string; name: string }[],
-        companies: (business.companies ?? []) as { registryCode: string; name: string }[],
-      }
+      const mandates = await platform().mandatesOf(session.personalCode)
+      return { roles: await rolesOf(platform().store.db, session.personalCode), ...mandates }
     },
   )
 
@@ -256,92 +264,4 @@ export function registerAuth(app: FastifyInstance, config: Config, platform: () 
     },
     logout(true),
   )
-}
-
-export async function requireSession(request: FastifyRequest, platform: Platform) {
-  refuseCrossSite(request, platform)
-  const session = await platform.sessions.find(cookiesOf(request).get(SESSION_COOKIE) ?? '')
-  if (session === undefined)
-    throw new EStateError('SESSION_REQUIRED', 'log in with your e-ID first')
-  return session
-}
-
-const STEP_UP_SECONDS = 10 * 60
-
-/** A sensitive act: the session must come from an e-ID login in the last ten minutes. */
-export async function requireStepUp(request: FastifyRequest, platform: Platform) {
-  const session = await requireSession(request, platform)
-  const age = (platform.clock.now().getTime() - Date.parse(session.createdAt)) / 1000
-  if (session.method !== 'web-eid' || age > STEP_UP_SECONDS)
-    throw new EStateError('STEP_UP_REQUIRED', 'confirm this with your e-ID: log in with it again')
-  return session
-}
-
-/** A percent-encoded cookie value; a malformed one counts as absent (never a 500). */
-function decodedCookie(value: string | undefined): string {
-  try {
-    return decodeURIComponent(value ?? '')
-  } catch {
-    return ''
-  }
-}
-
-export function cookiesOf(request: FastifyRequest): Map<string, string> {
-  const found = new Map<string, string>()
-  const repeated = new Set<string>()
-  const header = request.headers.cookie
-  if (typeof header !== 'string' || header.length > 8192) return found
-  for (const part of header.split(';')) {
-    const at = part.indexOf('=')
-    if (at <= 0) continue
-    const name = part.slice(0, at).trim()
-    if (found.has(name)) repeated.add(name)
-    found.set(name, part.slice(at + 1).trim())
-  }
-  // A name sent twice (a cookie planted for a parent domain or path beside ours) is no cookie.
-  for (const name of repeated) found.delete(name)
-  return found
-}
-
-/**
- * A cookie-authenticated act must come from our own pages: a browser says where a request comes
- * from (`Sec-Fetch-Site`, `Origin`), and another site's page is refused even where SameSite
- * would not stop it (an older browser, a sibling subdomain). Clients that are not browsers send
- * neither header and are not affected.
- */
-function refuseCrossSite(request: FastifyRequest, platform: Platform): void {
-  if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return
-  const site = request.headers['sec-fetch-site']
-  const origin = request.headers.origin
-  const crossSite = typeof site === 'string' && site !== 'same-origin' && site !== 'none'
-  const otherOrigin = typeof origin === 'string' && origin !== platform.publicOrigin
-  if (crossSite || otherOrigin)
-    throw new EStateError(
-      'CROSS_SITE_REFUSED',
-      'this act must be made from the state portal itself',
-    )
-}
-
-/**
- * A token bucket per client address: `perMinute` requests, refilled continuously. Bounded in
- * memory: beyond `addresses` buckets the oldest are dropped.
- */
-export function createRateLimiter(options: { perMinute: number; addresses: number }) {
-  const buckets = new Map<string, { tokens: number; at: number }>()
-  return {
-    take(address: string, now: number): boolean {
-      const bucket = buckets.get(address) ?? { tokens: options.perMinute, at: now }
-      bucket.tokens = Math.min(
-        options.perMinute,
-        bucket.tokens + ((now - bucket.at) / 60_000) * options.perMinute,
-      )
-      bucket.at = now
-      buckets.delete(address)
-      if (buckets.size >= options.addresses) buckets.delete(buckets.keys().next().value as string)
-      buckets.set(address, bucket)
-      if (bucket.tokens < 1) return false
-      bucket.tokens -= 1
-      return true
-    },
-  }
 }

@@ -4,11 +4,19 @@
  * acting person from `X-Road-UserId` and the purpose from `X-Road-Issue`.
  */
 import type { FastifyRequest } from 'fastify'
-import { equalSecrets } from '../../crypto/index.ts'
-import { verifyMemberCredential } from '../../exchange/index.ts'
-import { personalCodeOf, type Caller } from '../../registries/index.ts'
-import { EStateError, formatClientId, memberOf, parseClientId } from '../../shared/index.ts'
-import type { Platform } from '../platform.ts'
+import { equalSecrets } from '../crypto/index.ts'
+import { personalCodeOf, type Caller } from '../registries/index.ts'
+import { formatClientId, memberOf, parseClientId } from '../shared/index.ts'
+import type { Store } from '../storage/index.ts'
+import { ExchangeCallerError } from './errors.ts'
+import { verifyMemberCredential } from './member-credentials.ts'
+
+/** What telling a caller apart asks of the platform. */
+export interface CallerNeeds {
+  readonly store: Store
+  /** Proves an in-process call comes from this node's provider gateway (never leaves it). */
+  readonly gatewayToken: Buffer
+}
 
 const CLIENT_HEADERS = [
   'x-road-client',
@@ -18,7 +26,7 @@ const CLIENT_HEADERS = [
 
 export async function callerOf(
   request: FastifyRequest,
-  platform: Platform,
+  platform: CallerNeeds,
   options: { readonly gatewayOnly?: boolean } = {},
 ): Promise<Caller> {
   const header = CLIENT_HEADERS.map((name) => request.headers[name]).find(
@@ -29,7 +37,7 @@ export async function callerOf(
   const viaGateway = fromGateway(request, platform)
   // The registries are another agency's data: reached only through the exchange (once-only).
   if (options.gatewayOnly === true && !viaGateway)
-    throw new EStateError(
+    throw new ExchangeCallerError(
       'GATEWAY_REQUIRED',
       "another agency's register is called through the exchange: /r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/{registry}/… at your gateway (see /listClients and listMethods)",
     )
@@ -37,7 +45,7 @@ export async function callerOf(
     ? memberOf(parseClientId(header, 'X-Road-Client'))
     : await verifyMemberCredential(platform.store.db, bearerToken(request.headers.authorization))
   if (header === undefined || Array.isArray(header)) {
-    throw new EStateError(
+    throw new ExchangeCallerError(
       'CLIENT_REQUIRED',
       'name the calling subsystem in X-Road-Client or Information-Mediator-Client (INSTANCE/CLASS/MEMBER/SUBSYSTEM)',
       {
@@ -56,7 +64,7 @@ export async function callerOf(
     memberOf(client) !== memberId ||
     client.subsystem !== agency.subsystem
   ) {
-    throw new EStateError(
+    throw new ExchangeCallerError(
       'CLIENT_MISMATCH',
       `the API key belongs to ${memberId}; ${header} is not one of its registered subsystems`,
       {
@@ -98,7 +106,7 @@ function covertDate(value: string | undefined): string | undefined {
     date.getTime() <= now ||
     date.getTime() > now + 5 * 366 * 86_400_000
   ) {
-    throw new EStateError(
+    throw new ExchangeCallerError(
       'INVALID_INPUT',
       'X-EState-Covert-Until must be a date (YYYY-MM-DD) in the next five years',
       { field: 'X-EState-Covert-Until' },
@@ -111,17 +119,17 @@ function covertDate(value: string | undefined): string | undefined {
  * A person logged in with their e-ID, acting through the state portal: the agency that runs the
  * portal (the one granted `self-service`) is the calling subsystem, the person the acting user.
  */
-export async function portalCallerOf(personalCode: string, platform: Platform): Promise<Caller> {
+export async function portalCallerOf(personalCode: string, platform: CallerNeeds): Promise<Caller> {
   const agencies = await agencyRows(platform).execute()
   const portal = agencies.find((agency) => listOf(agency.reads).includes('self-service'))
   if (portal === undefined)
-    throw new EStateError('ACCESS_DENIED', 'no agency runs the state portal (self-service)')
+    throw new ExchangeCallerError('ACCESS_DENIED', 'no agency runs the state portal (self-service)')
   return callerFor(portal, personalCode)
 }
 
 /** An official acting for their own agency (its subsystem, its grants), with a purpose. */
 export async function agencyCallerOf(
-  platform: Platform,
+  platform: CallerNeeds,
   agencyCode: string,
   personalCode: string,
   issue: string,
@@ -132,7 +140,7 @@ export async function agencyCallerOf(
   return { ...callerFor(agency, personalCode), issue }
 }
 
-function agencyRows(platform: Platform) {
+function agencyRows(platform: CallerNeeds) {
   return platform.store.db
     .selectFrom('agencies')
     .select(['registry_code', 'member_id', 'subsystem', 'registries', 'reads'])
@@ -169,12 +177,12 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
   const raw = request.raw.rawHeaders
   let count = 0
   for (let index = 0; index < raw.length; index += 2) if (raw[index].toLowerCase() === name) count++
-  if (count > 1) throw new EStateError('INVALID_INPUT', `send ${name} once`, { field: name })
+  if (count > 1) throw new ExchangeCallerError('INVALID_INPUT', `send ${name} once`, { field: name })
   const value = request.headers[name]
   if (typeof value !== 'string' || value === '') return undefined
   const decoded = Buffer.from(value, 'latin1').toString('utf8')
   if (decoded.includes('\ufffd')) {
-    throw new EStateError('INVALID_INPUT', `${name} must be UTF-8`, { field: name })
+    throw new ExchangeCallerError('INVALID_INPUT', `${name} must be UTF-8`, { field: name })
   }
   return decoded
 }
@@ -184,7 +192,7 @@ function listOf(commaSeparated: string): string[] {
 }
 
 /** Whether the request carries this process's gateway token (an in-process provider call). */
-export function fromGateway(request: FastifyRequest, platform: Platform): boolean {
+export function fromGateway(request: FastifyRequest, platform: CallerNeeds): boolean {
   const presented = request.headers[GATEWAY_TOKEN_HEADER]
   if (typeof presented !== 'string') return false
   const bytes = Buffer.from(presented, 'base64url')

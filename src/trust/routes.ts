@@ -5,13 +5,18 @@
  * scope with their own body parsers; a body they cannot parse gets the protocol's own refusal.
  */
 import type { FastifyInstance } from 'fastify'
-import type { Platform } from '../platform.ts'
-import { problemOf, sendProblem } from '../problem.ts'
+import { TrustError } from './errors.ts'
+import type { StatePki } from './pki.ts'
 
 const MAX_REQUEST = 16_384
 const CRL_SECONDS = 60
 
-export function registerTrust(app: FastifyInstance, platform: () => Platform): void {
+/** What the trust services' routes ask of the platform. */
+export interface TrustNeeds {
+  readonly pki: StatePki
+}
+
+export function registerTrustRoutes(app: FastifyInstance, platform: () => TrustNeeds): void {
   const crls = new Map<string, { bytes: Buffer; until: number }>()
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers()
@@ -35,10 +40,7 @@ export function registerTrust(app: FastifyInstance, platform: () => Platform): v
         const name = /^([a-z-]{2,20})\.(crt|cer|der)$/.exec(file)?.[1]
         const authority = name === undefined ? undefined : platform().pki.authorities.get(name)
         if (authority === undefined)
-          return sendProblem(
-            reply,
-            problemOf('TRUST_UNKNOWN_CA', 'no such certificate', request.url),
-          )
+          throw new TrustError('TRUST_UNKNOWN_CA', 'no such certificate')
         return reply
           .type('application/pkix-cert')
           .header('cache-control', 'public, max-age=86400')
@@ -59,7 +61,7 @@ export function registerTrust(app: FastifyInstance, platform: () => Platform): v
         const name = /^(citizen|eseal|tls)\.crl$/.exec(file)?.[1] as
           'citizen' | 'eseal' | 'tls' | undefined
         if (name === undefined)
-          return sendProblem(reply, problemOf('TRUST_UNKNOWN_CA', 'no such CRL', request.url))
+          throw new TrustError('TRUST_UNKNOWN_CA', 'no such CRL')
         let cached = crls.get(name)
         if (cached === undefined || cached.until < Date.now()) {
           cached = { bytes: await platform().pki.crl(name), until: Date.now() + CRL_SECONDS * 1000 }

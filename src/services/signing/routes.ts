@@ -25,14 +25,26 @@ import {
   prepareSignature,
   writeContainer,
   type ContainerDocument,
+  isSignatureErrorCode,
+  SignatureError,
   type PreparedSignature,
+  type SigningServices,
+  type ValidationPool,
   type ValidationReport,
 } from '../../signature/index.ts'
-import { EStateError } from '../../shared/index.ts'
-import type { Platform } from '../platform.ts'
-import { problemOf, sendProblem } from '../problem.ts'
-import { requireSession } from './auth.ts'
-import { ERRORS, ProblemSchema } from './schemas.ts'
+import { requireSession, type SessionNeeds } from '../../identity/index.ts'
+import { ERRORS, ProblemSchema } from '../../shared/index.ts'
+import type { StatePki } from '../../trust/index.ts'
+import { SigningError } from './errors.ts'
+
+/** What signing and validating ask of the platform. */
+export interface SigningNeeds extends SessionNeeds {
+  readonly pki: StatePki
+  readonly signatures: {
+    readonly pool: ValidationPool
+    readonly services: SigningServices
+  }
+}
 
 const CONTAINER_LIMIT = 64 * 1024 * 1024
 const JSON_LIMIT = Math.ceil((CONTAINER_LIMIT * 4) / 3) + 64 * 1024
@@ -135,7 +147,7 @@ interface Pending {
   readonly until: number
 }
 
-export function registerSignatures(app: FastifyInstance, platform: () => Platform): void {
+export function registerSigningRoutes(app: FastifyInstance, platform: () => SigningNeeds): void {
   let uploads = 0
   const pending = new Map<string, Pending>()
 
@@ -149,12 +161,9 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
       '/signatures/validate',
       {
         bodyLimit: CONTAINER_LIMIT,
-        onRequest: async (request, reply) => {
+        onRequest: async (_request, reply) => {
           if (uploads >= MAX_UPLOADS)
-            return sendProblem(
-              reply,
-              problemOf('SIGNATURES_BUSY', 'too many containers are being validated', request.url),
-            )
+            throw new SigningError('SIGNATURES_BUSY', 'too many containers are being validated')
           uploads++
           reply.raw.once('close', () => uploads--)
         },
@@ -169,24 +178,22 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
           response: { 200: ValidationReportSchema, 422: ProblemSchema, ...ERRORS },
         },
       },
-      async (request, reply) => {
+      async (request) => {
         if (!Buffer.isBuffer(request.body))
-          throw new EStateError('UNSUPPORTED_MEDIA_TYPE', `send the container as ${ASICE}`)
+          throw new SigningError('UNSUPPORTED_MEDIA_TYPE', `send the container as ${ASICE}`)
         const { at } = request.query as { at?: string }
         const { signatures, clock } = platform()
         const report = await signatures.pool.validate(
           request.body,
           at === undefined ? clock.now() : new Date(at),
         )
-        if (report.refused !== undefined)
-          return sendProblem(
-            reply,
-            problemOf(
-              report.refused.code ?? 'CONTAINER_NOT_ZIP',
-              report.refused.content,
-              request.url,
-            ),
+        if (report.refused !== undefined) {
+          const code = report.refused.code ?? 'CONTAINER_NOT_ZIP'
+          throw new SignatureError(
+            isSignatureErrorCode(code) ? code : 'CONTAINER_NOT_ZIP',
+            report.refused.content,
           )
+        }
         return { validationReport: { validationConclusion: conclusionOf(report) } }
       },
     )
@@ -230,7 +237,7 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
       try {
         x509 = new X509Certificate(certificate)
       } catch {
-        throw new EStateError('SIGN_FAILED', 'the certificate cannot be read')
+        throw new SigningError('SIGN_FAILED', 'the certificate cannot be read')
       }
       const issuer = pki.authorities.get('citizen')?.certificate as Buffer
       const ca = new X509Certificate(issuer)
@@ -244,7 +251,7 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
         !x509.checkIssued(ca) ||
         !x509.verify(ca.publicKey)
       )
-        throw new EStateError(
+        throw new SigningError(
           'SIGNING_CERTIFICATE_NOT_YOURS',
           'sign with your own e-ID signing certificate',
         )
@@ -254,13 +261,13 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
         new Date(x509.validFrom).getTime() > now ||
         new Date(x509.validTo).getTime() < now
       )
-        throw new EStateError('SIGN_FAILED', `the signing certificate is ${held.status} or expired`)
+        throw new SigningError('SIGN_FAILED', `the signing certificate is ${held.status} or expired`)
       if (
         [...pending.values()].filter(
           (entry) => entry.personalCode === session.personalCode && entry.until >= now,
         ).length >= MAX_PREPARED_PER_PERSON
       )
-        throw new EStateError(
+        throw new SigningError(
           'SIGNATURES_BUSY',
           'finish or let expire the signatures already prepared',
         )
@@ -287,7 +294,7 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
       })
       for (const [id, entry] of pending) if (entry.until < now) pending.delete(id)
       if (pending.size >= MAX_PREPARED)
-        throw new EStateError('SIGNATURES_BUSY', 'too many signatures are being prepared')
+        throw new SigningError('SIGNATURES_BUSY', 'too many signatures are being prepared')
       const id = randomBytes(18).toString('base64url')
       const until = now + PREPARED_SECONDS * 1000
       pending.set(id, { prepared, documents, existing, personalCode: session.personalCode, until })
@@ -327,7 +334,7 @@ export function registerSignatures(app: FastifyInstance, platform: () => Platfor
         entry.personalCode !== session.personalCode ||
         entry.until < clock.now().getTime()
       )
-        throw new EStateError('SIGN_PREPARED_UNKNOWN', 'no such prepared signature (or it expired)')
+        throw new SigningError('SIGN_PREPARED_UNKNOWN', 'no such prepared signature (or it expired)')
       pending.delete(id)
       const xml = await finalizeSignature(
         entry.prepared,

@@ -7,19 +7,34 @@
 import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { CLIENT_HEADER, ERRORS, ProblemSchema } from '../shared/index.ts'
+import { RegistryError } from './errors.ts'
+import { REGISTRIES, type RegistryDefinition } from './records/index.ts'
 import {
   MANDATE_REGISTRIES,
   MAX_PAGE_SIZE,
-  REGISTRIES,
-  RegistryError,
+  type Caller,
   type ListQuery,
-  type RegistryDefinition,
-} from '../../registries/index.ts'
-import type { Platform } from '../platform.ts'
-import { callerOf } from './caller.ts'
-import { CLIENT_HEADER, ERRORS, ProblemSchema } from './schemas.ts'
+  type RegistryService,
+} from './registry-service.ts'
 
-export function registerDataApi(app: FastifyInstance, platform: () => Platform): void {
+/** What the Data API's routes ask of the platform. */
+export interface RegistriesNeeds {
+  readonly registries: RegistryService
+  /**
+   * Who calls, from the exchange's verified headers (the exchange tells; the registries only
+   * answer): `gatewayOnly` refuses anyone but this node's provider gateway.
+   */
+  readonly callerOf: (
+    request: FastifyRequest,
+    options?: { readonly gatewayOnly?: boolean },
+  ) => Promise<Caller>
+}
+
+export function registerRegistriesRoutes(
+  app: FastifyInstance,
+  platform: () => RegistriesNeeds,
+): void {
   for (const definition of Object.values(REGISTRIES)) registerRegistry(app, platform, definition)
   registerFallbacks(app)
   registerPersonalDataUsage(app, platform)
@@ -27,7 +42,7 @@ export function registerDataApi(app: FastifyInstance, platform: () => Platform):
 
 function registerRegistry(
   app: FastifyInstance,
-  platform: () => Platform,
+  platform: () => RegistriesNeeds,
   definition: RegistryDefinition,
 ): void {
   const base = `/data/${definition.name}/${definition.version}`
@@ -105,7 +120,7 @@ function registerRegistry(
         equals,
       }
       const result = await platform().registries.list(
-        await callerOf(request, platform(), { gatewayOnly: true }),
+        await platform().callerOf(request, { gatewayOnly: true }),
         definition.name,
         definition.version,
         list,
@@ -135,7 +150,7 @@ function registerRegistry(
     async (request) => {
       const body = request.body as { query: { content: Record<string, unknown> } }
       const found = await platform().registries.read(
-        await callerOf(request, platform(), { gatewayOnly: true }),
+        await platform().callerOf(request, { gatewayOnly: true }),
         definition.name,
         definition.version,
         body.query.content,
@@ -168,7 +183,7 @@ function registerRegistry(
       },
       async (request) =>
         platform().registries.mandatesOf(
-          await callerOf(request, platform(), { gatewayOnly: true }),
+          await platform().callerOf(request, { gatewayOnly: true }),
           definition.name as (typeof MANDATE_REGISTRIES)[number],
         ),
     )
@@ -193,7 +208,7 @@ function registerRegistry(
     async (request) => {
       const body = request.body as { query: { content: Record<string, unknown> } }
       const status = await platform().registries.exists(
-        await callerOf(request, platform(), { gatewayOnly: true }),
+        await platform().callerOf(request, { gatewayOnly: true }),
         definition.name,
         definition.version,
         body.query.content,
@@ -259,7 +274,7 @@ function registerRegistry(
           write: { content: Record<string, unknown> }
         }
         const updated = await platform().registries.update(
-          await callerOf(request, platform(), { gatewayOnly: true }),
+          await platform().callerOf(request, { gatewayOnly: true }),
           definition.name,
           definition.version,
           body.query.content,
@@ -318,7 +333,7 @@ function registerRegistry(
         )
       }
       const value = await platform().registries.readValue(
-        await callerOf(request, platform(), { gatewayOnly: true }),
+        await platform().callerOf(request, { gatewayOnly: true }),
         definition.name,
         definition.version,
         uuid,
@@ -364,7 +379,7 @@ function registerFallbacks(app: FastifyInstance): void {
   app.delete('/data/:registryName/:versionNumber/:ID/delete', hidden, unknown)
 }
 
-function registerPersonalDataUsage(app: FastifyInstance, platform: () => Platform): void {
+function registerPersonalDataUsage(app: FastifyInstance, platform: () => RegistriesNeeds): void {
   app.get(
     '/data/myPersonalDataUsage',
     {
@@ -410,7 +425,7 @@ function registerPersonalDataUsage(app: FastifyInstance, platform: () => Platfor
     async (request) => {
       const { userId, databaseId } = request.query as { userId: string; databaseId: string }
       const usage = await platform().registries.personalDataUsage(
-        await callerOf(request, platform()),
+        await platform().callerOf(request),
         userId,
         databaseId,
       )

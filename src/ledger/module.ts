@@ -1,0 +1,21 @@
+/**
+ * The ledger as a module: the public log's routes (checkpoint, tiles, proofs, receipts, keys,
+ * and this node's witness), its tables and its errors. It records no entries of its own: every
+ * other module's acts come in through the recorder (`recorder.ts`).
+ */
+import { defineModule } from '../platform/index.ts'
+import { LEDGER_ERRORS } from './errors.ts'
+import { registerLedgerRoutes, type LedgerNeeds } from './routes.ts'
+
+export const ledgerModule = defineModule<LedgerNeeds>({
+  name: 'ledger',
+  summary: 'The integrity ledger: an RFC 9162 Merkle log, cosigned by witnesses, anyone may audit',
+  routes: (app, { platform }) => registerLedgerRoutes(app, platform),
+  tables: [
+    { name: 'ledger_outbox', notPersonalBecause: 'commitments only; written by the recorder' },
+    { name: 'ledger_entries', notPersonalBecause: 'the public log: commitments and public facts' },
+    { name: 'ledger_tile_hashes', notPersonalBecause: 'hashes of the public log' },
+    { name: 'ledger_checkpoints', notPersonalBecause: 'signed tree heads' },
+  ],
+  errors: LEDGER_ERRORS,
+})

@@ -1,0 +1,3 @@
+export { eidDeskModule } from './module.ts'
+export { EID_DESK_ERRORS, EidDeskError, type EidDeskErrorCode } from './errors.ts'
+export { issueAtDesk, renewalMessage, registerEidDeskRoutes, type EidDeskNeeds } from './routes.ts'

@@ -1,0 +1,29 @@
+/**
+ * The trust services as a module: CA certificates, CRLs, OCSP and time-stamps over HTTP, the
+ * PKI's tables and errors. Certificate status changes are recorded in the ledger.
+ */
+import { defineModule } from '../platform/index.ts'
+import { TRUST_ERRORS } from './errors.ts'
+import { registerTrustRoutes, type TrustNeeds } from './routes.ts'
+
+export const trustModule = defineModule<TrustNeeds>({
+  name: 'trust',
+  summary: 'The state PKI: certificate authorities, OCSP responder, time-stamping authority',
+  routes: (app, { platform }) => registerTrustRoutes(app, platform),
+  tables: [
+    { name: 'trust_authorities', encrypted: ['private_key'], notPersonalBecause: 'CA keys' },
+    {
+      name: 'certificates',
+      notPersonalBecause:
+        'public certificates as published to OCSP; a holder sees their own through the e-ID module',
+    },
+    { name: 'letters', notPersonalBecause: 'notices queued for the holder of a certificate' },
+  ],
+  errors: TRUST_ERRORS,
+  ledgerKinds: [
+    {
+      kind: 'certificate-status',
+      description: 'a certificate suspended, resumed or revoked: authority, serial, status, reason',
+    },
+  ],
+})
