@@ -1,4 +1,5 @@
 export { CloudError, CLOUD_ERRORS, type CloudErrorCode } from './errors.ts'
+export { cloudModule } from './module.ts'
 export {
   commitAct,
   readSiteGeneration,

@@ -87,7 +87,10 @@ export function verifyAnchor(
     throw new ExchangeCallerError('ANCHOR_INVALID', `the batch is for instance ${batch.instance}`)
   const gateway = configuration.gateways.find((candidate) => candidate.id === batch.gateway)
   if (gateway === undefined || gateway.id === ownGateway)
-    throw new ExchangeCallerError('ANCHOR_UNKNOWN_GATEWAY', `${batch.gateway} is not a registered gateway`)
+    throw new ExchangeCallerError(
+      'ANCHOR_UNKNOWN_GATEWAY',
+      `${batch.gateway} is not a registered gateway`,
+    )
   if (!gateway.serves.includes(batch.member))
     throw new ExchangeCallerError(
       'ANCHOR_UNKNOWN_GATEWAY',

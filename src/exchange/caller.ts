@@ -177,7 +177,8 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
   const raw = request.raw.rawHeaders
   let count = 0
   for (let index = 0; index < raw.length; index += 2) if (raw[index].toLowerCase() === name) count++
-  if (count > 1) throw new ExchangeCallerError('INVALID_INPUT', `send ${name} once`, { field: name })
+  if (count > 1)
+    throw new ExchangeCallerError('INVALID_INPUT', `send ${name} once`, { field: name })
   const value = request.headers[name]
   if (typeof value !== 'string' || value === '') return undefined
   const decoded = Buffer.from(value, 'latin1').toString('utf8')

@@ -56,7 +56,10 @@ export interface ExchangeClient {
     body: unknown,
   ): Promise<Record<string, unknown>>
   /** Listens for other gateways (mutual TLS with the node's gateway certificate). */
-  listen(address: { readonly host: string; readonly port: number }): Promise<{ close(): Promise<void> }>
+  listen(address: {
+    readonly host: string
+    readonly port: number
+  }): Promise<{ close(): Promise<void> }>
 }
 
 export interface ExchangeClientOptions {

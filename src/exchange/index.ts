@@ -92,11 +92,7 @@ export {
   type MonitoringRecord,
   type StatisticsRow,
 } from './operations.ts'
-export {
-  ExchangeCallerError,
-  EXCHANGE_ERRORS,
-  type ExchangeCallerErrorCode,
-} from './errors.ts'
+export { ExchangeCallerError, EXCHANGE_ERRORS, type ExchangeCallerErrorCode } from './errors.ts'
 export {
   agencyCallerOf,
   bearerToken,

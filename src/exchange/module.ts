@@ -41,7 +41,10 @@ export const exchangeModule = defineModule<ExchangeNeeds>({
   ledgerKinds: [
     { kind: 'exchange-message', description: "a message's log record, by its commitment" },
     { kind: 'exchange-right', description: 'an access right allowed or denied' },
-    { kind: 'exchange-registry', description: 'a change of the central registry (members, services)' },
+    {
+      kind: 'exchange-registry',
+      description: 'a change of the central registry (members, services)',
+    },
     { kind: 'exchange-anchor', description: "a batch of a standalone gateway's message log" },
     { kind: 'exchange-openapi', description: "a service's OpenAPI description replaced" },
   ],

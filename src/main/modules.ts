@@ -6,23 +6,19 @@
 import { exchangeModule } from '../exchange/index.ts'
 import { identityModule } from '../identity/index.ts'
 import { ledgerModule } from '../ledger/index.ts'
-import {
-  combineCatalogues,
-  PLATFORM_ERRORS,
-  type HttpStatus,
-  type Module,
-} from '../platform/index.ts'
+import { combineCatalogues, type HttpStatus, type Module } from '../platform/index.ts'
 import { registriesModule } from '../registries/index.ts'
 import { eidDeskModule } from '../services/eid-desk/index.ts'
 import { signingModule } from '../services/signing/index.ts'
 import { trackerModule } from '../tracker/index.ts'
 import { trustModule } from '../trust/index.ts'
-import { CLOUD_ERRORS } from '../cloud/index.ts'
-import { CRYPTO_ERRORS } from '../crypto/index.ts'
-import { STORAGE_ERRORS } from '../storage/index.ts'
+import { cloudModule } from '../cloud/index.ts'
+import { nodeModule } from './node-module.ts'
 import type { Platform } from './platform.ts'
 
 export const MODULES = [
+  nodeModule,
+  cloudModule,
   ledgerModule,
   trustModule,
   identityModule,
@@ -34,10 +30,6 @@ export const MODULES = [
 ] as const satisfies readonly Module<Platform>[]
 
 /** Every code any module answers with, and its status (one code, one status). */
-export const ERROR_CATALOGUE: ReadonlyMap<string, HttpStatus> = combineCatalogues([
-  { owner: 'platform', errors: PLATFORM_ERRORS },
-  { owner: 'storage', errors: STORAGE_ERRORS },
-  { owner: 'crypto', errors: CRYPTO_ERRORS },
-  { owner: 'cloud', errors: CLOUD_ERRORS },
-  ...MODULES.map((module) => ({ owner: module.name, errors: module.errors })),
-])
+export const ERROR_CATALOGUE: ReadonlyMap<string, HttpStatus> = combineCatalogues(
+  MODULES.map((module) => ({ owner: module.name, errors: module.errors })),
+)

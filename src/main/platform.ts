@@ -351,7 +351,11 @@ function observeMessage(metrics: Metrics, record: MessageRecord): void {
       side: record.side,
       outcome:
         record.errorType ??
-        (record.status >= 500 ? 'provider-error' : record.status >= 400 ? 'provider-refusal' : 'ok'),
+        (record.status >= 500
+          ? 'provider-error'
+          : record.status >= 400
+            ? 'provider-refusal'
+            : 'ok'),
     },
     record.durationMs / 1000,
   )

@@ -7,21 +7,7 @@
 import { EStateError } from '../shared/index.ts'
 
 export type HttpStatus =
-  | 400
-  | 401
-  | 403
-  | 404
-  | 405
-  | 406
-  | 408
-  | 409
-  | 410
-  | 413
-  | 415
-  | 422
-  | 429
-  | 500
-  | 503
+  400 | 401 | 403 | 404 | 405 | 406 | 408 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503
 
 export type ErrorCatalogue<Code extends string> = Readonly<Record<Code, HttpStatus>>
 

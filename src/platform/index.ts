@@ -27,5 +27,12 @@ export {
   type HttpStatus,
   type PlatformErrorCode,
 } from './errors.ts'
-export { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, type Language, type TextCatalogue, type Texts } from './texts.ts'
+export {
+  DEFAULT_LANGUAGE,
+  LANGUAGES,
+  isLanguage,
+  type Language,
+  type TextCatalogue,
+  type Texts,
+} from './texts.ts'
 export type { Audience, PageDeclaration, PageRequest, PageView } from './pages.ts'

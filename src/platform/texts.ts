@@ -10,7 +10,9 @@ export const DEFAULT_LANGUAGE: Language = 'et'
 export type Texts = Readonly<Record<Language, string>>
 
 /** A module's catalogue of texts: every key in every language. */
-export type TextCatalogue<Key extends string> = Readonly<Record<Language, Readonly<Record<Key, string>>>>
+export type TextCatalogue<Key extends string> = Readonly<
+  Record<Language, Readonly<Record<Key, string>>>
+>
 
 export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value)

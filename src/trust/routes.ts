@@ -39,8 +39,7 @@ export function registerTrustRoutes(app: FastifyInstance, platform: () => TrustN
         const { file } = request.params as { file: string }
         const name = /^([a-z-]{2,20})\.(crt|cer|der)$/.exec(file)?.[1]
         const authority = name === undefined ? undefined : platform().pki.authorities.get(name)
-        if (authority === undefined)
-          throw new TrustError('TRUST_UNKNOWN_CA', 'no such certificate')
+        if (authority === undefined) throw new TrustError('TRUST_UNKNOWN_CA', 'no such certificate')
         return reply
           .type('application/pkix-cert')
           .header('cache-control', 'public, max-age=86400')
@@ -60,8 +59,7 @@ export function registerTrustRoutes(app: FastifyInstance, platform: () => TrustN
         const { file } = request.params as { file: string }
         const name = /^(citizen|eseal|tls)\.crl$/.exec(file)?.[1] as
           'citizen' | 'eseal' | 'tls' | undefined
-        if (name === undefined)
-          throw new TrustError('TRUST_UNKNOWN_CA', 'no such CRL')
+        if (name === undefined) throw new TrustError('TRUST_UNKNOWN_CA', 'no such CRL')
         let cached = crls.get(name)
         if (cached === undefined || cached.until < Date.now()) {
           cached = { bytes: await platform().pki.crl(name), until: Date.now() + CRL_SECONDS * 1000 }

@@ -261,7 +261,10 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
         new Date(x509.validFrom).getTime() > now ||
         new Date(x509.validTo).getTime() < now
       )
-        throw new SigningError('SIGN_FAILED', `the signing certificate is ${held.status} or expired`)
+        throw new SigningError(
+          'SIGN_FAILED',
+          `the signing certificate is ${held.status} or expired`,
+        )
       if (
         [...pending.values()].filter(
           (entry) => entry.personalCode === session.personalCode && entry.until >= now,
@@ -334,7 +337,10 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
         entry.personalCode !== session.personalCode ||
         entry.until < clock.now().getTime()
       )
-        throw new SigningError('SIGN_PREPARED_UNKNOWN', 'no such prepared signature (or it expired)')
+        throw new SigningError(
+          'SIGN_PREPARED_UNKNOWN',
+          'no such prepared signature (or it expired)',
+        )
       pending.delete(id)
       const xml = await finalizeSignature(
         entry.prepared,
