@@ -19,6 +19,7 @@ import {
   verifyInclusion,
 } from '../src/ledger/index.ts'
 import { systemClock } from '../src/shared/index.ts'
+import { MIGRATIONS } from '../src/main/index.ts'
 import { openStore } from '../src/storage/index.ts'
 
 const APPENDERS = 64
@@ -38,7 +39,7 @@ export async function benchLedger(
     )
   }
   const store = await openStore({ url })
-  await store.migrate()
+  await store.migrate(MIGRATIONS)
   const origin = 'bench.example/ledger'
   const signer = generateSigner(origin).signer
   const witness = createWitness({

@@ -23,6 +23,11 @@
  *
  * 7. A flood: an honest client's p99 and errors while one credential floods the node with
  *    autocannon, beside the same client alone (bench/flood.ts; --only-flood).
+ *
+ * 8. The portal's pages: server time of the front page at 200 requests/s and of "my data" and
+ *    the data tracker at 30/s (open loop, logged-in users, one process on SQLite of
+ *    --portal-population residents, default 20000), beside a bare Fastify hello-world's rate;
+ *    with --only-portal the exchange's figures follow in the same run (bench/portal.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -35,6 +40,7 @@ import {
   REGISTRIES,
   seedCountry,
 } from '../src/registries/index.ts'
+import { MIGRATIONS } from '../src/main/index.ts'
 import { systemClock } from '../src/shared/index.ts'
 import { createDataKeyStore, openStore, type Store } from '../src/storage/index.ts'
 import { startPgCluster } from '../test/support/pg-cluster.ts'
@@ -43,6 +49,7 @@ import { benchTrust } from './trust.ts'
 import { benchSignatures } from './signatures.ts'
 import { benchExchange } from './exchange.ts'
 import { benchFlood } from './flood.ts'
+import { benchPortal } from './portal.ts'
 import { measureRawInserts } from './raw-inserts.ts'
 
 const { values } = parseArgs({
@@ -56,6 +63,8 @@ const { values } = parseArgs({
     'only-signatures': { type: 'boolean', default: false },
     'only-exchange': { type: 'boolean', default: false },
     'only-flood': { type: 'boolean', default: false },
+    'only-portal': { type: 'boolean', default: false },
+    'portal-population': { type: 'string', default: '20000' },
     certificates: { type: 'string', default: '100000' },
   },
 })
@@ -75,6 +84,13 @@ try {
   if (values['only-flood']) {
     console.log('## serving honest users under a flood')
     await benchFlood(seconds)
+    process.exit(0)
+  }
+  if (values['only-portal']) {
+    console.log('## portal pages')
+    await benchPortal(seconds, Number(values['portal-population']))
+    console.log('\n## exchange (the same run)')
+    await benchExchange(seconds)
     process.exit(0)
   }
   if (values['only-exchange']) {
@@ -110,6 +126,8 @@ try {
         await benchExchange(seconds)
         console.log('\n## serving honest users under a flood')
         await benchFlood(seconds)
+        console.log('\n## portal pages')
+        await benchPortal(seconds, Number(values['portal-population']))
       }
     } finally {
       await cluster.stop()
@@ -139,6 +157,7 @@ async function benchEngine(
     seed: 'bench',
     masterKeys,
     clock: systemClock,
+    migrations: MIGRATIONS,
   })
   const rate = report.residents / report.seconds
   const rows = Object.values(report.rows).reduce((sum, count) => sum + count, 0)

@@ -10,6 +10,7 @@ import { MessageImprint, TimeStampReq } from '@peculiar/asn1-tsp'
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509'
 import { generateMasterKey, openEnvelope } from '../src/crypto/index.ts'
 import { createWebEidValidator } from '../src/identity/index.ts'
+import { MIGRATIONS } from '../src/main/index.ts'
 import { systemClock } from '../src/shared/index.ts'
 import { createDataKeyStore, openStore } from '../src/storage/index.ts'
 import { ocspRequest, openPki, OID, TRUST_AGENCY } from '../src/trust/index.ts'
@@ -39,7 +40,7 @@ export async function benchTrust(
   )
 
   const store = await openStore({ url: join(scratch, 'trust.db') })
-  await store.migrate()
+  await store.migrate(MIGRATIONS)
   const envelope = await openEnvelope(
     { current: generateMasterKey('bench'), previous: [] },
     createDataKeyStore(store.db, systemClock.now),

@@ -22,6 +22,7 @@ import {
   type Site,
 } from '../src/cloud/index.ts'
 import { openStore } from '../src/storage/index.ts'
+import { MIGRATIONS } from './support/migrations.ts'
 import { openSiteLab, type SiteLab } from './support/sites.ts'
 
 const PAYLOAD = 'CREATE TABLE test_payloads (act_key text NOT NULL)'
@@ -231,7 +232,7 @@ describe('the fence on SQLite (one machine)', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'estate-cloud-sqlite-'))
     const store = await openStore({ url: path.join(dir, 'estate.db') })
     try {
-      await store.migrate()
+      await store.migrate(MIGRATIONS)
       const insert = (key: string, generation: number) =>
         store.db
           .insertInto('cloud_acts')

@@ -89,8 +89,9 @@ describe.each(ENGINES)('e-ID issuance on %s', (engine) => {
       .where('subject_code', '=', JAAK)
       .where('actor_code', '=', MARI)
       .execute()
+    // "By clerk X for resident Y": the purpose names both, and the resident's presence.
     expect(recorded.map((row) => row.purpose)).toContain(
-      'e-ID issuance at the service desk (identity verified in person)',
+      `e-ID issuance: by clerk ${MARI} at the service desk, for resident ${JAAK} present in person`,
     )
     // It went through the exchange, signed and logged on both sides like any agency's call.
     const logged = await t.app

@@ -10,9 +10,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path, { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ERROR_CATALOGUE, MODULES } from '../src/main/index.ts'
+import { ERROR_CATALOGUE, MIGRATIONS, MODULES } from '../src/main/index.ts'
 import { combineCatalogues } from '../src/platform/index.ts'
-import { openStore, PERSONAL_TABLES, type Store } from '../src/storage/index.ts'
+import { openStore, type Store } from '../src/storage/index.ts'
 
 function sourceFiles(directory: string): string[] {
   return readdirSync(directory).flatMap((name) => {
@@ -36,7 +36,7 @@ describe('the module contract', () => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'estate-contract-'))
     store = await openStore({ url: path.join(root, 'estate.db') })
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     const tables = store.sqlite
       ?.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
       .all() as { name: string }[]
@@ -85,7 +85,8 @@ describe('the module contract', () => {
 
   it('has the door guard exactly the tables the modules declare personal', () => {
     const personal = declared.filter((table) => table.personal === true).map((table) => table.name)
-    expect([...personal].sort()).toEqual([...PERSONAL_TABLES].sort())
+    expect(personal.length).toBeGreaterThan(5)
+    expect([...MIGRATIONS.personalTables].sort()).toEqual([...personal].sort())
   })
 
   it('names the encrypted columns that exist', () => {
@@ -135,7 +136,8 @@ describe('the module contract', () => {
   })
 
   it('lets only the ledger write its outbox or read its entries', () => {
-    const allowed = [/^src\/ledger\//, /^src\/storage\//]
+    // Migrations create the ledger's tables, indexes and triggers (0001, 0003, the fence's 0024).
+    const allowed = [/^src\/ledger\//, /^src\/storage\//, /^src\/[^/]+\/migrations\//]
     const offenders = files
       .filter((file) => !allowed.some((pattern) => pattern.test(file)))
       .flatMap((file) =>

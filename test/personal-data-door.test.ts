@@ -9,7 +9,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { PERSONAL_TABLES } from '../src/storage/index.ts'
+import { MIGRATIONS } from './support/migrations.ts'
+
+/** Every table a module declares personal (`tables: [{ personal: true }]`). */
+const PERSONAL_TABLES = [...MIGRATIONS.personalTables]
 
 const ALLOWED = [
   /^src\/registries\/records\//,

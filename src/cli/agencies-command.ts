@@ -1,5 +1,5 @@
 import { issueMemberCredential } from '../exchange/index.ts'
-import { readConfig } from '../main/index.ts'
+import { MIGRATIONS, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { openStore } from '../storage/index.ts'
 
@@ -19,7 +19,7 @@ export async function runAgencies(args: string[]): Promise<number> {
   const config = readConfig()
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     if (action === 'credential') {
       const key = await issueMemberCredential(store.db, systemClock, memberId as string)
       process.stdout.write(`${key}\n`)

@@ -13,7 +13,7 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ConfigError, readConfig } from '../main/index.ts'
+import { ConfigError, MIGRATIONS, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { openStore } from '../storage/index.ts'
 import { openTrustStore } from './trust-store.ts'
@@ -156,7 +156,7 @@ async function status(): Promise<number> {
   const config = readConfig()
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     const rows = await store.db
       .selectFrom('trust_authorities')
       .select(['name', 'role', 'certificate', 'development'])

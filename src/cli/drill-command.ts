@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util'
 import { abandonDrill, runFailoverDrill } from '../cloud/index.ts'
+import { MIGRATIONS } from '../main/index.ts'
 
 export const DRILL_USAGE =
   'usage: e-state drill failover [--runs N] [--writers N] [--write-ms MS] [--no-control]'
@@ -48,6 +49,7 @@ export async function runDrill(args: string[]): Promise<number> {
       writeMs,
       control: values['no-control'] !== true,
       log: (line) => process.stdout.write(`${line}\n`),
+      migrations: MIGRATIONS,
     })
     process.stdout.write(`${report.summary}\n`)
     return report.passed ? 0 : 1

@@ -11,10 +11,9 @@ import {
   createSoftwareToken,
   openSoftwareToken,
   possessionMessage,
-  requireRole,
   verifyKeyPossession,
 } from '../identity/index.ts'
-import { createApp, issueAtDesk, readConfig } from '../main/index.ts'
+import { commandLineVisit, createApp, issueAtDesk, readConfig } from '../main/index.ts'
 import { openStatePki } from './trust-store.ts'
 import { openPkcs11Signer, type KeyAlgorithm } from '../trust/index.ts'
 
@@ -141,17 +140,11 @@ async function runToken(args: string[]): Promise<number> {
   try {
     await app.start()
     const platform = app.platform()
-    const mandate = await requireRole(platform.store.db, values.clerk, ['clerk'])
-    const [authCertificate, signCertificate] = await issueAtDesk(
-      platform,
-      values.clerk,
-      mandate,
-      {
-        personalCode,
-        authKey: auth.publicKey,
-        signKey: sign.publicKey,
-      },
-    )
+    const visit = await commandLineVisit(platform, values.clerk, personalCode)
+    const [authCertificate, signCertificate] = await issueAtDesk(platform, visit, {
+      authKey: auth.publicKey,
+      signKey: sign.publicKey,
+    })
     await platform.ledger.drainOnce()
     const token = createSoftwareToken({
       auth: { key: auth.privateKey, certificate: authCertificate.der },
@@ -160,7 +153,7 @@ async function runToken(args: string[]): Promise<number> {
     })
     writeFileSync(values.out, token, { mode: 0o600, flag: 'wx' })
     process.stdout.write(
-      `e-ID token for ${personalCode} written to ${values.out} (auth ${authCertificate.serial}, sign ${signCertificate.serial}); issued by ${mandate.as} of ${mandate.agency}\n`,
+      `e-ID token for ${personalCode} written to ${values.out} (auth ${authCertificate.serial}, sign ${signCertificate.serial}); issued by ${visit.mandate.as} of ${visit.mandate.agency}\n`,
     )
     return 0
   } finally {
@@ -227,9 +220,8 @@ export async function runIssueOnToken(args: string[]): Promise<number> {
   try {
     await app.start()
     const platform = app.platform()
-    const mandate = await requireRole(platform.store.db, values.clerk as string, ['clerk'])
-    const issued = await issueAtDesk(platform, values.clerk as string, mandate, {
-      personalCode,
+    const visit = await commandLineVisit(platform, values.clerk as string, personalCode)
+    const issued = await issueAtDesk(platform, visit, {
       authKey: auth.publicKey,
       signKey: sign.publicKey,
     })
@@ -239,7 +231,7 @@ export async function runIssueOnToken(args: string[]): Promise<number> {
     writeFileSync(join(directory, 'auth.crt'), issued[0].der, { flag: 'wx' })
     writeFileSync(join(directory, 'sign.crt'), issued[1].der, { flag: 'wx' })
     process.stdout.write(
-      `e-ID for ${personalCode} on token ${values.token}: auth ${issued[0].serial}, sign ${issued[1].serial} in ${directory}; issued by ${mandate.as} of ${mandate.agency}\n`,
+      `e-ID for ${personalCode} on token ${values.token}: auth ${issued[0].serial}, sign ${issued[1].serial} in ${directory}; issued by ${visit.mandate.as} of ${visit.mandate.agency}\n`,
     )
     return 0
   } finally {

@@ -27,7 +27,7 @@ import {
   verifyEvidence,
 } from '../exchange/index.ts'
 import { parseCosignerVerifierKey, parseVerifierKey, verifyReceipt } from '../ledger/index.ts'
-import { createApp, readConfig } from '../main/index.ts'
+import { createApp, MIGRATIONS, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { openStore } from '../storage/index.ts'
 import { ledgerKeys } from './ledger-command.ts'
@@ -82,7 +82,7 @@ async function manage(
   const config = readConfig()
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     const { db } = store
     if (area === 'rights' && action === 'list' && positionals.length === 1) {
       let after = 0
@@ -273,7 +273,7 @@ async function registry(
   const config = readConfig()
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     const { db } = store
     const now = new Date().toISOString()
     const pem = (path: string) => new X509Certificate(readFileSync(path))

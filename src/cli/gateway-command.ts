@@ -23,7 +23,7 @@ import {
   startStandaloneGateway,
   type StandaloneGatewayConfig,
 } from '../exchange/index.ts'
-import { readConfig } from '../main/index.ts'
+import { MIGRATIONS, readConfig } from '../main/index.ts'
 import { createLogger, systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore } from '../storage/index.ts'
 import { keySigner } from '../trust/index.ts'
@@ -111,7 +111,7 @@ export async function runGateway(args: string[]): Promise<number> {
   const environment = readConfig({ ...process.env, E_STATE_DATA_DIR: dataDir })
   const logger = createLogger(environment.logLevel)
   const store = await openStore({ url: join(dataDir, 'gateway.db') })
-  await store.migrate()
+  await store.migrate(MIGRATIONS)
   const envelope = await openEnvelope(
     environment.masterKeys,
     createDataKeyStore(store.db, systemClock.now),

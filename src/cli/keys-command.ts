@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { generateMasterKey, openEnvelope } from '../crypto/index.ts'
-import { parseMasterKey, readConfig } from '../main/index.ts'
+import { MIGRATIONS, parseMasterKey, readConfig } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore } from '../storage/index.ts'
 
@@ -43,7 +43,7 @@ export async function runKeys(args: string[]): Promise<number> {
   const config = readConfig()
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     const keyStore = createDataKeyStore(store.db, systemClock.now)
     const envelope = await openEnvelope(config.masterKeys, keyStore, [])
     if (action === 'rotate-data-key') {

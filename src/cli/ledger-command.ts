@@ -15,7 +15,7 @@ import {
   verifyReceipt,
   type AuditFinding,
 } from '../ledger/index.ts'
-import { readConfig } from '../main/index.ts'
+import { MIGRATIONS, readConfig } from '../main/index.ts'
 import { auditRecords } from '../registries/index.ts'
 import { openStore } from '../storage/index.ts'
 
@@ -34,7 +34,7 @@ async function audit(): Promise<number> {
   const config = readConfig()
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     const log = await auditLog(store.admin, {
       log: parseSignerKey(config.ledger.signerKey).verifier,
       witnesses: witnessKeys(config),

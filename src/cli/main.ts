@@ -125,16 +125,20 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(helpText())
+    process.stdout.write(helpText(await moduleCommands()))
     return name === undefined ? 2 : 0
   }
   if (name === '--version') {
     process.stdout.write('e-state 0.1.0\n')
     return 0
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+  const command = Object.hasOwn(COMMANDS, name)
+    ? COMMANDS[name]
+    : (await moduleCommands()).get(name)
   if (command === undefined) {
-    process.stderr.write(`e-state: unknown command "${name}"\n\n${helpText()}`)
+    process.stderr.write(
+      `e-state: unknown command "${name}"\n\n${helpText(await moduleCommands())}`,
+    )
     return 2
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -159,9 +163,27 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-function helpText(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length))
-  const lines = Object.entries(COMMANDS).map(
+/**
+ * The commands the modules declare (`commands` in their module), loaded only when a name is
+ * not one of the platform's own: the common commands do not pay for loading every module.
+ */
+async function moduleCommands(): Promise<ReadonlyMap<string, Command>> {
+  const { MODULES } = await import('../main/index.ts')
+  const commands = new Map<string, Command>()
+  for (const module of MODULES)
+    for (const command of module.commands)
+      commands.set(command.name, {
+        summary: command.summary,
+        usage: `e-state ${command.name} …`,
+        run: (args) => command.run(args),
+      })
+  return commands
+}
+
+function helpText(modules: ReadonlyMap<string, Command>): string {
+  const all = { ...COMMANDS, ...Object.fromEntries(modules) }
+  const width = Math.max(...Object.keys(all).map((name) => name.length))
+  const lines = Object.entries(all).map(
     ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
   )
   return `e-state: a small country in the cloud\n\nusage: e-state <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "e-state <command> --help" for a command's options. Configuration comes from the environment (see README).\n`

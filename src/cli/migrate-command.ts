@@ -1,4 +1,4 @@
-import { readConfig } from '../main/index.ts'
+import { MIGRATIONS, readConfig } from '../main/index.ts'
 import { openStore } from '../storage/index.ts'
 
 export async function runMigrate(args: string[]): Promise<number> {
@@ -9,7 +9,7 @@ export async function runMigrate(args: string[]): Promise<number> {
   const config = readConfig()
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     process.stdout.write(`migrated ${store.engine} store to the latest schema\n`)
     return 0
   } finally {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { registerOidcClient } from '../identity/index.ts'
-import { readConfig } from '../main/index.ts'
+import { MIGRATIONS, readConfig } from '../main/index.ts'
 import { openStore } from '../storage/index.ts'
 
 const USAGE =
@@ -35,7 +35,7 @@ export async function runOidc(args: string[]): Promise<number> {
   const config = readConfig()
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     if (adding) {
       const secret = randomBytes(32).toString('base64url')
       try {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { readConfig } from '../main/index.ts'
+import { MIGRATIONS, readConfig } from '../main/index.ts'
 import { DEFAULT_PROFILE, seedCountry } from '../registries/index.ts'
 import { systemClock } from '../shared/index.ts'
 
@@ -32,6 +32,7 @@ export async function runSeed(args: string[]): Promise<number> {
     seed,
     masterKeys: config.masterKeys,
     clock: systemClock,
+    migrations: MIGRATIONS,
     replace: values.replace,
     onProgress: progress.residents,
     onPhase: progress.phase,

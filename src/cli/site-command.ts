@@ -32,7 +32,7 @@ import {
   watchPrimary,
   type CertificateIssuer,
 } from '../cloud/index.ts'
-import { readConfig } from '../main/index.ts'
+import { MIGRATIONS, readConfig } from '../main/index.ts'
 import { openStatePki } from './trust-store.ts'
 
 export const SITE_USAGE = `usage: e-state site init-primary --dir DIR --host NAME --port N --embassy-host NAME --embassy-tls-out DIR [--listen ADDR] [--state-pki]
@@ -154,6 +154,7 @@ async function runInitPrimary(values: Values, dir: string): Promise<number> {
       dir,
       tlsDir: staging,
       config: { host, listen: values.listen ?? host, port },
+      migrations: MIGRATIONS,
     })
     process.stdout.write(
       `primary ready at ${host}:${port} (${site.server.dataDir}); synchronous to "${embassyHost}": ` +

@@ -10,6 +10,11 @@ export async function runStart(args: string[]): Promise<number> {
   const config = readConfig()
   const app = await createApp(config)
   await app.server.listen({ host: config.host, port: config.port })
+  const address = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`
+  // Plain words for the person at the terminal (the JSON lines are for the operator's logs).
+  process.stderr.write(
+    `\ne-state is starting at ${address}${config.environment === 'development' ? ' (first start: seeding the synthetic country, a few seconds)' : ''}\n`,
+  )
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return
@@ -34,6 +39,7 @@ export async function runStart(args: string[]): Promise<number> {
     },
     'e-state is ready',
   )
+  process.stderr.write(startBanner(address, config.environment, app.platform().readOnly))
   // An embassy's node on the standby serves reads; once the standby is promoted it stops, so
   // that its supervisor starts it again as a node of the primary (exit code 75: restart me).
   if (app.platform().readOnly) {
@@ -51,4 +57,24 @@ export async function runStart(args: string[]): Promise<number> {
     watch.unref()
   }
   return new Promise<number>(() => {})
+}
+
+/** What a newcomer reads at the terminal once the node is ready: where to go, what to try. */
+function startBanner(address: string, environment: string, readOnly: boolean): string {
+  const lines = ['', `e-state is ready. Open ${address}/ in your browser.`, '']
+  if (readOnly)
+    lines.push('This node is an embassy on a standby: it serves reads until it is promoted.')
+  else if (environment === 'development')
+    lines.push(
+      'Try first:',
+      `  1. On the front page choose "Get a demo e-ID": the demo clerk issues one to a key made`,
+      '     in your browser (development only).',
+      '  2. Log in with it, open "My data", then "Data tracker": the read you just caused is',
+      '     there, with its proof in the integrity ledger checked by your browser.',
+      '  3. Sign a document, or validate one, under "Documents".',
+      '',
+      `API reference: ${address}/docs   Public ledger: ${address}/ledger   Stop: Ctrl+C`,
+    )
+  else lines.push(`API reference: ${address}/docs`)
+  return `${lines.join('\n')}\n\n`
 }

@@ -1,5 +1,5 @@
 import { openEnvelope, type Envelope } from '../crypto/index.ts'
-import type { Config } from '../main/index.ts'
+import { MIGRATIONS, type Config } from '../main/index.ts'
 import { systemClock } from '../shared/index.ts'
 import { createDataKeyStore, openStore, type Store } from '../storage/index.ts'
 import { openPki, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
@@ -10,7 +10,7 @@ export async function openTrustStore(
 ): Promise<{ store: Store; envelope: Envelope }> {
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     const envelope = await openEnvelope(
       config.masterKeys,
       createDataKeyStore(store.db, systemClock.now),
@@ -52,7 +52,7 @@ export async function authorityCertificates(
 ): Promise<Map<string, Buffer>> {
   const store = await openStore({ url: config.databaseUrl })
   try {
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     const rows = await store.db
       .selectFrom('trust_authorities')
       .select(['name', 'certificate'])

@@ -21,6 +21,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { rmSync } from 'node:fs'
+import type { MigrationHistory } from '../storage/index.ts'
 import { CloudError } from './errors.ts'
 import { startDrillWriter, type DrillWriter, type WriterEndpoint } from './drill-writer.ts'
 import {
@@ -46,6 +47,8 @@ export interface DrillOptions {
   readonly control?: boolean
   /** Each line of the report as it is made. */
   readonly log?: (line: string) => void
+  /** The e-state database's history, applied to each run's primary. */
+  readonly migrations: MigrationHistory
 }
 
 export interface RunReport {
@@ -71,7 +74,7 @@ export interface DrillReport {
 const PAYLOAD_TABLE = 'CREATE TABLE drill_payloads (act_key text NOT NULL, writer integer NOT NULL)'
 const SETTLE_MS = 5_000
 
-export async function runFailoverDrill(options: DrillOptions = {}): Promise<DrillReport> {
+export async function runFailoverDrill(options: DrillOptions): Promise<DrillReport> {
   const log = options.log ?? (() => undefined)
   const runs = options.runs ?? 20
   const root = await mkdtemp(path.join(os.tmpdir(), 'estate-drill-'))
@@ -126,6 +129,7 @@ async function runOnce(
       dir: path.join(dir, 'primary'),
       tlsDir: tls.primary,
       config: { ...loopback, port: primaryPort, loopbackTrust: true },
+      migrations: options.migrations,
       setup: [PAYLOAD_TABLE],
     })
     sites.push(primary)

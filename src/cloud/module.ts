@@ -5,10 +5,16 @@
  */
 import { defineModule } from '../platform/index.ts'
 import { CLOUD_ERRORS } from './errors.ts'
+import { cloudMigration } from './migrations/0022-cloud.ts'
+import { siteFenceMigration } from './migrations/0024-site-fence.ts'
 
 export const cloudModule = defineModule<unknown>({
   name: 'cloud',
   summary: 'The government cloud at two sites: replication, fencing, failover, backups',
+  migrations: [
+    { name: '0022-cloud', migration: cloudMigration },
+    { name: '0024-site-fence', migration: siteFenceMigration },
+  ],
   tables: [
     { name: 'cloud_site', notPersonalBecause: "the site's role and generation" },
     { name: 'cloud_site_events', notPersonalBecause: "operators' recorded decisions" },

@@ -21,7 +21,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import pg from 'pg'
-import { openStore } from '../storage/index.ts'
+import { openStore, type MigrationHistory } from '../storage/index.ts'
 import { CloudError } from './errors.ts'
 import {
   cloneReplica,
@@ -136,6 +136,8 @@ export interface InitPrimaryOptions {
   readonly config: Omit<SiteConfig, 'role' | 'primary'>
   /** A directory holding this site's TLS files (`issueSiteTls`); copied into the site. */
   readonly tlsDir: string
+  /** The e-state database's history (every module's migrations), applied to the new database. */
+  readonly migrations: MigrationHistory
   /** Extra statements run on the new database (the drill's payload table). */
   readonly setup?: readonly string[]
 }
@@ -148,7 +150,7 @@ export async function initPrimary(options: InitPrimaryOptions): Promise<Site> {
   await writeAccessRules(site.server, accessRules(site))
   await startServer(site.server)
   try {
-    await createDatabase(site, options.setup ?? [])
+    await createDatabase(site, options.migrations, options.setup ?? [])
     await withAdmin(site, async (client) => {
       await client.query(`ALTER SYSTEM SET synchronous_standby_names = '"${EMBASSY_NAME}"'`)
       await client.query(`ALTER SYSTEM SET synchronous_commit = 'remote_apply'`)
@@ -162,7 +164,11 @@ export async function initPrimary(options: InitPrimaryOptions): Promise<Site> {
   return site
 }
 
-async function createDatabase(site: Site, setup: readonly string[]): Promise<void> {
+async function createDatabase(
+  site: Site,
+  migrations: MigrationHistory,
+  setup: readonly string[],
+): Promise<void> {
   await withAdmin(
     site,
     async (client) => {
@@ -173,7 +179,7 @@ async function createDatabase(site: Site, setup: readonly string[]): Promise<voi
   )
   const store = await openStore({ url: site.adminUrl, poolSize: 2 })
   try {
-    await store.migrate()
+    await store.migrate(migrations)
   } finally {
     await store.close()
   }

@@ -55,6 +55,16 @@ export interface ExchangeClient {
     action: string,
     body: unknown,
   ): Promise<Record<string, unknown>>
+  /**
+   * A base register's list (`GET /{version}?query.<field>=…`) as `caller`: the records whose
+   * fields equal the given values, the first `pageSize` of them.
+   */
+  listRegister(
+    caller: Caller,
+    registry: RegistryName,
+    equals: Readonly<Record<string, string>>,
+    pageSize?: number,
+  ): Promise<{ readonly count: number; readonly results: readonly Record<string, unknown>[] }>
   /** Listens for other gateways (mutual TLS with the node's gateway certificate). */
   listen(address: {
     readonly host: string
@@ -116,31 +126,51 @@ export function createExchangeClient(options: ExchangeClientOptions): ExchangeCl
       request.client.split('/').slice(0, 3).join('/'),
     )
 
+  const keeperOf = async (registry: RegistryName): Promise<string> => {
+    const keeper = await options.db
+      .selectFrom('exchange_services')
+      .select('service_id')
+      .where('service_code', '=', registry)
+      .executeTakeFirst()
+    if (keeper === undefined)
+      throw new ExchangeError('UnknownService', `no agency provides the ${registry} register`)
+    return keeper.service_id
+  }
+  // The acting person and the purpose, as X-Road headers (the purpose may be any UTF-8).
+  const actingHeaders = (caller: Caller): Record<string, string> => ({
+    ...(caller.userCode === undefined ? {} : { 'x-road-userid': `EE${caller.userCode}` }),
+    ...(caller.issue === undefined
+      ? {}
+      : { 'x-road-issue': Buffer.from(caller.issue, 'utf8').toString('latin1') }),
+  })
+
   return {
     gateway,
     call,
     async callRegister(caller, registry, action, body) {
-      const keeper = await options.db
-        .selectFrom('exchange_services')
-        .select('service_id')
-        .where('service_code', '=', registry)
-        .executeTakeFirst()
-      if (keeper === undefined)
-        throw new ExchangeError('UnknownService', `no agency provides the ${registry} register`)
       const response = await call({
         client: caller.clientId,
         method: 'POST',
-        url: `/r1/${keeper.service_id}/${REGISTRIES[registry].version}/${action}`,
-        headers: {
-          'content-type': 'application/json',
-          ...(caller.userCode === undefined ? {} : { 'x-road-userid': `EE${caller.userCode}` }),
-          ...(caller.issue === undefined
-            ? {}
-            : { 'x-road-issue': Buffer.from(caller.issue, 'utf8').toString('latin1') }),
-        },
+        url: `/r1/${await keeperOf(registry)}/${REGISTRIES[registry].version}/${action}`,
+        headers: { 'content-type': 'application/json', ...actingHeaders(caller) },
         body: Buffer.from(JSON.stringify(body)),
       })
       return answerOf(registry, response)
+    },
+    async listRegister(caller, registry, equals, pageSize = 50) {
+      const query = new URLSearchParams({ pageSize: String(pageSize) })
+      for (const [field, value] of Object.entries(equals)) query.set(`query.${field}`, value)
+      const response = await call({
+        client: caller.clientId,
+        method: 'GET',
+        url: `/r1/${await keeperOf(registry)}/${REGISTRIES[registry].version}?${query}`,
+        headers: actingHeaders(caller),
+      })
+      const answer = answerOf(registry, response)
+      return {
+        count: Number(answer.count ?? 0),
+        results: (Array.isArray(answer.results) ? answer.results : []) as Record<string, unknown>[],
+      }
     },
     async listen(address) {
       const tls = node.tls

@@ -6,7 +6,7 @@
  * the provider gateway), in the `X-Road-Error` header and a `{type, message, detail}` body.
  */
 import type { ErrorCatalogue } from '../platform/index.ts'
-import { EStateError } from '../shared/index.ts'
+import { CodedError, EStateError } from '../shared/index.ts'
 
 export type ExchangeErrorType =
   | 'BadRequest'
@@ -104,13 +104,7 @@ export type ExchangeCallerErrorCode =
   | 'ANCHOR_SIGNATURE_INVALID'
   | 'ANCHOR_CONFLICT'
 
-export class ExchangeCallerError extends EStateError {
-  declare readonly code: ExchangeCallerErrorCode
-
-  constructor(code: ExchangeCallerErrorCode, message: string, details?: Record<string, unknown>) {
-    super(code, message, details)
-  }
-}
+export class ExchangeCallerError extends CodedError<ExchangeCallerErrorCode> {}
 
 type ExchangeCode = ExchangeCallerErrorCode | `EXCHANGE_${ExchangeErrorType}`
 

@@ -5,6 +5,7 @@
  */
 import { defineModule } from '../platform/index.ts'
 import { EXCHANGE_ERRORS } from './errors.ts'
+import { exchangeMigration } from './migrations/0020-exchange.ts'
 import { registerExchangeManagementRoutes } from './management-routes.ts'
 import { registerExchangeRoutes, type ExchangeNeeds } from './routes.ts'
 
@@ -15,6 +16,8 @@ export const exchangeModule = defineModule<ExchangeNeeds>({
     registerExchangeRoutes(app, platform)
     registerExchangeManagementRoutes(app, platform)
   },
+  // Agencies and member credentials came with 0001-foundation (the registries').
+  migrations: [{ name: '0020-exchange', migration: exchangeMigration }],
   tables: [
     { name: 'agencies', notPersonalBecause: 'the state agencies and what they may read' },
     { name: 'member_credentials', notPersonalBecause: 'hashes of member API keys' },

@@ -34,6 +34,7 @@ export {
   cookiesOf,
   createRateLimiter,
   decodedCookie,
+  refuseCrossSite,
   requireSession,
   requireStepUp,
   sessionCookie,

@@ -5,6 +5,9 @@
  */
 import { defineModule } from '../platform/index.ts'
 import { IDENTITY_ERRORS } from './errors.ts'
+import { identityMigration } from './migrations/0014-identity.ts'
+import { oidcMigration } from './migrations/0016-oidc.ts'
+import { passkeysMigration } from './migrations/0018-passkeys.ts'
 import { registerOidcRoutes, type OidcNeeds } from './oidc-routes.ts'
 import { registerIdentityRoutes, type IdentityNeeds } from './routes.ts'
 
@@ -15,6 +18,11 @@ export const identityModule = defineModule<IdentityNeeds & OidcNeeds>({
     registerIdentityRoutes(app, platform)
     registerOidcRoutes(app, platform)
   },
+  migrations: [
+    { name: '0014-identity', migration: identityMigration },
+    { name: '0016-oidc', migration: oidcMigration },
+    { name: '0018-passkeys', migration: passkeysMigration },
+  ],
   tables: [
     { name: 'auth_challenges', notPersonalBecause: 'single-use random nonces' },
     {
@@ -25,4 +33,6 @@ export const identityModule = defineModule<IdentityNeeds & OidcNeeds>({
     { name: 'oidc_payloads', notPersonalBecause: "the OpenID provider's short-lived state" },
   ],
   errors: IDENTITY_ERRORS,
+  // The person's mandates, asked of the registers that keep them (`mandatesOf`).
+  exchange: { consumes: ['population', 'business'] },
 })

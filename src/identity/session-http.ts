@@ -5,7 +5,7 @@
  * limiter. Modules import these from `identity`; none reads the cookie itself.
  */
 import type { FastifyRequest } from 'fastify'
-import type { Clock } from '../shared/index.ts'
+import { parseCookies, type Clock } from '../shared/index.ts'
 import { IdentityError } from './errors.ts'
 import type { Session, SessionStore } from './sessions.ts'
 
@@ -61,20 +61,7 @@ export function decodedCookie(value: string | undefined): string {
 }
 
 export function cookiesOf(request: FastifyRequest): Map<string, string> {
-  const found = new Map<string, string>()
-  const repeated = new Set<string>()
-  const header = request.headers.cookie
-  if (typeof header !== 'string' || header.length > 8192) return found
-  for (const part of header.split(';')) {
-    const at = part.indexOf('=')
-    if (at <= 0) continue
-    const name = part.slice(0, at).trim()
-    if (found.has(name)) repeated.add(name)
-    found.set(name, part.slice(at + 1).trim())
-  }
-  // A name sent twice (a cookie planted for a parent domain or path beside ours) is no cookie.
-  for (const name of repeated) found.delete(name)
-  return found
+  return parseCookies(request.headers.cookie)
 }
 
 /**
@@ -83,7 +70,10 @@ export function cookiesOf(request: FastifyRequest): Map<string, string> {
  * would not stop it (an older browser, a sibling subdomain). Clients that are not browsers send
  * neither header and are not affected.
  */
-function refuseCrossSite(request: FastifyRequest, platform: SessionNeeds): void {
+export function refuseCrossSite(
+  request: FastifyRequest,
+  platform: Pick<SessionNeeds, 'publicOrigin'>,
+): void {
   if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return
   const site = request.headers['sec-fetch-site']
   const origin = request.headers.origin

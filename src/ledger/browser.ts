@@ -5,3 +5,5 @@
 export { verifyReceipt, type Receipt, type VerifiedReceipt } from './receipt-verify.ts'
 export { parseVerifierKey } from './note.ts'
 export { parseCosignerVerifierKey } from './cosignature.ts'
+export type { NoteVerifier } from './note.ts'
+export type { CosignerVerifier } from './cosignature.ts'

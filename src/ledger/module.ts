@@ -5,12 +5,19 @@
  */
 import { defineModule } from '../platform/index.ts'
 import { LEDGER_ERRORS } from './errors.ts'
+import { ledgerCheckpointsMigration } from './migrations/0008-ledger-checkpoints.ts'
+import { ledgerTilesMigration } from './migrations/0010-ledger-tiles.ts'
 import { registerLedgerRoutes, type LedgerNeeds } from './routes.ts'
 
 export const ledgerModule = defineModule<LedgerNeeds>({
   name: 'ledger',
   summary: 'The integrity ledger: an RFC 9162 Merkle log, cosigned by witnesses, anyone may audit',
   routes: (app, { platform }) => registerLedgerRoutes(app, platform),
+  // The outbox and entries came with 0001-foundation (the registries').
+  migrations: [
+    { name: '0008-ledger-checkpoints', migration: ledgerCheckpointsMigration },
+    { name: '0010-ledger-tiles', migration: ledgerTilesMigration },
+  ],
   tables: [
     { name: 'ledger_outbox', notPersonalBecause: 'commitments only; written by the recorder' },
     { name: 'ledger_entries', notPersonalBecause: 'the public log: commitments and public facts' },

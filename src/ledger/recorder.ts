@@ -2,7 +2,7 @@
  * The one way into the ledger: every context and module records its entries here, in the
  * transaction of the act they record (the act and its entry commit together or not at all),
  * and reads back where an entry landed. The log's writer (`log.ts`) drains the outbox into
- * `ledger_entries`; no other file names either table (`test/ledger-recorder.test.ts` checks).
+ * `ledger_entries`; no other file names either table (`test/module-contract.test.ts` checks).
  *
  * An entry is what the public log will hold: a salted commitment or a public fact, never
  * readable personal data.

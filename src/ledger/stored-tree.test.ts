@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES, freshLocation, usePostgresCluster } from '../../test/support/engines.ts'
+import { MIGRATIONS } from '../../test/support/migrations.ts'
 import { systemClock } from '../shared/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
 import { openLedger } from './log.ts'
@@ -32,7 +33,7 @@ describe.each(ENGINES)('the stored tree on %s', (engine) => {
     const location = await freshLocation(engine)
     cleanup = location.cleanup
     store = await openStore({ url: location.url })
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     const ledger = await openLedger({
       store,
       clock: systemClock,

@@ -26,6 +26,7 @@ import { injectProvider, type InProcessProvider } from '../exchange/index.ts'
 import type { ModuleInstance } from '../platform/index.ts'
 import { registerPortal } from '../portal/index.ts'
 import { MODULES } from './modules.ts'
+import { portalOptions } from './portal-options.ts'
 import { registerOperations } from './routes/operations.ts'
 
 export interface EStateApp {
@@ -217,7 +218,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     module.instantiate(settings),
   )
   for (const instance of instances) await instance.attach(server, requirePlatform)
-  registerPortal(server)
+  await registerPortal(server, portalOptions(config, requirePlatform))
 
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
   // The modules' in-process exchange providers: their own routes, reached by the provider
@@ -277,4 +278,3 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   }
 }
-

@@ -6,13 +6,21 @@
 import { exchangeModule } from '../exchange/index.ts'
 import { identityModule } from '../identity/index.ts'
 import { ledgerModule } from '../ledger/index.ts'
-import { combineCatalogues, type HttpStatus, type Module } from '../platform/index.ts'
+import {
+  combineCatalogues,
+  type ClerkActDeclaration,
+  type HttpStatus,
+  type Module,
+} from '../platform/index.ts'
 import { registriesModule } from '../registries/index.ts'
 import { eidDeskModule } from '../services/eid-desk/index.ts'
+import { createDeskModule } from '../services/desk/index.ts'
+import { myDataModule } from '../services/my-data/index.ts'
 import { signingModule } from '../services/signing/index.ts'
 import { trackerModule } from '../tracker/index.ts'
 import { trustModule } from '../trust/index.ts'
 import { cloudModule } from '../cloud/index.ts'
+import { combineMigrations, type MigrationHistory } from '../storage/index.ts'
 import { nodeModule } from './node-module.ts'
 import type { Platform } from './platform.ts'
 
@@ -27,9 +35,21 @@ export const MODULES = [
   trackerModule,
   eidDeskModule,
   signingModule,
+  myDataModule,
+  // The clerk's front page lists every module's desk acts (read when it is shown).
+  createDeskModule(clerkActs),
 ] as const satisfies readonly Module<Platform>[]
+
+/** Every module's acts a clerk may do for a resident present in person. */
+function clerkActs(): readonly ClerkActDeclaration[] {
+  const modules: readonly Module<Platform>[] = MODULES
+  return modules.flatMap((module) => module.clerkActs)
+}
 
 /** Every code any module answers with, and its status (one code, one status). */
 export const ERROR_CATALOGUE: ReadonlyMap<string, HttpStatus> = combineCatalogues(
   MODULES.map((module) => ({ owner: module.name, errors: module.errors })),
 )
+
+/** The one migration history of the database: every module's migrations, in order. */
+export const MIGRATIONS: MigrationHistory = combineMigrations(MODULES)

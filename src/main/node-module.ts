@@ -6,10 +6,13 @@
 import { CRYPTO_ERRORS } from '../crypto/index.ts'
 import { defineModule, PLATFORM_ERRORS } from '../platform/index.ts'
 import { STORAGE_ERRORS } from '../storage/index.ts'
+import { idempotencyMigration } from './migrations/0025-idempotency.ts'
 
 export const nodeModule = defineModule<unknown>({
   name: 'node',
   summary: "The node's HTTP edge, its data keys and its idempotent requests",
+  // Data keys came with 0001-foundation (the registries').
+  migrations: [{ name: '0025-idempotency', migration: idempotencyMigration }],
   tables: [
     { name: 'data_keys', notPersonalBecause: "agencies' data keys, wrapped by the master key" },
     {

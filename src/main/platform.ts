@@ -74,6 +74,7 @@ import { openPkcs11Token, openPki, POLICY, TRUST_AGENCY, type StatePki } from '.
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
 import type { Config } from './config.ts'
 import type { Metrics } from './metrics.ts'
+import { MIGRATIONS } from './modules.ts'
 
 export interface Platform {
   readonly store: Store
@@ -146,7 +147,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
     // schema replicates), no bootstrap, no ledger writer; an act answers READ_ONLY_SITE.
     const readOnly = await isStandby(store)
     if (readOnly) logger.info('the store is a standby: this node serves reads until promotion')
-    else await store.migrate()
+    else await store.migrate(MIGRATIONS)
     // A fenced store, or one older than this node has seen, is refused; on PostgreSQL every
     // connection then declares the generation, and the fence refuses its acts elsewhere.
     const generation = await checkSiteGeneration(store, config.dataDir)
@@ -424,6 +425,7 @@ async function ensureCountry(options: PlatformOptions): Promise<SeedReport | und
     seed: config.country.seed,
     masterKeys: config.masterKeys,
     clock,
+    migrations: MIGRATIONS,
     replace: engineOf(config.databaseUrl) === 'sqlite',
   })
   logger.info(

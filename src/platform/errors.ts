@@ -4,7 +4,7 @@
  * is written `{ … } as const satisfies ErrorCatalogue<MyErrorCode>`, so a code of the context's
  * union without a status fails `tsc`; `combineCatalogues` refuses one code with two statuses.
  */
-import { EStateError } from '../shared/index.ts'
+import { CodedError } from '../shared/index.ts'
 
 export type HttpStatus =
   400 | 401 | 403 | 404 | 405 | 406 | 408 | 409 | 410 | 413 | 415 | 422 | 429 | 500 | 503
@@ -66,13 +66,7 @@ export const PLATFORM_ERRORS = {
 } as const satisfies ErrorCatalogue<PlatformErrorCode>
 
 /** A coded error of the HTTP edge (a refused form post, a node still starting, …). */
-export class PlatformError extends EStateError {
-  declare readonly code: PlatformErrorCode
-
-  constructor(code: PlatformErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details)
-  }
-}
+export class PlatformError extends CodedError<PlatformErrorCode> {}
 
 /**
  * One table of every code. The same code may appear in several catalogues (INVALID_INPUT) only

@@ -35,4 +35,18 @@ export {
   type TextCatalogue,
   type Texts,
 } from './texts.ts'
-export type { Audience, PageDeclaration, PageRequest, PageView } from './pages.ts'
+export type {
+  Audience,
+  FieldError,
+  FieldErrorCode,
+  FieldRule,
+  FormErrors,
+  FormFields,
+  FormResult,
+  PageDeclaration,
+  PageOutcome,
+  PageRedirect,
+  PageRequest,
+  PageSubmission,
+  PageView,
+} from './pages.ts'

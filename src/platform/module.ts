@@ -19,7 +19,7 @@
  * dependency rows never imports the root.
  */
 import type { FastifyInstance } from 'fastify'
-import type { Migration } from 'kysely'
+import type { Migration } from 'kysely/migration'
 import type { ErrorCatalogue } from './errors.ts'
 import type { PageDeclaration } from './pages.ts'
 import type { Texts } from './texts.ts'

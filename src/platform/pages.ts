@@ -18,6 +18,8 @@ export interface PageDeclaration<Needs> {
   readonly listed?: boolean
   /** A short line for the front page. */
   readonly description?: Texts
+  /** Served only in development (a demo shortcut): production does not mount it at all. */
+  readonly developmentOnly?: boolean
   /**
    * The folder (absolute path) that holds the module's Nunjucks templates. It is searched after
    * the portal's own views and govuk-frontend's, so a module cannot shadow the layout: name the
@@ -116,6 +118,11 @@ export interface PageView {
   readonly context: Readonly<Record<string, unknown>>
   /** The HTTP status (200 unless said): 400 for a form sent back with its errors. */
   readonly status?: number
+  /**
+   * The page loads the portal's browser code (the e-ID held in this browser, receipts checked
+   * here, signing): its script and `connect-src 'self'`. The page still reads without it.
+   */
+  readonly browserScript?: boolean
 }
 
 /** After an act: the browser is sent on (303 See Other), so a reload does not repeat it. */
@@ -123,3 +130,6 @@ export interface PageRedirect {
   /** A path on this site (`/tracker?done=1`), never another origin. */
   readonly redirect: string
 }
+
+/** What a page's `submit` answers: a view (with its errors) or a redirect after an act. */
+export type PageOutcome = PageView | PageRedirect

@@ -1,6 +1,6 @@
 /**
  * The state's three languages and a module's texts in them. Every key a module uses exists in
- * all three (`Texts<K>` makes a missing translation a `tsc` error).
+ * all three (`TextCatalogue<Key>` makes a missing translation a `tsc` error).
  */
 export const LANGUAGES = ['et', 'en', 'ru'] as const
 export type Language = (typeof LANGUAGES)[number]

@@ -18,9 +18,10 @@
 import { randomBytes } from 'node:crypto'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { parsePersonalCode, type Clock } from '../shared/index.ts'
-import { DOOR_ROLE, type Schema, type Store, type tables } from '../storage/index.ts'
+import { DOOR_ROLE, type Schema, type Store } from '../storage/index.ts'
 import { commitValues, ledgerRecorder, outboxBacklog } from '../ledger/index.ts'
 import { RegistryError } from './errors.ts'
+import type { AccessRecordTable } from './schema.ts'
 
 export interface Actor {
   /** The calling information system, `INSTANCE/CLASS/MEMBER/SUBSYSTEM`. */
@@ -301,15 +302,13 @@ async function writeAccessRecords(
  * The public log holds only this salted hash of the access record, never whose data was read;
  * the readable record stays in the database, and the hash ties the two together for an audit.
  */
-export function commitAccessRecord(
-  record: Omit<tables.AccessRecordTable, 'id' | 'actor_name'>,
-): string {
+export function commitAccessRecord(record: Omit<AccessRecordTable, 'id' | 'actor_name'>): string {
   return commitValues(record.salt, accessRecordValues(record))
 }
 
 /** The values an access record's commitment covers, in order (a receipt's opening). */
 export function accessRecordValues(
-  record: Omit<tables.AccessRecordTable, 'id' | 'actor_name' | 'salt'>,
+  record: Omit<AccessRecordTable, 'id' | 'actor_name' | 'salt'>,
 ): unknown[] {
   return [
     record.recorded_at,

@@ -7,6 +7,7 @@
  */
 import { defineModule } from '../platform/index.ts'
 import { REGISTRY_ERRORS } from './errors.ts'
+import { REGISTRIES_MIGRATIONS } from './migrations/index.ts'
 import { REGISTRIES } from './records/index.ts'
 import { registerRegistriesRoutes, type RegistriesNeeds } from './routes.ts'
 
@@ -14,6 +15,7 @@ export const registriesModule = defineModule<RegistriesNeeds>({
   name: 'registries',
   summary: 'The base registries behind the personal-data door, served as GovStack Data API',
   routes: (app, { platform }) => registerRegistriesRoutes(app, platform),
+  migrations: REGISTRIES_MIGRATIONS,
   tables: [
     { name: 'country', notPersonalBecause: 'the seeded country itself' },
     { name: 'officials', notPersonalBecause: 'the roles agencies give their officials' },

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../crypto/index.ts'
 import { assertRegistryCode, parsePersonalCode, type Clock } from '../shared/index.ts'
-import type { Schema, Store, tables } from '../storage/index.ts'
+import type { Schema, Store } from '../storage/index.ts'
 import {
   accessRecordValues,
   type AccessGate,
@@ -18,6 +18,7 @@ import {
 } from './access-gate.ts'
 import { REGISTRY_NAMES, type RegistryName } from './country/profile.ts'
 import { RegistryError } from './errors.ts'
+import type { RegistryChangeTable } from './schema.ts'
 import {
   REGISTRIES,
   type RegistryDefinition,
@@ -879,7 +880,7 @@ function initials(name: string): string {
 }
 
 /** The public log holds only this salted hash of a registry change (see `commitAccessRecord`). */
-export function commitRegistryChange(row: Omit<tables.RegistryChangeTable, 'id'>): string {
+export function commitRegistryChange(row: Omit<RegistryChangeTable, 'id'>): string {
   return commitValues(row.salt, [
     row.recorded_at,
     row.registry,

@@ -1,6 +1,6 @@
 /**
  * The errors base. Each context declares its own coded errors on top of this class; the HTTP
- * edge maps `code` to a status through one catalogue (`src/main/problem.ts`). A coded error means
+ * edge maps `code` to a status through the catalogue combined from every module's (`ERROR_CATALOGUE`). A coded error means
  * bad data or a refused act; a `TypeError` means a programmer mistake.
  */
 export class EStateError extends Error {
@@ -29,5 +29,22 @@ export class ValidationError extends EStateError {
 
   constructor(code: ValidationErrorCode, field: string, message: string) {
     super(code, message, { field })
+  }
+}
+
+/**
+ * The base of a context's own error class: its codes are a union, so a code outside the union
+ * fails `tsc` (`class LedgerError extends CodedError<LedgerErrorCode> {}`).
+ */
+export class CodedError<Code extends string> extends EStateError {
+  declare readonly code: Code
+
+  constructor(
+    code: Code,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(code, message, details, options)
   }
 }

@@ -1,4 +1,4 @@
-export { EStateError, ValidationError, type ValidationErrorCode } from './errors.ts'
+export { CodedError, EStateError, ValidationError, type ValidationErrorCode } from './errors.ts'
 export {
   parsePersonalCode,
   isPersonalCode,
@@ -13,3 +13,4 @@ export { systemClock, fixedClock, type Clock } from './clock.ts'
 export { createLogger, type Logger } from './logger.ts'
 export { createRandom, type Random } from './random.ts'
 export { CLIENT_HEADER, ERRORS, ProblemSchema } from './http-schemas.ts'
+export { parseCookies } from './cookies.ts'

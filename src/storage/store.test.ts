@@ -8,16 +8,16 @@ import {
   usePostgresCluster,
   type FreshLocation,
 } from '../../test/support/engines.ts'
+import { MIGRATIONS } from '../../test/support/migrations.ts'
 import { createDataKeyStore } from './data-key-store.ts'
-import { listMigrations } from './migrations/index.ts'
-import { PERSONAL_TABLES, type AgencyTable, type PersonTable } from './schema.ts'
+import type { Schema } from './schema.ts'
 import { engineOf, openStore, type Store } from './store.ts'
 
 usePostgresCluster()
 
 const NOW = () => new Date('2025-02-24T10:00:00.000Z')
 
-const AGENCY: AgencyTable = {
+const AGENCY: Schema['agencies'] = {
   registry_code: '70006317',
   member_id: 'EE/GOV/70006317',
   name: 'Riigi Infosüsteemi Amet',
@@ -27,7 +27,7 @@ const AGENCY: AgencyTable = {
   reads: 'companies',
 }
 
-const PERSON: PersonTable = {
+const PERSON: Schema['persons'] = {
   personal_code: '38001085718',
   first_name: 'Jaan',
   last_name: 'Tamm',
@@ -81,7 +81,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
   beforeEach(async () => {
     location = await freshLocation(engine)
     store = await openStore({ url: location.url })
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
   })
 
   afterEach(async () => {
@@ -201,10 +201,10 @@ describe.each(ENGINES)('store on %s', (engine) => {
         )
       ).rows.map((row) => row.name)
     const before = await applied()
-    expect(before).toEqual(Object.keys(listMigrations(engine)).sort())
+    expect(before).toEqual(MIGRATIONS.names)
 
-    await store.migrate()
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
+    await store.migrate(MIGRATIONS)
 
     expect(await applied()).toEqual(before)
     expect(await store.db.selectFrom('agencies').selectAll().execute()).toEqual([AGENCY])
@@ -214,7 +214,7 @@ describe.each(ENGINES)('store on %s', (engine) => {
     await store.db.insertInto('agencies').values(AGENCY).execute()
     await store.close()
     store = await openStore({ url: location.url })
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     expect(await store.db.selectFrom('agencies').selectAll().execute()).toEqual([AGENCY])
   })
 
@@ -310,7 +310,7 @@ describe('least privilege on postgres', () => {
   beforeEach(async () => {
     location = await freshLocation('postgres')
     store = await openStore({ url: location.url })
-    await store.migrate()
+    await store.migrate(MIGRATIONS)
     await store.admin.insertInto('persons').values(PERSON).execute()
   })
 
@@ -334,7 +334,7 @@ describe('least privilege on postgres', () => {
     expect(await store.admin.selectFrom('persons').selectAll().execute()).toEqual([PERSON])
   })
 
-  it.each(PERSONAL_TABLES)(
+  it.each([...MIGRATIONS.personalTables])(
     'refuses the application handle reads and writes on %s',
     async (table) => {
       await expect(

@@ -10,7 +10,9 @@ import type { DatabaseSync } from 'node:sqlite'
 import pg from 'pg'
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration'
-import { APP_ROLE, listMigrations, type Engine } from './migrations/index.ts'
+import type { Engine } from '../platform/index.ts'
+import type { MigrationHistory } from './migration-history.ts'
+import { APP_ROLE } from './role-grants.ts'
 import type { Schema } from './schema.ts'
 import { adaptSqliteForKysely, openSqlite, type SqliteOptions } from './sqlite-database.ts'
 import { StorageError } from './errors.ts'
@@ -25,7 +27,11 @@ export interface Store {
   readonly sqlite: DatabaseSync | undefined
   /** The raw pool for bulk loading; undefined on SQLite. */
   readonly pool: pg.Pool | undefined
-  migrate(to?: string): Promise<void>
+  /**
+   * Applies the history (every module's migrations, `combineMigrations`) up to `to`, or all of
+   * it. A fresh store may take a shorter history that ends where it migrates to.
+   */
+  migrate(history: MigrationHistory, to?: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -63,7 +69,7 @@ function openSqliteStore(location: StoreLocation): Store {
     admin: db,
     sqlite,
     pool: undefined,
-    migrate: (to) => runMigrations(db, 'sqlite', to),
+    migrate: (history, to) => runMigrations(db, history.forEngine('sqlite'), to),
     close: () => db.destroy(),
   }
 }
@@ -113,7 +119,7 @@ async function openPostgresStore(location: StoreLocation): Promise<Store> {
     admin,
     sqlite: undefined,
     pool: adminPool,
-    migrate: (to) => runMigrations(admin, 'postgres', to),
+    migrate: (history, to) => runMigrations(admin, history.forEngine('postgres'), to),
     close: async () => {
       await db.destroy()
       await admin.destroy()
@@ -121,8 +127,11 @@ async function openPostgresStore(location: StoreLocation): Promise<Store> {
   }
 }
 
-async function runMigrations(db: Kysely<Schema>, engine: Engine, to?: string): Promise<void> {
-  const migrations = listMigrations(engine)
+async function runMigrations(
+  db: Kysely<Schema>,
+  migrations: Record<string, Migration>,
+  to?: string,
+): Promise<void> {
   const provider: MigrationProvider = {
     getMigrations: async (): Promise<Record<string, Migration>> => migrations,
   }

@@ -9,6 +9,7 @@ import type { RegistryService } from '../registries/index.ts'
 import type { Store } from '../storage/index.ts'
 import { TRACKER_ERRORS } from './errors.ts'
 import { registerTrackerRoutes, type TrackerNeeds } from './routes.ts'
+import { TRACKER_PAGES } from './pages.ts'
 import { createTracker, type Tracker } from './tracker.ts'
 
 type Needs = Omit<TrackerNeeds, 'tracker'> & {
@@ -29,4 +30,5 @@ export const trackerModule = defineModule<Needs, undefined, Tracker>({
   routes: (app, { platform, runtime }) =>
     registerTrackerRoutes(app, () => ({ ...platform(), tracker: runtime() })),
   errors: TRACKER_ERRORS,
+  pages: TRACKER_PAGES,
 })

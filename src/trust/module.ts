@@ -4,12 +4,14 @@
  */
 import { defineModule } from '../platform/index.ts'
 import { TRUST_ERRORS } from './errors.ts'
+import { trustMigration } from './migrations/0012-trust.ts'
 import { registerTrustRoutes, type TrustNeeds } from './routes.ts'
 
 export const trustModule = defineModule<TrustNeeds>({
   name: 'trust',
   summary: 'The state PKI: certificate authorities, OCSP responder, time-stamping authority',
   routes: (app, { platform }) => registerTrustRoutes(app, platform),
+  migrations: [{ name: '0012-trust', migration: trustMigration }],
   tables: [
     { name: 'trust_authorities', encrypted: ['private_key'], notPersonalBecause: 'CA keys' },
     {

@@ -11,10 +11,11 @@ import {
 } from '../../src/ledger/index.ts'
 import { systemClock } from '../../src/shared/index.ts'
 import { openStore } from '../../src/storage/index.ts'
+import { MIGRATIONS } from './migrations.ts'
 
 const [url, signerKey, witnessKey, statePath, prefix] = process.argv.slice(2)
 const store = await openStore({ url })
-await store.migrate()
+await store.migrate(MIGRATIONS)
 const signer = parseSignerKey(signerKey)
 const witness = createWitness({
   cosigner: parseCosignerKey(witnessKey),

@@ -16,6 +16,7 @@ import {
   stopServer,
   type Site,
 } from '../../src/cloud/index.ts'
+import { MIGRATIONS } from './migrations.ts'
 
 export interface SiteLab {
   readonly root: string
@@ -51,6 +52,7 @@ export async function openSiteLab(name: string): Promise<SiteLab> {
         dir: path.join(root, `primary-${n}`),
         tlsDir: path.join(root, 'tls-primary'),
         config: { ...loopback, port: primaryPort, loopbackTrust: true },
+        migrations: MIGRATIONS,
         ...(setup === undefined ? {} : { setup: [...setup] }),
       })
       started.push(primary)

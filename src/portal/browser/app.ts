@@ -12,63 +12,15 @@ import {
   type Receipt,
 } from '../../ledger/browser.ts'
 
-interface StoredEid {
-  readonly keys: CryptoKeyPair
-  readonly certificate?: string
-}
-
-const STORE = 'eid'
-
-function database(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open('e-state', 1)
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE)
-    request.onsuccess = () => resolve(request.result)
-    request.onerror = () => reject(request.error)
-  })
-}
-
-async function load(): Promise<StoredEid | undefined> {
-  const db = await database()
-  return new Promise((resolve, reject) => {
-    const request = db.transaction(STORE).objectStore(STORE).get('card')
-    request.onsuccess = () => resolve(request.result as StoredEid | undefined)
-    request.onerror = () => reject(request.error)
-  })
-}
-
-async function save(eid: StoredEid): Promise<void> {
-  const db = await database()
-  return new Promise((resolve, reject) => {
-    const transaction = db.transaction(STORE, 'readwrite')
-    transaction.objectStore(STORE).put(eid, 'card')
-    transaction.oncomplete = () => resolve()
-    transaction.onerror = () => reject(transaction.error)
-  })
-}
-
-const base64 = (bytes: ArrayBuffer | Uint8Array) =>
-  btoa(
-    String.fromCharCode(
-      ...new Uint8Array(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)),
-    ),
-  )
-
-/** A new P-384 key pair, its private half never extractable; returns the public key (SPKI). */
-async function createKey(): Promise<string> {
-  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, [
-    'sign',
-    'verify',
-  ])
-  await save({ keys })
-  return base64(await crypto.subtle.exportKey('spki', keys.publicKey))
-}
-
-async function installCertificate(certificate: string): Promise<void> {
-  const eid = await load()
-  if (eid === undefined) throw new Error('no e-ID key in this browser')
-  await save({ ...eid, certificate })
-}
+import {
+  base64,
+  createEid,
+  createKey,
+  installCertificate,
+  installEid,
+  loadEid as load,
+} from './eid.ts'
+import { wirePages } from './pages.ts'
 
 async function post(path: string, body?: unknown): Promise<Response> {
   return fetch(path, {
@@ -196,7 +148,9 @@ async function verifyOne(receipt: unknown): Promise<boolean> {
 
 const estate = {
   createKey,
+  createEid,
   installCertificate,
+  installEid,
   login,
   addPasskey,
   loginWithPasskey,
@@ -205,7 +159,10 @@ const estate = {
 }
 Object.assign(globalThis, { estate })
 
+export { verifyOne as verifyReceiptWithLog, trustedKeys, checkReceipt }
+
 document.addEventListener('DOMContentLoaded', () => {
+  wirePages({ trustedKeys, checkReceipt, post })
   const status = document.querySelector('#status')
   const loggedIn =
     (how: () => Promise<{ personalCode: string; givenName: string; surname: string }>) => () => {

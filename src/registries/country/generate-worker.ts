@@ -13,7 +13,8 @@ import type { CountryProfile } from './profile.ts'
 import { createWorkerSink, type LocalTables } from './worker-sink.ts'
 import { createSqliteBulkWriter } from './bulk-writer.ts'
 import type { SeedTable } from './tables.ts'
-import { BULK_LOAD_POINT, openStore } from '../../storage/index.ts'
+import { openStore } from '../../storage/index.ts'
+import { BULK_LOAD_POINT, SIDE_FILE_HISTORY } from '../migrations/index.ts'
 
 export interface GenerateWorkerData {
   readonly sidePath: string
@@ -69,7 +70,7 @@ async function openLocalTables(path: string): Promise<LocalTables> {
     url: path,
     sqlite: { journalMode: 'OFF', synchronous: 'OFF', cacheKilobytes: 16_384 },
   })
-  await store.migrate(BULK_LOAD_POINT)
+  await store.migrate(SIDE_FILE_HISTORY, BULK_LOAD_POINT)
   const sqlite = store.sqlite as DatabaseSync
   sqlite.exec('BEGIN')
   return {

@@ -6,7 +6,8 @@
 import { rmSync } from 'node:fs'
 import { parentPort, workerData } from 'node:worker_threads'
 import { openEnvelope, type MasterKey } from '../../crypto/index.ts'
-import { HOUSEHOLD_INDEX_POINT, createDataKeyStore, openStore } from '../../storage/index.ts'
+import { createDataKeyStore, openStore } from '../../storage/index.ts'
+import { HOUSEHOLD_INDEX_POINT, SIDE_FILE_HISTORY } from '../migrations/index.ts'
 import { createSqliteBulkWriter } from './bulk-writer.ts'
 import { createStoreSink } from './seed-sink.ts'
 import { SEED_TABLES, type SeedTable } from './tables.ts'
@@ -80,7 +81,7 @@ async function handle(message: SeedWorkerMessage): Promise<void> {
       // The index sorter takes up to the page cache's size per thread; the main thread is still
       // generating companies meanwhile, so keep both within the memory budget.
       sqlite.exec('PRAGMA cache_size = -32768')
-      await store.migrate(HOUSEHOLD_INDEX_POINT)
+      await store.migrate(SIDE_FILE_HISTORY, HOUSEHOLD_INDEX_POINT)
       sqlite.exec('BEGIN')
       return
     case 'finish':

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ENGINES, freshLocation, usePostgresCluster } from '../../../test/support/engines.ts'
+import { MIGRATIONS } from '../../../test/support/migrations.ts'
 import { generateMasterKey } from '../../crypto/index.ts'
 import { isPersonalCode, isRegistryCode, systemClock } from '../../shared/index.ts'
 import { openStore } from '../../storage/index.ts'
@@ -20,6 +21,7 @@ const seed = (url: string, population: number, seedText: string, replace = false
     seed: seedText,
     masterKeys,
     clock: systemClock,
+    migrations: MIGRATIONS,
     replace,
   })
 

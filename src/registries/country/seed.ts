@@ -15,10 +15,10 @@ import { openEnvelope, type MasterKeyRing } from '../../crypto/index.ts'
 import type { Clock } from '../../shared/index.ts'
 import { ledgerRecorder } from '../../ledger/index.ts'
 import {
-  BULK_LOAD_POINT,
   createDataKeyStore,
   engineOf,
   openStore,
+  type MigrationHistory,
   type Schema,
   type Store,
 } from '../../storage/index.ts'
@@ -28,6 +28,7 @@ import { generateCountry, type GeneratedCountry } from './generate.ts'
 import type { CountryProfile } from './profile.ts'
 import { createSnapshotHasher, createStoreSink } from './seed-sink.ts'
 import { RegistryError } from '../errors.ts'
+import { BULK_LOAD_POINT } from '../migrations/index.ts'
 
 export interface SeedOptions {
   readonly url: string
@@ -36,6 +37,8 @@ export interface SeedOptions {
   readonly seed: string
   readonly masterKeys: MasterKeyRing
   readonly clock: Clock
+  /** The whole history (every module's, `combineMigrations`): the country is migrated to its end. */
+  readonly migrations: MigrationHistory
   /** Replace an existing country (its registers, access records and outbox go with it). */
   readonly replace?: boolean
   readonly onProgress?: (residents: number) => void
@@ -86,14 +89,14 @@ async function seedSqlite(options: SeedOptions): Promise<SeedReport> {
   const sqlite = store.sqlite as NonNullable<Store['sqlite']>
   let report: Omit<SeedReport, 'seconds'>
   try {
-    await store.migrate(BULK_LOAD_POINT)
+    await store.migrate(options.migrations, BULK_LOAD_POINT)
     const keepers = await startCountry(options, store.admin)
     options.onPhase?.('generating')
     // Two threads: one generates and hashes, the other encrypts and writes.
     const { generated, counts, snapshotHash } = await generateInWorkers(options, sidePath, keepers)
     await finishCountry(options, store.admin, snapshotHash)
     report = { ...generated, rows: counts, snapshotHash }
-    await store.migrate()
+    await store.migrate(options.migrations)
     options.onPhase?.('finishing')
     sqlite.exec('PRAGMA journal_mode = WAL')
     sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)')
@@ -150,7 +153,7 @@ async function seedPostgres(options: SeedOptions): Promise<SeedReport> {
   const started = performance.now()
   const store = await openStore({ url: options.url })
   try {
-    await store.migrate()
+    await store.migrate(options.migrations)
     if (options.replace !== true && (await hasCountry(store))) throw alreadySeeded()
     const report = await store.admin.transaction().execute(async (trx) => {
       if (options.replace === true) await truncateCountry(trx)

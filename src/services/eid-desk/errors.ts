@@ -1,5 +1,5 @@
 import type { ErrorCatalogue } from '../../platform/index.ts'
-import { EStateError } from '../../shared/index.ts'
+import { CodedError } from '../../shared/index.ts'
 
 export type EidDeskErrorCode =
   | 'EID_HOLDER_INELIGIBLE'
@@ -14,10 +14,4 @@ export const EID_DESK_ERRORS = {
   EXCHANGE_ServiceFailed: 500,
 } as const satisfies ErrorCatalogue<EidDeskErrorCode>
 
-export class EidDeskError extends EStateError {
-  declare readonly code: EidDeskErrorCode
-
-  constructor(code: EidDeskErrorCode, message: string, details?: Record<string, unknown>) {
-    super(code, message, details)
-  }
-}
+export class EidDeskError extends CodedError<EidDeskErrorCode> {}

@@ -1,3 +1,10 @@
 export { eidDeskModule } from './module.ts'
 export { EID_DESK_ERRORS, EidDeskError, type EidDeskErrorCode } from './errors.ts'
-export { issueAtDesk, renewalMessage, registerEidDeskRoutes, type EidDeskNeeds } from './routes.ts'
+export {
+  commandLineVisit,
+  issueAtDesk,
+  ISSUE_EID,
+  renewalMessage,
+  registerEidDeskRoutes,
+  type EidDeskNeeds,
+} from './routes.ts'

@@ -5,12 +5,18 @@
  */
 import { defineModule } from '../../platform/index.ts'
 import { EID_DESK_ERRORS } from './errors.ts'
+import { registerDemoDesk } from './demo-desk.ts'
+import { EID_DESK_PAGES } from './pages.ts'
 import { registerEidDeskRoutes, type EidDeskNeeds } from './routes.ts'
 
 export const eidDeskModule = defineModule<EidDeskNeeds>({
   name: 'eid-desk',
   summary: "e-ID issuance at the service desk and the holder's own certificates",
-  routes: (app, { platform }) => registerEidDeskRoutes(app, platform),
+  routes: (app, { platform, settings }) => {
+    registerEidDeskRoutes(app, platform)
+    registerDemoDesk(app, platform, settings.environment)
+  },
+  pages: EID_DESK_PAGES,
   errors: EID_DESK_ERRORS,
   exchange: { consumes: ['population'] },
   clerkActs: [

@@ -9,34 +9,33 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { verify, X509Certificate, type KeyObject } from 'node:crypto'
-import {
-  agencyCallerOf,
-  portalCallerOf,
-  type CallerNeeds,
-  type ExchangeClient,
-} from '../../exchange/index.ts'
+import { portalCallerOf, type ExchangeClient } from '../../exchange/index.ts'
 import {
   requireRole,
   requireSession,
   requireStepUp,
   verifyKeyPossession,
   type Mandate,
-  type SessionNeeds,
 } from '../../identity/index.ts'
 import type { Caller } from '../../registries/index.ts'
 import { ERRORS } from '../../shared/index.ts'
-import type { Store } from '../../storage/index.ts'
 import {
   OID,
   type CertificateState,
   type IssuedCertificate,
   type StatePki,
 } from '../../trust/index.ts'
+import {
+  deskVisitOf,
+  openDeskVisit,
+  recordDeskAct,
+  type DeskNeeds,
+  type DeskVisit,
+} from '../desk/index.ts'
 import { EidDeskError } from './errors.ts'
 
 /** What the e-ID desk asks of the platform. */
-export interface EidDeskNeeds extends SessionNeeds, CallerNeeds {
-  readonly store: Store
+export interface EidDeskNeeds extends DeskNeeds {
   readonly pki: StatePki
   readonly exchangeClient: ExchangeClient
 }
@@ -96,26 +95,21 @@ export function registerEidDeskRoutes(app: FastifyInstance, platform: () => EidD
         sign: { publicKey: string; proof: string }
         batch?: string
       }
-      const { store } = platform()
-      const clerk = await requireStepUp(request, platform())
-      const mandate = await requireRole(store.db, clerk.personalCode, ['clerk'])
+      const visit = await openDeskVisit(request, platform(), {
+        resident: body.personalCode,
+        act: ISSUE_EID,
+      })
       const { authKey, signKey } = provenKeys(body.personalCode, body)
-      const [auth, sign] = await issueAtDesk(platform(), clerk.personalCode, mandate, {
-        personalCode: body.personalCode,
+      const [auth, sign] = await issueAtDesk(platform(), visit, {
         authKey,
         signKey,
         batch: body.batch,
       })
       request.log.info(
-        {
-          holder: body.personalCode,
-          clerk: clerk.personalCode,
-          role: mandate.as,
-          agency: mandate.agency,
-        },
+        { holder: body.personalCode, clerk: visit.clerk, agency: visit.mandate.agency },
         'e-ID issued',
       )
-      return issuedReply(auth, sign, mandate)
+      return issuedReply(auth, sign, visit.mandate)
     },
   )
 
@@ -242,11 +236,27 @@ export function registerEidDeskRoutes(app: FastifyInstance, platform: () => EidD
  */
 export async function issueAtDesk(
   platform: EidDeskNeeds,
-  clerk: string,
-  mandate: Mandate,
-  request: { personalCode: string; authKey: KeyObject; signKey: KeyObject; batch?: string },
+  visit: DeskVisit,
+  request: { authKey: KeyObject; signKey: KeyObject; batch?: string },
 ): Promise<IssuedCertificate[]> {
-  return issueEid(platform, await deskCaller(platform, clerk, mandate), request)
+  const issued = await issueEid(platform, visit.caller, {
+    ...request,
+    personalCode: visit.resident,
+  })
+  await recordDeskAct(platform, visit)
+  return issued
+}
+
+/** The act as the desk and the resident's tracker name it. */
+export const ISSUE_EID = 'e-ID issuance'
+
+/** A visit of a clerk named on the command line (`e-state eid token create --clerk`). */
+export function commandLineVisit(
+  platform: EidDeskNeeds,
+  clerk: string,
+  resident: string,
+): Promise<DeskVisit> {
+  return deskVisitOf(platform, clerk, { resident, act: ISSUE_EID })
 }
 
 /** Issues an e-ID with the names the caller reads from the population register. */
@@ -324,7 +334,7 @@ async function requireCurrentSignature(
 }
 
 /** The two public keys of a request, each proved by its holder's signature, and distinct. */
-function provenKeys(
+export function provenKeys(
   personalCode: string,
   body: { auth: { publicKey: string; proof: string }; sign: { publicKey: string; proof: string } },
 ): { authKey: KeyObject; signKey: KeyObject } {
@@ -336,22 +346,20 @@ function provenKeys(
   }
 }
 
-function issuedReply(auth: IssuedCertificate, sign: IssuedCertificate, mandate: Mandate) {
+export function issuedReply(
+  auth: IssuedCertificate,
+  sign: IssuedCertificate,
+  mandate: Mandate,
+): {
+  auth: { serial: string; certificate: string }
+  sign: { serial: string; certificate: string }
+  authorisedAs: Mandate
+} {
   return {
     auth: { serial: auth.serial, certificate: auth.der.toString('base64') },
     sign: { serial: sign.serial, certificate: sign.der.toString('base64') },
     authorisedAs: mandate,
   }
-}
-
-/** The clerk, acting for their agency at the service desk. */
-function deskCaller(platform: EidDeskNeeds, clerk: string, mandate: Mandate): Promise<Caller> {
-  return agencyCallerOf(
-    platform,
-    mandate.agency ?? '',
-    clerk,
-    'e-ID issuance at the service desk (identity verified in person)',
-  )
 }
 
 /**

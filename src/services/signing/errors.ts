@@ -1,5 +1,5 @@
 import type { ErrorCatalogue } from '../../platform/index.ts'
-import { EStateError } from '../../shared/index.ts'
+import { CodedError } from '../../shared/index.ts'
 
 export type SigningErrorCode =
   | 'SIGNATURES_BUSY'
@@ -16,10 +16,4 @@ export const SIGNING_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
 } as const satisfies ErrorCatalogue<SigningErrorCode>
 
-export class SigningError extends EStateError {
-  declare readonly code: SigningErrorCode
-
-  constructor(code: SigningErrorCode, message: string, details?: Record<string, unknown>) {
-    super(code, message, details)
-  }
-}
+export class SigningError extends CodedError<SigningErrorCode> {}

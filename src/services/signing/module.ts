@@ -6,6 +6,7 @@
 import { defineModule } from '../../platform/index.ts'
 import { SIGNATURE_ERRORS } from '../../signature/index.ts'
 import { SIGNING_ERRORS } from './errors.ts'
+import { SIGNING_PAGES } from './pages.ts'
 import { registerSigningRoutes, type SigningNeeds } from './routes.ts'
 
 export const signingModule = defineModule<SigningNeeds>({
@@ -13,4 +14,5 @@ export const signingModule = defineModule<SigningNeeds>({
   summary: 'Sign documents with e-ID and validate signed containers (ASiC-E, XAdES)',
   routes: (app, { platform }) => registerSigningRoutes(app, platform),
   errors: { ...SIGNATURE_ERRORS, ...SIGNING_ERRORS },
+  pages: SIGNING_PAGES,
 })

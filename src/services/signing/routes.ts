@@ -211,6 +211,10 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
           200: Type.Object({
             id: Type.String(),
             hash: Type.String({ description: 'base64: sign this with your signing key' }),
+            dataToSign: Type.String({
+              description:
+                'base64 canonical SignedInfo whose hash is `hash`: for a signer that hashes itself (WebCrypto)',
+            }),
             hashFunction: Type.String({ description: 'SHA-256 or SHA-384' }),
             signatureMethod: Type.String(),
             expiresAt: Type.String(),
@@ -304,6 +308,7 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
       return {
         id,
         hash: prepared.toBeSigned.toString('base64'),
+        dataToSign: prepared.signedInfo.toString('base64'),
         hashFunction: prepared.digest === 'sha384' ? 'SHA-384' : 'SHA-256',
         signatureMethod: prepared.parts.signatureMethod,
         expiresAt: new Date(until).toISOString(),
