@@ -325,7 +325,7 @@ describe('the portal shell', () => {
   it('explains the ledger, shows the checkpoint escaped, and links its raw files', async () => {
     const reply = await app.inject({ url: '/ledger?lang=en' })
     expect(reply.body).toContain(
-      '<pre class="estate-checkpoint" id="checkpoint">e-state.example/ledger\n3\nq2Tc&lt;b&gt;=\n</pre>',
+      '<pre class="estate-checkpoint" id="checkpoint" tabindex="0" role="region" aria-labelledby="checkpoint-heading">e-state.example/ledger\n3\nq2Tc&lt;b&gt;=\n</pre>',
     )
     for (const href of [
       '/ledger/checkpoint',
