@@ -7,7 +7,8 @@
  * promise: no 5xx (the exchange gateway's X-Road-typed failures aside), every 4xx a problem
  * document (or the protocol's own refusal), and the platform still ready at the end.
  *
- *   E_STATE_FUZZ_RUNS=20     requests per operation (default 20; `npm run fuzz` uses more)
+ *   E_STATE_FUZZ_RUNS=20     requests per operation (default 8, 20 in `npm run test:long`;
+ *                            `npm run fuzz` uses more)
  *   E_STATE_FUZZ_SEED=…      repeat a run (the seed is printed at the start)
  *   E_STATE_FUZZ_ROUTE=…     only operations whose "METHOD /path" contains this
  */
@@ -26,8 +27,9 @@ import {
 } from './support/fuzz-http.ts'
 import { FUZZ_ORIGIN, preparePlatform, type FuzzPlatform } from './support/fuzz-platform.ts'
 import { requestFor, type FuzzRequest, type Operation } from './support/fuzz-requests.ts'
+import { sweep } from './support/tier.ts'
 
-const RUNS = Number(process.env.E_STATE_FUZZ_RUNS ?? 20)
+const RUNS = Number(process.env.E_STATE_FUZZ_RUNS ?? sweep(8, 20))
 const SEED = Number(process.env.E_STATE_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const ONLY = process.env.E_STATE_FUZZ_ROUTE
 console.log(

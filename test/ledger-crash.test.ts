@@ -21,9 +21,12 @@ import {
 } from '../src/ledger/index.ts'
 import { openStore } from '../src/storage/index.ts'
 import { ENGINES, freshLocation, usePostgresCluster } from './support/engines.ts'
+import { sweep } from './support/tier.ts'
 
 usePostgresCluster()
 
+/** Writers killed in turn: more in `npm run test:long`. */
+const CRASHES = sweep(4, 12)
 const WRITER = path.join(import.meta.dirname, 'support/ledger-writer.ts')
 
 describe.each(ENGINES)('the ledger under kill -9 on %s', (engine) => {
@@ -45,7 +48,7 @@ describe.each(ENGINES)('the ledger under kill -9 on %s', (engine) => {
     const statePath = path.join(root, 'witness.json')
     const acknowledged = new Map<number, string>()
 
-    for (let run = 0; run < 4; run++) {
+    for (let run = 0; run < CRASHES; run++) {
       const child = spawn(
         process.execPath,
         [WRITER, location.url, log.text, witness.text, statePath, `run${run}`],

@@ -95,17 +95,16 @@ describe.each(ENGINES)('the whole history on %s', (engine) => {
 
   // The side files exist on SQLite only (PostgreSQL seeds in one transaction); there the
   // shorter history, which declares no tables, would be refused its grants.
-  it.runIf(engine === 'sqlite')(
-    'finishes a seeder’s side file, migrated part way by the registries’ history alone',
-    async () => {
+  // (Defined for SQLite only, so it is neither run nor reported as skipped on PostgreSQL.)
+  if (engine === 'sqlite')
+    it('finishes a seeder’s side file, migrated part way by the registries’ history alone', async () => {
       await store.migrate(SIDE_FILE_HISTORY, HOUSEHOLD_INDEX_POINT)
       expect(await applied()).toEqual(
         MIGRATIONS.names.filter((name) => name <= HOUSEHOLD_INDEX_POINT),
       )
       await store.migrate(MIGRATIONS)
       expect(await applied()).toEqual(MIGRATIONS.names)
-    },
-  )
+    })
 })
 
 describe('privileges after the whole history, on postgres', () => {

@@ -2,11 +2,14 @@
  * axe-core over every portal page the browser tests visit, in Estonian, English and Russian:
  * no violation of impact serious or critical (the milder ones are printed). The pages are
  * seen as Mari, a resident who is also a service-desk clerk, so every audience's page opens;
- * the public ones and an error page also without a session. Then the screenshots of the main
- * pages for docs/screenshots/.
+ * the public ones and an error page also without a session. `npm test` checks each page in one
+ * of the three languages in turn (so every language is checked on some pages); `npm run
+ * test:long` checks every page in all three. `npm run screenshots` also takes the screenshots
+ * of the main pages for docs/screenshots/.
  */
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LONG } from './support/tier.ts'
 import {
   PATIENCE,
   PEOPLE,
@@ -27,6 +30,9 @@ import {
 
 const MARI = PEOPLE.mari
 const LANGUAGES = ['et', 'en', 'ru'] as const
+/** The languages the page at this place in its list is checked in. */
+const languagesFor = (index: number) => (LONG ? LANGUAGES : [LANGUAGES[index % LANGUAGES.length]])
+const SCREENSHOTS = process.env.E_STATE_SCREENSHOTS === '1'
 
 /** The pages whose script still works after load: what they show once it is done. */
 const SETTLED: Readonly<Record<string, (page: Page) => Promise<unknown>>> = {
@@ -89,9 +95,10 @@ describe('the portal with axe-core in Chromium', () => {
   })
 
   it('finds nothing serious on the public pages and an error page, without a session', async () => {
-    for (const language of LANGUAGES) {
-      for (const path of ['/', '/login', '/dev/desk', '/validate', '/ledger', '/trust'])
-        await check(visitor, `${path}?lang=${language}`)
+    const pages = ['/', '/login', '/dev/desk', '/validate', '/ledger', '/trust']
+    for (const [index, path] of pages.entries())
+      for (const language of languagesFor(index)) await check(visitor, `${path}?lang=${language}`)
+    for (const language of languagesFor(pages.length)) {
       await check(visitor, `/my-data?lang=${language}`, 401)
       expect(await visitor.getAttribute('#error-code', 'data-code')).toBe('SESSION_REQUIRED')
     }
@@ -99,8 +106,9 @@ describe('the portal with axe-core in Chromium', () => {
   }, 180_000)
 
   it('finds nothing serious on any page a resident and a clerk open, nor on a form with errors', async () => {
-    for (const language of LANGUAGES) {
-      for (const path of LOGGED_IN_PAGES) await check(mari, `${path}?lang=${language}`)
+    for (const [index, path] of LOGGED_IN_PAGES.entries())
+      for (const language of languagesFor(index)) await check(mari, `${path}?lang=${language}`)
+    for (const language of languagesFor(LOGGED_IN_PAGES.length)) {
       // The e-ID form sent empty: every field refused, the summary above.
       await open(mari, portal.url, `/desk/eid?lang=${language}`)
       expect(await submitForm(mari)).toBe(400)
@@ -111,32 +119,34 @@ describe('the portal with axe-core in Chromium', () => {
     expect(problems).toEqual([])
   }, 240_000)
 
-  it('takes the screenshots of the main pages', async () => {
-    // The front page as a newcomer sees it, in English and in Estonian.
-    await open(visitor, portal.url, '/?lang=en')
-    await screenshot(visitor, 'front-en')
-    await open(visitor, portal.url, '/?lang=et')
-    await screenshot(visitor, 'front-et')
+  // Only when asked (`npm run screenshots`): the pictures in docs/ change only on purpose.
+  if (SCREENSHOTS)
+    it('takes the screenshots of the main pages', async () => {
+      // The front page as a newcomer sees it, in English and in Estonian.
+      await open(visitor, portal.url, '/?lang=en')
+      await screenshot(visitor, 'front-en')
+      await open(visitor, portal.url, '/?lang=et')
+      await screenshot(visitor, 'front-et')
 
-    // Mari's pages, in English, once the ledger has proved her reads.
-    await open(mari, portal.url, '/my-data?lang=en')
-    await screenshot(mari, 'my-data')
-    await publishUntil(portal.t, async () =>
-      (await usageOf(portal.t, MARI)).some(
-        (record) => record.registry === 'population' && record.ledger.receipt !== null,
-      ),
-    )
-    await open(mari, portal.url, '/tracker')
-    await SETTLED['/tracker'](mari)
-    expect(await mari.locator('td.proof.verified').count()).toBeGreaterThan(0)
-    await screenshot(mari, 'tracker')
-    await open(mari, portal.url, '/sign')
-    await screenshot(mari, 'sign')
-    await open(mari, portal.url, '/desk/eid')
-    expect(await submitForm(mari)).toBe(400)
-    await screenshot(mari, 'desk-eid-errors')
-    await open(mari, portal.url, '/ledger')
-    expect(await mari.textContent('#checkpoint')).toMatch(/\n\d+\n/)
-    await screenshot(mari, 'ledger')
-  }, 180_000)
+      // Mari's pages, in English, once the ledger has proved her reads.
+      await open(mari, portal.url, '/my-data?lang=en')
+      await screenshot(mari, 'my-data')
+      await publishUntil(portal.t, async () =>
+        (await usageOf(portal.t, MARI)).some(
+          (record) => record.registry === 'population' && record.ledger.receipt !== null,
+        ),
+      )
+      await open(mari, portal.url, '/tracker')
+      await SETTLED['/tracker'](mari)
+      expect(await mari.locator('td.proof.verified').count()).toBeGreaterThan(0)
+      await screenshot(mari, 'tracker')
+      await open(mari, portal.url, '/sign')
+      await screenshot(mari, 'sign')
+      await open(mari, portal.url, '/desk/eid')
+      expect(await submitForm(mari)).toBe(400)
+      await screenshot(mari, 'desk-eid-errors')
+      await open(mari, portal.url, '/ledger')
+      expect(await mari.textContent('#checkpoint')).toMatch(/\n\d+\n/)
+      await screenshot(mari, 'ledger')
+    }, 180_000)
 })

@@ -4,21 +4,9 @@
  */
 import { parseArgs } from 'node:util'
 import { EStateError } from '../shared/index.ts'
-import { runAgencies } from './agencies-command.ts'
-import { runCa } from './ca-command.ts'
-import { runEid } from './eid-command.ts'
-import { runGateway } from './gateway-command.ts'
-import { runExchange } from './exchange-command.ts'
-import { runKeys } from './keys-command.ts'
-import { runLedger } from './ledger-command.ts'
-import { runOidc } from './oidc-command.ts'
-import { runMigrate } from './migrate-command.ts'
-import { runSeed } from './seed-command.ts'
-import { runSign, runValidate } from './signature-command.ts'
-import { runStart } from './start-command.ts'
-import { runSite } from './site-command.ts'
-import { runDrill } from './drill-command.ts'
-import { runBackup } from './backup-command.ts'
+
+// Each command's module is imported only when that command runs: `e-state --help` or a
+// command that needs no store does not pay for loading the whole platform.
 
 export interface Command {
   readonly summary: string
@@ -30,95 +18,101 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   start: {
     summary: 'Start the platform (seeds the default country on first start)',
     usage: 'e-state start',
-    run: runStart,
+    run: (args) => import('./start-command.ts').then((command) => command.runStart(args)),
   },
   seed: {
     summary: 'Build a synthetic country deterministically',
     usage: 'e-state seed [--population N] [--seed S] [--replace]',
-    run: runSeed,
+    run: (args) => import('./seed-command.ts').then((command) => command.runSeed(args)),
   },
   migrate: {
     summary: 'Bring the store to the latest schema',
     usage: 'e-state migrate',
-    run: runMigrate,
+    run: (args) => import('./migrate-command.ts').then((command) => command.runMigrate(args)),
   },
   keys: {
     summary: 'Show and rotate encryption keys (data keys, master key) without downtime',
     usage:
       'e-state keys status | rotate-data-key AGENCY | rotate-master (--new-key-file FILE | --out FILE) | new-master --out FILE',
-    run: runKeys,
+    run: (args) => import('./keys-command.ts').then((command) => command.runKeys(args)),
   },
   ca: {
     summary: 'The state PKI: a key ceremony (init), importing a hierarchy, its status',
     usage: 'e-state ca init --out DIR [--organization NAME] | import DIR | status',
-    run: runCa,
+    run: (args) => import('./ca-command.ts').then((command) => command.runCa(args)),
   },
   eid: {
     summary:
       "e-ID: issue for keys on a PKCS#11 token or into a PIN-protected software token; a holder's status; suspend, resume, revoke; suspend a batch",
     usage:
       'e-state eid issue PERSONAL_CODE --clerk CODE --pkcs11 LIB --token LABEL --auth-key LABEL --sign-key LABEL --out-dir DIR | token create PERSONAL_CODE --clerk CODE --out FILE | token status FILE | status PERSONAL_CODE | suspend|resume|revoke SERIAL | suspend-batch (--batch NAME | --key-type T) --why TEXT',
-    run: runEid,
+    run: (args) => import('./eid-command.ts').then((command) => command.runEid(args)),
   },
   site: {
     summary:
       'Two sites on PostgreSQL: set up the primary and the embassy, status, promote the embassy (fencing the old primary), degrade or restore synchronous replication; automatic promotion with an arbiter at a third location (arbiter-init, arbiter, watch)',
     usage:
       'e-state site init-primary --dir DIR --host NAME --port N --embassy-host NAME --embassy-tls-out DIR [--listen ADDR] [--state-pki] | init-embassy --dir DIR --host NAME --port N --primary-host NAME --primary-port N --tls DIR [--primary-address IP] [--listen ADDR] | status --dir DIR | promote --dir DIR [--force [--primary-dir DIR | --primary-url URL]] | degrade --dir DIR --reason TEXT [--by NAME] | restore-sync --dir DIR [--by NAME] | start|stop --dir DIR | arbiter-init --dir DIR --host ADDR --port N --primary-host NAME --primary-port N [--primary-address IP] [--primary-ca FILE] [--probe-user NAME] [--grace-s S] [--tls-cert FILE --tls-key FILE] | arbiter --dir DIR | watch --dir DIR [--arbiter URL --arbiter-secret FILE [--arbiter-ca FILE]] [--grace-s S]',
-    run: runSite,
+    run: (args) => import('./site-command.ts').then((command) => command.runSite(args)),
   },
   backup: {
     summary:
       'Encrypted backups of the whole state (SQLite or PostgreSQL), sealed by the master key: create, list, verify, restore',
     usage:
       'e-state backup create [--out DIR] | list [--dir DIR] | verify FILE | restore FILE --to (SQLITE_FILE | postgres://…) [--replace]',
-    run: runBackup,
+    run: (args) => import('./backup-command.ts').then((command) => command.runBackup(args)),
   },
   drill: {
     summary:
       'Failover drill on loopback PostgreSQL: acknowledged acts lost must be 0 and the asynchronous control must lose (exit 0 only then)',
     usage: 'e-state drill failover [--runs N] [--writers N] [--write-ms MS] [--no-control]',
-    run: runDrill,
+    run: (args) => import('./drill-command.ts').then((command) => command.runDrill(args)),
   },
   ledger: {
     summary: 'Audit the integrity ledger; verify a receipt offline',
     usage:
       'e-state ledger audit | e-state ledger verify-receipt FILE [--log-key VKEY] [--witness-key VKEY]... [--quorum N]',
-    run: runLedger,
+    run: (args) => import('./ledger-command.ts').then((command) => command.runLedger(args)),
   },
   oidc: {
     summary: 'Register applications that log people in with e-ID (OpenID Connect clients)',
     usage: 'e-state oidc clients add CLIENT_ID --redirect-uri URI… [--name NAME] | clients list',
-    run: runOidc,
+    run: (args) => import('./oidc-command.ts').then((command) => command.runOidc(args)),
   },
   sign: {
     summary: 'Sign documents into an ASiC-E container, or add a signature to one (XAdES B-LT)',
     usage:
       'e-state sign FILE... --out X.asice | --add-to X.asice  (--token FILE | --pkcs11 LIB --token-label L --key LABEL --certificate FILE) [--pin-file F] [--profile B|T|LT] [--role TEXT] [--service URL]',
-    run: runSign,
+    run: (args) => import('./signature-command.ts').then((command) => command.runSign(args)),
   },
   validate: {
     summary: 'Validate an ASiC-E container (exit 0 all signatures valid, 1 not, 2 refused)',
     usage: 'e-state validate X.asice [--json] [--at TIME] [--trust PATH]',
-    run: runValidate,
+    run: (args) => import('./signature-command.ts').then((command) => command.runValidate(args)),
   },
   exchange: {
     summary:
       'The exchange on this node: access rights, groups, gateways and member certificates, the anchor, evidence of a message',
     usage:
       'e-state exchange rights list [--service S] | rights allow|deny SERVICE CLIENT [--method M] [--path P] | groups add|remove GROUP SUBSYSTEM | gateways list | gateways add ID --member M --address URL --tls-certificate FILE --serves M1,M2 | member-certificates add MEMBER FILE | anchor [--out FILE] | evidence LOG_ID [--out FILE] | verify-evidence FILE [--ca FILE]... [--log-key VKEY] [--witness-key VKEY]...',
-    run: runExchange,
+    run: (args) => import('./exchange-command.ts').then((command) => command.runExchange(args)),
   },
   gateway: {
     summary: "Run a standalone exchange gateway (an agency's security server) for its members",
     usage:
       'e-state gateway --member INSTANCE/CLASS/MEMBER --config gateway.json | gateway evidence LOG_ID --member M --config gateway.json [--out FILE]',
-    run: runGateway,
+    run: (args) => import('./gateway-command.ts').then((command) => command.runGateway(args)),
+  },
+  demo: {
+    summary:
+      "Watch a service work: run a module's main flow against a running development node (without NAME: the list)",
+    usage: 'e-state demo [NAME] [--url URL] [options of the walkthrough]',
+    run: (args) => import('./demo-command.ts').then((command) => command.runDemo(args)),
   },
   agencies: {
     summary: 'List the agencies (exchange members); issue a member API key',
     usage: 'e-state agencies [list] | e-state agencies credential MEMBER_ID',
-    run: runAgencies,
+    run: (args) => import('./agencies-command.ts').then((command) => command.runAgencies(args)),
   },
 }
 

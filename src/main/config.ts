@@ -357,7 +357,8 @@ function readCertificate(path: string): Buffer {
   return Buffer.from(text.replace(/-----[^-]+-----|\s/g, ''), 'base64')
 }
 
-function publicUrl(env: Readonly<Record<string, string | undefined>>): string {
+/** Where clients reach this node: E_STATE_PUBLIC_URL, or the address it listens on. */
+export function publicUrl(env: Readonly<Record<string, string | undefined>>): string {
   const text = env.E_STATE_PUBLIC_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? '8080'}`
   if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(text))
     throw new ConfigError('E_STATE_PUBLIC_URL must be an http(s) URL', 'E_STATE_PUBLIC_URL')

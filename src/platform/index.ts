@@ -5,6 +5,8 @@ export {
   type ConfigSlice,
   type ConfigVariable,
   type DemoDeclaration,
+  type WalkthroughDeclaration,
+  type WalkthroughTarget,
   type Engine,
   type Environment,
   type ExchangeDeclaration,

@@ -11,8 +11,8 @@
  * - the ledger entry kinds it writes (through the ledger's recorder, never the outbox directly);
  * - the exchange services it provides and consumes;
  * - its CLI commands, its portal pages and their texts in Estonian, English and Russian;
- * - its demo data, its configuration slice, the acts a clerk may do for a resident present in
- *   person, and the statistics series it publishes.
+ * - its demo data and its walkthroughs (`e-state demo NAME`), its configuration slice, the acts
+ *   a clerk may do for a resident present in person, and the statistics series it publishes.
  *
  * `Needs` is what the module asks of the platform, by name and type (a structural subset of the
  * composition root's platform: `{ ledger: Ledger; store: Store }`), so a module low in the
@@ -128,6 +128,26 @@ export interface DemoDeclaration<Needs> {
   seed(platform: Needs): Promise<void>
 }
 
+/**
+ * `e-state demo <name>`: the module's main flow, run as a client against a running node in
+ * development, saying each step in plain words, so a newcomer can watch the service work (and
+ * then do the same in the browser). It talks to the node over HTTP only, as any client does.
+ */
+export interface WalkthroughDeclaration {
+  readonly name: string
+  readonly summary: string
+  run(target: WalkthroughTarget): Promise<void>
+}
+
+export interface WalkthroughTarget {
+  /** The node's public address (its origin), e.g. `http://127.0.0.1:8080`. */
+  readonly url: string
+  /** One line for the person watching. */
+  readonly say: (line: string) => void
+  /** The command line after the walkthrough's name. */
+  readonly args: readonly string[]
+}
+
 /** What routes (and `open`) receive: the platform once it is open, and the module's slice. */
 export interface ModuleContext<Needs, Slice, Runtime> {
   /** The platform; throws `NOT_READY` (503) while the node is still starting. */
@@ -157,6 +177,7 @@ export interface ModuleDefinition<Needs, Slice = undefined, Runtime = undefined>
   readonly commands?: readonly CommandDeclaration[]
   readonly pages?: readonly PageDeclaration<Needs>[]
   readonly demo?: DemoDeclaration<Needs>
+  readonly walkthroughs?: readonly WalkthroughDeclaration[]
   readonly config?: ConfigSlice<Slice>
   readonly clerkActs?: readonly ClerkActDeclaration[]
   readonly statistics?: readonly StatisticsSeriesDeclaration[]
@@ -180,6 +201,7 @@ export interface Module<Needs> {
   readonly commands: readonly CommandDeclaration[]
   readonly pages: readonly PageDeclaration<Needs>[]
   readonly demo: DemoDeclaration<Needs> | undefined
+  readonly walkthroughs: readonly WalkthroughDeclaration[]
   readonly configVariables: readonly ConfigVariable[]
   readonly clerkActs: readonly ClerkActDeclaration[]
   readonly statistics: readonly StatisticsSeriesDeclaration[]
@@ -207,6 +229,7 @@ export function defineModule<Needs, Slice = undefined, Runtime = undefined>(
     commands: definition.commands ?? [],
     pages: definition.pages ?? [],
     demo: definition.demo,
+    walkthroughs: definition.walkthroughs ?? [],
     configVariables: definition.config?.variables ?? [],
     clerkActs: definition.clerkActs ?? [],
     statistics: definition.statistics ?? [],

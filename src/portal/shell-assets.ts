@@ -6,10 +6,10 @@
  * good and a new version is a new URL. Nothing is fetched: every input is in the repository or
  * in node_modules.
  */
-import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import * as sass from 'sass'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { GOVUK_DIST } from './renderer.ts'
 
 export const ASSET_PREFIX = '/portal/assets/'
@@ -35,15 +35,63 @@ function named(base: string, extension: string, body: Buffer): string {
   return `${base}.${hashOf(body)}.${extension}`
 }
 
-/** govuk-frontend compiled with our theme (`theme/theme.scss`), minified. */
+const THEME_DIR = join(import.meta.dirname, 'theme')
+// Beside the installed packages (`node_modules/.cache`, as other tools keep theirs), so only the
+// installation itself can put a stylesheet there, never another user of a shared temp folder.
+const CACHE_DIR = join(GOVUK_DIST, '..', '..', '.cache', 'e-state')
+
+/**
+ * govuk-frontend compiled with our theme (`theme/theme.scss`), minified. Compiling takes a
+ * second or two of CPU, so the result is kept under a name made of everything it depends on
+ * (our theme's files, the versions of govuk-frontend and sass): a new start of the same
+ * installation reads it back, and any change to an input makes a new name. A cache that
+ * cannot be read or written only means compiling again.
+ */
 async function compileTheme(): Promise<Buffer> {
-  const result = await sass.compileAsync(join(import.meta.dirname, 'theme/theme.scss'), {
+  const key = await themeKey()
+  const cached = join(CACHE_DIR, `theme.${key}.css`)
+  const hit = await readFile(cached).catch(() => undefined)
+  if (hit !== undefined) return hit
+  // Imported here, not at the top: the compiler is large, and only a start that serves the
+  // portal needs it (not every command line), and then only once per change of the theme.
+  const sass = await import('sass')
+  const result = await sass.compileAsync(join(THEME_DIR, 'theme.scss'), {
     importers: [new sass.NodePackageImporter(import.meta.dirname)],
     style: 'compressed',
     // govuk-frontend's own deprecation notices are its maintainers' to act on, not a start's.
     quietDeps: true,
   })
-  return Buffer.from(result.css)
+  const css = Buffer.from(result.css)
+  await keep(cached, css).catch(() => undefined)
+  return css
+}
+
+async function themeKey(): Promise<string> {
+  const hash = createHash('sha256')
+  for (const manifest of [join(GOVUK_DIST, '..', 'package.json'), sassManifest()])
+    hash.update(
+      String((JSON.parse(await readFile(manifest, 'utf8')) as { version?: string }).version),
+    )
+  for (const name of (await readdir(THEME_DIR)).sort())
+    hash.update(name).update(await readFile(join(THEME_DIR, name)))
+  return hash.digest('hex').slice(0, 16)
+}
+
+function sassManifest(): string {
+  // Its package.json is not among its exports; it sits beside the entry point.
+  return join(dirname(createRequire(import.meta.url).resolve('sass')), 'package.json')
+}
+
+/** Written whole or not at all: a temporary name, then a rename. */
+async function keep(path: string, body: Buffer): Promise<void> {
+  await mkdir(CACHE_DIR, { recursive: true })
+  const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`
+  try {
+    await writeFile(partial, body, { flag: 'wx' })
+    await rename(partial, path)
+  } finally {
+    await rm(partial, { force: true })
+  }
 }
 
 async function buildAssets(): Promise<ShellAssets> {

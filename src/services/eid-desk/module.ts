@@ -8,6 +8,7 @@ import { EID_DESK_ERRORS } from './errors.ts'
 import { registerDemoDesk } from './demo-desk.ts'
 import { EID_DESK_PAGES } from './pages.ts'
 import { registerEidDeskRoutes, type EidDeskNeeds } from './routes.ts'
+import { EID_WALKTHROUGH } from './walkthrough.ts'
 
 export const eidDeskModule = defineModule<EidDeskNeeds>({
   name: 'eid-desk',
@@ -19,6 +20,7 @@ export const eidDeskModule = defineModule<EidDeskNeeds>({
   pages: EID_DESK_PAGES,
   errors: EID_DESK_ERRORS,
   exchange: { consumes: ['population'] },
+  walkthroughs: [EID_WALKTHROUGH],
   clerkActs: [
     {
       act: 'issue-eid',
