@@ -2,13 +2,14 @@
  * One database, one ordered migration history: each module brings its own migrations (named
  * `NNNN-what`, the number giving the global order), and `combineMigrations` puts them in one
  * list, the order Kysely's migrator applies and records them in (`kysely_migration`). Each
- * migration is followed, in its own transaction, by the PostgreSQL role grants, with the
- * personal tables the modules declare: a module adding a table never writes a privileges
+ * migration that makes a table or a sequence is followed, in its own transaction, by the
+ * PostgreSQL role grants, with the personal tables the modules declare: a module adding a table never writes a privileges
  * migration, and none can forget one.
  *
  * Storage cannot import the modules (they sit above it); the composition root combines them
  * once and hands the history to whoever migrates (`store.migrate(history)`).
  */
+import { sql } from 'kysely'
 import type { Migration } from 'kysely/migration'
 import type { Engine, ModuleMigration, TableDeclaration } from '../platform/index.ts'
 import { grantRoles, type RolePolicy } from './role-grants.ts'
@@ -97,20 +98,34 @@ function rolePolicy(modules: readonly MigratingModule[]): RolePolicy {
   return { declared: new Set(owners.keys()), personal }
 }
 
+/**
+ * The grants follow a migration that made, dropped or re-made a table or a sequence: the only
+ * changes that can leave one without its privileges. One that adds an index or a column (most
+ * of them) changes no relation, so its grants would be the same statements again; skipping them
+ * saves most of a fresh PostgreSQL store's migration time.
+ */
 function withGrants(migration: Migration, engine: Engine, policy: RolePolicy): Migration {
   if (engine !== 'postgres') return migration
+  const step =
+    (change: (db: Parameters<Migration['up']>[0]) => Promise<void>) =>
+    async (db: Parameters<Migration['up']>[0]) => {
+      const before = await relationsOf(db)
+      await change(db)
+      if ((await relationsOf(db)) !== before) await grantRoles(db, policy)
+    }
+  const { down } = migration
   return {
-    up: async (db) => {
-      await migration.up(db)
-      await grantRoles(db, policy)
-    },
-    ...(migration.down === undefined
-      ? {}
-      : {
-          down: async (db) => {
-            await migration.down?.(db)
-            await grantRoles(db, policy)
-          },
-        }),
+    up: step((db) => migration.up(db)),
+    ...(down === undefined ? {} : { down: step((db) => down(db)) }),
   }
+}
+
+/** The schema's tables and sequences, each with its identity (a re-made table is a new one). */
+async function relationsOf(db: Parameters<Migration['up']>[0]): Promise<string> {
+  const { rows } = await sql<{
+    relation: string
+  }>`SELECT c.relkind::text || c.oid::text || c.relname AS relation
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S') ORDER BY c.oid`.execute(db)
+  return rows.map((row) => row.relation).join(' ')
 }

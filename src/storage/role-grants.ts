@@ -31,7 +31,7 @@ const DOOR_APPENDS = ['ledger_outbox']
  * Least privilege on PostgreSQL (ARCHITECTURE invariant 1 enforced by the database itself):
  * application sessions run as `estate_app`, which cannot touch a personal table at all; the
  * access gate alone switches to `estate_door` for the length of one transaction. Applied after
- * every migration, in its transaction, so a table is never without its grants (or with the
+ * every migration that makes, drops or re-makes a table or sequence, in its transaction, so a table is never without its grants (or with the
  * application's on a personal table) whichever module made it. SQLite has no roles; there the
  * import-boundary test is the guard.
  *
