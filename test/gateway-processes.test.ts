@@ -18,6 +18,7 @@ import {
   downloadChunk,
   MAX_BODY_BYTES,
   SERVICE,
+  FILES_SERVICE,
   startGatewayPair,
   type GatewayPair,
 } from './support/gateway-pair.ts'
@@ -32,8 +33,8 @@ afterAll(async () => {
   await pair?.close()
 })
 
-const call = (path: string, init: RequestInit = {}) =>
-  fetch(`${pair.consumerUrl}/r1/${SERVICE}${path}`, {
+const call = (path: string, init: RequestInit = {}, service = SERVICE) =>
+  fetch(`${pair.consumerUrl}/r1/${service}${path}`, {
     ...init,
     headers: {
       authorization: `Bearer ${pair.apiKey}`,
@@ -105,11 +106,15 @@ describe('two gateway processes over mutual TLS', () => {
 
   it('carry large bodies both ways through spools, log them by digest, and refuse oversized ones', async () => {
     const upload = randomBytes(24 * 1024 * 1024)
-    const uploaded = await call('/upload', {
-      method: 'POST',
-      body: upload,
-      headers: { 'content-type': 'application/octet-stream', 'x-road-id': 'emta-upload' },
-    })
+    const uploaded = await call(
+      '/upload',
+      {
+        method: 'POST',
+        body: upload,
+        headers: { 'content-type': 'application/octet-stream', 'x-road-id': 'emta-upload' },
+      },
+      FILES_SERVICE,
+    )
     expect(uploaded.status).toBe(200)
     expect(await uploaded.json()).toEqual({
       size: upload.length,
@@ -117,7 +122,7 @@ describe('two gateway processes over mutual TLS', () => {
     })
 
     const size = 40 * 1024 * 1024
-    const downloaded = await call(`/download?size=${size}`)
+    const downloaded = await call(`/download?size=${size}`, {}, FILES_SERVICE)
     expect(downloaded.status).toBe(200)
     expect(downloaded.headers.get('x-road-request-hash')).toHaveLength(88)
     const expected = createHash('sha256')
@@ -128,11 +133,15 @@ describe('two gateway processes over mutual TLS', () => {
     expect(createHash('sha256').update(received).digest('hex')).toBe(expected.digest('hex'))
 
     // Over the limit: refused by the consumer gateway before anything reaches the provider.
-    const tooLarge = await call('/upload', {
-      method: 'POST',
-      body: Buffer.alloc(MAX_BODY_BYTES + 1024),
-      headers: { 'content-type': 'application/octet-stream' },
-    })
+    const tooLarge = await call(
+      '/upload',
+      {
+        method: 'POST',
+        body: Buffer.alloc(MAX_BODY_BYTES + 1024),
+        headers: { 'content-type': 'application/octet-stream' },
+      },
+      FILES_SERVICE,
+    )
     expect(tooLarge.status).toBe(413)
     expect(tooLarge.headers.get('x-road-error')).toBe('Client.InvalidRequest')
 

@@ -84,7 +84,9 @@ async function freshPostgresDatabase(): Promise<FreshLocation> {
   const owner = postgresCluster()
   const { port } = await owner
   const name = `db_${++databases}`
-  await onMaintenanceDatabase(port, (client) => client.query(`CREATE DATABASE ${name} STRATEGY = FILE_COPY`))
+  await onMaintenanceDatabase(port, (client) =>
+    client.query(`CREATE DATABASE ${name} STRATEGY = FILE_COPY`),
+  )
   let cleaned = false
   return {
     url: `postgres://postgres@127.0.0.1:${port}/${name}`,

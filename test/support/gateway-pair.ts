@@ -31,6 +31,8 @@ import { freePort, waitForUrl } from './net.ts'
 export const TAX = 'EE/GOV/70000059'
 export const POPULATION = 'EE/GOV/70000013'
 export const SERVICE = `${POPULATION}/population-register/people`
+/** The same backend's large uploads and downloads, with a timeout made for their size. */
+export const FILES_SERVICE = `${POPULATION}/population-register/files`
 export const CLIENT = `${TAX}/employment-register`
 /** Each gateway's body limit in the pair. */
 export const MAX_BODY_BYTES = 48 * 1024 * 1024
@@ -299,6 +301,15 @@ export async function startGatewayPair(
             { client: CLIENT, method: 'POST', path: '/search' },
             { client: CLIENT, method: 'GET', path: '/slow' },
             { client: CLIENT, method: 'GET', path: '/broken' },
+          ],
+        },
+        {
+          id: FILES_SERVICE,
+          backend: `http://127.0.0.1:${backendPort}`,
+          // Tens of megabytes each way: on a busy machine that takes seconds, not the people
+          // service's one second.
+          timeoutMs: 120_000,
+          rights: [
             { client: CLIENT, method: 'POST', path: '/upload' },
             { client: CLIENT, method: 'GET', path: '/download' },
           ],
