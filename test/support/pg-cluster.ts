@@ -1,7 +1,9 @@
-// Throwaway PostgreSQL clusters for tests: initdb into a fresh temp dir, start a server that
-// listens only on 127.0.0.1 at a free port, create one database, and tear it all down on stop()
-// (or, best effort, when the process exits).
+// Throwaway PostgreSQL clusters for tests: initdb into a fresh temp dir (in practice a copy of a
+// per-machine template, see pg-template.ts), start a server that listens only on 127.0.0.1 at a
+// free port, create one database, and tear it all down on stop() (or, best effort, when the
+// process exits).
 import { execFile, execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, rmSync } from 'node:fs'
 import { appendFile, chown, mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
@@ -10,6 +12,7 @@ import { promisify } from 'node:util'
 import pg from 'pg'
 import { findPostgresBinDir } from '../../src/cloud/index.ts'
 import { freePort } from './net.ts'
+import { copyTemplateDataDir, type PgTemplate } from './pg-template.ts'
 
 const execFileAsync = promisify(execFile)
 
@@ -30,6 +33,15 @@ const PORT_ATTEMPTS = 5
 const INITDB_TIMEOUT_MS = 60_000
 const START_TIMEOUT_S = 30
 const STOP_TIMEOUT_MS = 30_000
+const INITDB_OPTIONS = [
+  '-U',
+  'postgres',
+  '--auth=trust',
+  '--encoding=UTF8',
+  '--no-locale',
+  '--no-sync',
+  '--no-instructions',
+]
 
 const running = new Set<RunningCluster>()
 let exitHookInstalled = false
@@ -60,23 +72,12 @@ export async function startPgCluster(
   const run = (cmd: string, args: string[], timeout: number) =>
     runPg(binDir, cmd, args, { timeout, cwd: tmpDir, asPostgres: owner !== undefined })
 
+  const initdb = (dir: string) => run('initdb', ['-D', dir, ...INITDB_OPTIONS], INITDB_TIMEOUT_MS)
+
   try {
     try {
-      await run(
-        'initdb',
-        [
-          '-D',
-          dataDir,
-          '-U',
-          'postgres',
-          '--auth=trust',
-          '--encoding=UTF8',
-          '--no-locale',
-          '--no-sync',
-          '--no-instructions',
-        ],
-        INITDB_TIMEOUT_MS,
-      )
+      const template = await pgTemplate(binDir, owner, initdb).catch(() => undefined)
+      if (!template || !(await copyTemplateDataDir(template, dataDir))) await initdb(dataDir)
     } catch (err) {
       throw new Error(`initdb failed: ${describeExecError(err)}`, { cause: err })
     }
@@ -170,6 +171,27 @@ export async function startPgCluster(
     }
     throw err
   }
+}
+
+/** The machine's template for this PostgreSQL build and owner (named after both, and initdb's
+ * options, so a change to any of them gets a fresh one). */
+async function pgTemplate(
+  binDir: string,
+  owner: { uid: number; gid: number } | undefined,
+  initdb: PgTemplate['initdb'],
+): Promise<PgTemplate> {
+  const { stdout } = await execFileAsync(path.join(binDir, 'initdb'), ['--version'], {
+    timeout: 10_000,
+    env: pgFreeEnv(),
+  })
+  const version = /\d+(\.\d+)*/.exec(stdout)?.[0] ?? 'unknown'
+  const build = createHash('sha256')
+    .update([stdout, binDir, ...INITDB_OPTIONS].join('\0'))
+    .digest('hex')
+    .slice(0, 12)
+  const uid = owner?.uid ?? process.getuid?.() ?? 0
+  const dir = path.join(os.tmpdir(), `estate-pg-template-${version}-${build}-uid${uid}`)
+  return { dir, owner, initdb }
 }
 
 async function stopCluster(cluster: RunningCluster, asPostgres: boolean): Promise<void> {
