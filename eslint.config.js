@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules plus one local rule, `e-state/context-boundaries`,
 // which keeps ARCHITECTURE.md's map true: another context is imported only through its
-// `index.ts` (or `browser.ts`, its browser-safe part), and a lower row never imports a higher one.
+// `index.ts` (or `browser.ts`, its browser-safe part, or `worker.ts`, its part for worker threads),
+// and a lower row never imports a higher one.
 import { dirname, relative, resolve, sep } from 'node:path'
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
@@ -38,9 +39,10 @@ const contextBoundaries = {
       const target = resolve(dirname(context.filename), specifier)
       const imported = contextOf(target)
       if (imported === undefined || imported.folder === importer.folder) return
-      // `browser.ts` is a context's second public entry: the part that runs in a browser.
+      // `browser.ts` is a context's second public entry: the part that runs in a browser;
+      // `worker.ts` a third: the part a worker thread loads, without the server modules.
       const entry = relative(resolve(SOURCE, imported.folder), target)
-      if (entry !== 'index.ts' && entry !== 'browser.ts') {
+      if (entry !== 'index.ts' && entry !== 'browser.ts' && entry !== 'worker.ts') {
         context.report({
           node,
           messageId: 'deep',

@@ -149,6 +149,43 @@ describe('the module contract', () => {
     expect(offenders).toEqual([])
   })
 
+  it('keeps worker threads free of the server (no routes, Fastify or portal in their graph)', () => {
+    // A worker thread loads what its entry imports (type-only imports vanish); a thread that
+    // pulled in a context's index would hold the routes and the platform on a heap of its own.
+    const valueImports = (file: string): string[] =>
+      [...read(file).matchAll(/^(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'/gms)].map(
+        (match) => match[1],
+      )
+    const graphOf = (entry: string): Set<string> => {
+      const seen = new Set<string>()
+      const visit = (file: string) => {
+        if (seen.has(file)) return
+        seen.add(file)
+        for (const specifier of valueImports(file)) {
+          if (specifier.startsWith('.'))
+            visit(relative('.', path.resolve(path.dirname(file), specifier)))
+          else seen.add(specifier)
+        }
+      }
+      visit(entry)
+      return seen
+    }
+    const entries = files.flatMap((file) =>
+      [...read(file).matchAll(/new Worker\(new URL\('(\.[^']+)'/g)].map((match) =>
+        relative('.', path.resolve(path.dirname(file), match[1])),
+      ),
+    )
+    expect(entries.length).toBeGreaterThanOrEqual(4)
+    // A module's declaration (`module.ts`, the platform's contract) is data and may come along;
+    // its routes load only when the node registers them.
+    const HEAVY =
+      /^(fastify|@fastify\/|nunjucks|oidc-provider|@simplewebauthn\/)|-?routes\.ts$|^src\/(main|portal)\//
+    const heavy = entries.flatMap((entry) =>
+      [...graphOf(entry)].filter((file) => HEAVY.test(file)).map((file) => `${entry} → ${file}`),
+    )
+    expect(heavy).toEqual([])
+  })
+
   it('gives each module a name of its own', () => {
     const names = MODULES.map((module) => module.name)
     expect(new Set(names).size).toBe(names.length)

@@ -111,6 +111,6 @@ export {
   type ExchangeClientOptions,
   type InProcessProvider,
 } from './client.ts'
-export { injectProvider, registerExchangeRoutes, type ExchangeNeeds } from './routes.ts'
-export { registerExchangeManagementRoutes } from './management-routes.ts'
+export type { ExchangeNeeds } from './routes.ts'
+export { injectProvider } from './in-process.ts'
 export { exchangeModule } from './module.ts'

@@ -4,7 +4,7 @@
  */
 import { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
-import { OUTBOX_SQL } from '../ledger/index.ts'
+import { OUTBOX_SQL } from '../ledger/worker.ts'
 import type { LogRow } from './message-log.ts'
 
 const database = new DatabaseSync((workerData as { path: string }).path)

@@ -6,15 +6,16 @@
 import { defineModule } from '../platform/index.ts'
 import { EXCHANGE_ERRORS } from './errors.ts'
 import { exchangeMigration } from './migrations/0020-exchange.ts'
-import { registerExchangeManagementRoutes } from './management-routes.ts'
-import { registerExchangeRoutes, type ExchangeNeeds } from './routes.ts'
+import type { ExchangeNeeds } from './routes.ts'
 
 export const exchangeModule = defineModule<ExchangeNeeds>({
   name: 'exchange',
   summary: 'The data-exchange layer after X-Road: signed, access-checked, logged agency calls',
-  routes: (app, { platform }) => {
-    registerExchangeRoutes(app, platform)
-    registerExchangeManagementRoutes(app, platform)
+  // The routes load when the node registers them: a command or a worker thread that imports
+  // this context does not load its HTTP side.
+  routes: async (app, { platform }) => {
+    ;(await import('./routes.ts')).registerExchangeRoutes(app, platform)
+    ;(await import('./management-routes.ts')).registerExchangeManagementRoutes(app, platform)
   },
   // Agencies and member credentials came with 0001-foundation (the registries').
   migrations: [{ name: '0020-exchange', migration: exchangeMigration }],

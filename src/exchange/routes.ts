@@ -28,10 +28,10 @@ import {
   verifyAnchor,
   type AnchorBatch,
 } from './anchoring.ts'
-import { backendHeaders, refusalResponse } from './gateway.ts'
+import { refusalResponse } from './gateway.ts'
 import { bytesInMemory, type SpooledBody } from './body.ts'
-import { bearerToken, GATEWAY_TOKEN_HEADER } from './caller.ts'
-import { EXCHANGE_BODY_LIMIT, type ExchangeClient, type InProcessProvider } from './client.ts'
+import { bearerToken } from './caller.ts'
+import { EXCHANGE_BODY_LIMIT, type ExchangeClient } from './client.ts'
 import type { ExchangeNode } from './exchange-node.ts'
 import type { HttpRequest, HttpResponse } from './gateway.ts'
 import { verifyMemberCredential } from './member-credentials.ts'
@@ -49,35 +49,6 @@ export interface ExchangeNeeds {
   readonly readsRecordedAtPrimary: boolean
   readonly exchange: ExchangeNode
   readonly exchangeClient: ExchangeClient
-}
-
-/**
- * An in-process provider that is a route prefix of this app (a module's own HTTP API): the
- * provider gateway's checked request goes in with the node's gateway token, which only the
- * gateway holds, so the module's routes can tell it from a direct call.
- */
-export function injectProvider(
-  app: FastifyInstance,
-  prefix: string,
-  gatewayToken: () => Buffer,
-): InProcessProvider {
-  return async (request) => {
-    const answer = await app.inject({
-      method: request.method as 'GET',
-      url: `${prefix}${request.url}`,
-      headers: {
-        ...backendHeaders(request),
-        [GATEWAY_TOKEN_HEADER]: gatewayToken().toString('base64url'),
-      },
-      // In process, bodies come from Fastify's parser: always in memory, never spooled.
-      ...(request.body.length === 0 ? {} : { payload: bytesInMemory(request.body) }),
-    })
-    const headers: Record<string, string> = {}
-    for (const [name, value] of Object.entries(answer.headers))
-      if (typeof value === 'string') headers[name] = value
-      else if (typeof value === 'number') headers[name] = String(value)
-    return { status: answer.statusCode, headers, body: answer.rawPayload }
-  }
 }
 
 export function registerExchangeRoutes(app: FastifyInstance, platform: () => ExchangeNeeds): void {

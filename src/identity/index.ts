@@ -41,6 +41,6 @@ export {
   SESSION_COOKIE,
   type SessionNeeds,
 } from './session-http.ts'
-export { registerIdentityRoutes, type IdentityNeeds, type Mandates } from './routes.ts'
-export { registerOidcRoutes, type OidcNeeds } from './oidc-routes.ts'
+export type { IdentityNeeds, Mandates } from './routes.ts'
+export type { OidcNeeds } from './oidc-routes.ts'
 export { identityModule } from './module.ts'

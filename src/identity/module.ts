@@ -8,15 +8,17 @@ import { IDENTITY_ERRORS } from './errors.ts'
 import { identityMigration } from './migrations/0014-identity.ts'
 import { oidcMigration } from './migrations/0016-oidc.ts'
 import { passkeysMigration } from './migrations/0018-passkeys.ts'
-import { registerOidcRoutes, type OidcNeeds } from './oidc-routes.ts'
-import { registerIdentityRoutes, type IdentityNeeds } from './routes.ts'
+import type { OidcNeeds } from './oidc-routes.ts'
+import type { IdentityNeeds } from './routes.ts'
 
 export const identityModule = defineModule<IdentityNeeds & OidcNeeds>({
   name: 'identity',
   summary: 'Login with e-ID and passkeys, sessions, mandates, and an OpenID Connect provider',
-  routes: (app, { platform }) => {
-    registerIdentityRoutes(app, platform)
-    registerOidcRoutes(app, platform)
+  // The routes load when the node registers them: a command or a worker thread that imports
+  // this context does not load its HTTP side.
+  routes: async (app, { platform }) => {
+    ;(await import('./routes.ts')).registerIdentityRoutes(app, platform)
+    ;(await import('./oidc-routes.ts')).registerOidcRoutes(app, platform)
   },
   migrations: [
     { name: '0014-identity', migration: identityMigration },

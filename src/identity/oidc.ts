@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Kysely } from 'kysely'
-import Provider from 'oidc-provider'
 import { parsePersonalCode, type Clock } from '../shared/index.ts'
 import type { Schema } from '../storage/index.ts'
 
@@ -77,7 +76,9 @@ export async function registerOidcClient(
     .execute()
 }
 
-export function createOidcProvider(options: OidcOptions): OidcProvider {
+export async function createOidcProvider(options: OidcOptions): Promise<OidcProvider> {
+  // Loaded when the node opens, not by every command that imports the identity context.
+  const { default: Provider } = await import('oidc-provider')
   const { db, clock } = options
   const now = () => clock.now().getTime()
 

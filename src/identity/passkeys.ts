@@ -4,13 +4,11 @@
  * counter is checked and kept; a challenge is single use (stored like Web eID challenges).
  */
 import type { Kysely } from 'kysely'
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
+import type {
+  AuthenticationResponseJSON,
+  RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
 } from '@simplewebauthn/server'
 import type { Clock } from '../shared/index.ts'
 import type { Schema } from '../storage/index.ts'
@@ -18,6 +16,9 @@ import { IdentityError } from './errors.ts'
 import type { Session } from './sessions.ts'
 
 const CHALLENGE_SECONDS = 300
+
+/** The WebAuthn library, loaded at the first passkey act (not by every command that opens the node). */
+const webauthn = () => import('@simplewebauthn/server')
 
 export interface Passkeys {
   registrationOptions(person: Session): Promise<{ options: unknown; challenge: string }>
@@ -73,7 +74,9 @@ export function createPasskeys(options: {
         .select(['id', 'transports'])
         .where('personal_code', '=', person.personalCode)
         .execute()
-      const generated = await generateRegistrationOptions({
+      const generated = await (
+        await webauthn()
+      ).generateRegistrationOptions({
         rpName: options.rpName,
         rpID,
         userName: `${person.givenName} ${person.surname}`,
@@ -90,7 +93,9 @@ export function createPasskeys(options: {
       await consume(challenge)
       let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>
       try {
-        verified = await verifyRegistrationResponse({
+        verified = await (
+          await webauthn()
+        ).verifyRegistrationResponse({
           response: response as RegistrationResponseJSON,
           expectedChallenge: challenge,
           expectedOrigin: options.origin,
@@ -127,7 +132,9 @@ export function createPasskeys(options: {
       return { id: credential.id }
     },
     async loginOptions() {
-      const generated = await generateAuthenticationOptions({ rpID, userVerification: 'required' })
+      const generated = await (
+        await webauthn()
+      ).generateAuthenticationOptions({ rpID, userVerification: 'required' })
       await remember(generated.challenge)
       return { options: generated, challenge: generated.challenge }
     },
@@ -158,7 +165,9 @@ export function createPasskeys(options: {
         )
       let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>
       try {
-        verified = await verifyAuthenticationResponse({
+        verified = await (
+          await webauthn()
+        ).verifyAuthenticationResponse({
           response: response as AuthenticationResponseJSON,
           expectedChallenge: challenge,
           expectedOrigin: options.origin,

@@ -88,5 +88,5 @@ export {
   type LedgerTransaction,
 } from './recorder.ts'
 export { LEDGER_ERRORS } from './errors.ts'
-export { registerLedgerRoutes, type LedgerNeeds } from './routes.ts'
+export type { LedgerNeeds } from './routes.ts'
 export { ledgerModule } from './module.ts'

@@ -7,12 +7,15 @@ import { defineModule } from '../platform/index.ts'
 import { LEDGER_ERRORS } from './errors.ts'
 import { ledgerCheckpointsMigration } from './migrations/0008-ledger-checkpoints.ts'
 import { ledgerTilesMigration } from './migrations/0010-ledger-tiles.ts'
-import { registerLedgerRoutes, type LedgerNeeds } from './routes.ts'
+import type { LedgerNeeds } from './routes.ts'
 
 export const ledgerModule = defineModule<LedgerNeeds>({
   name: 'ledger',
   summary: 'The integrity ledger: an RFC 9162 Merkle log, cosigned by witnesses, anyone may audit',
-  routes: (app, { platform }) => registerLedgerRoutes(app, platform),
+  // The routes load when the node registers them: a command or a worker thread that imports
+  // this context does not load its HTTP side.
+  routes: async (app, { platform }) =>
+    (await import('./routes.ts')).registerLedgerRoutes(app, platform),
   // The outbox and entries came with 0001-foundation (the registries').
   migrations: [
     { name: '0008-ledger-checkpoints', migration: ledgerCheckpointsMigration },

@@ -1,4 +1,17 @@
-export { createApp, type EStateApp, type AppOptions } from './app.ts'
+import type { AppOptions, EStateApp } from './app.ts'
+import type { Config } from './config.ts'
+
+export type { EStateApp, AppOptions } from './app.ts'
+
+/**
+ * Builds the node's HTTP app (`app.ts`), loaded when a command asks for it: an operator's
+ * command that only opens the store (migrate, ca, eid, keys…) does not load Fastify, the portal
+ * and every route.
+ */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<EStateApp> {
+  const app = await import('./app.ts')
+  return app.createApp(config, options)
+}
 export {
   readConfig,
   publicUrl,

@@ -300,7 +300,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
         origin: new URL(config.publicUrl).origin,
         rpName: country.name,
       }),
-      oidc: createOidcProvider({
+      oidc: await createOidcProvider({
         db: store.db,
         clock,
         issuer: config.publicUrl,

@@ -39,5 +39,5 @@ export {
 export { PersonRecordSchema } from './records/population.ts'
 export { auditRecords, type RecordAuditReport } from './record-audit.ts'
 export { REGISTRY_ERRORS } from './errors.ts'
-export { registerRegistriesRoutes, type RegistriesNeeds } from './routes.ts'
+export type { RegistriesNeeds } from './routes.ts'
 export { registriesModule } from './module.ts'

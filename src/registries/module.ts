@@ -9,12 +9,15 @@ import { defineModule } from '../platform/index.ts'
 import { REGISTRY_ERRORS } from './errors.ts'
 import { REGISTRIES_MIGRATIONS } from './migrations/index.ts'
 import { REGISTRIES } from './records/index.ts'
-import { registerRegistriesRoutes, type RegistriesNeeds } from './routes.ts'
+import type { RegistriesNeeds } from './routes.ts'
 
 export const registriesModule = defineModule<RegistriesNeeds>({
   name: 'registries',
   summary: 'The base registries behind the personal-data door, served as GovStack Data API',
-  routes: (app, { platform }) => registerRegistriesRoutes(app, platform),
+  // The routes load when the node registers them: a command or a worker thread that imports
+  // this context does not load its HTTP side.
+  routes: async (app, { platform }) =>
+    (await import('./routes.ts')).registerRegistriesRoutes(app, platform),
   migrations: REGISTRIES_MIGRATIONS,
   tables: [
     { name: 'country', notPersonalBecause: 'the seeded country itself' },

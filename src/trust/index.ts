@@ -58,5 +58,5 @@ export {
   type Pkcs11Token,
 } from './pkcs11-signer.ts'
 export { TRUST_ERRORS } from './errors.ts'
-export { registerTrustRoutes, type TrustNeeds } from './routes.ts'
+export type { TrustNeeds } from './routes.ts'
 export { trustModule } from './module.ts'

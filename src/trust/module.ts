@@ -5,12 +5,15 @@
 import { defineModule } from '../platform/index.ts'
 import { TRUST_ERRORS } from './errors.ts'
 import { trustMigration } from './migrations/0012-trust.ts'
-import { registerTrustRoutes, type TrustNeeds } from './routes.ts'
+import type { TrustNeeds } from './routes.ts'
 
 export const trustModule = defineModule<TrustNeeds>({
   name: 'trust',
   summary: 'The state PKI: certificate authorities, OCSP responder, time-stamping authority',
-  routes: (app, { platform }) => registerTrustRoutes(app, platform),
+  // The routes load when the node registers them: a command or a worker thread that imports
+  // this context does not load its HTTP side.
+  routes: async (app, { platform }) =>
+    (await import('./routes.ts')).registerTrustRoutes(app, platform),
   migrations: [{ name: '0012-trust', migration: trustMigration }],
   tables: [
     { name: 'trust_authorities', encrypted: ['private_key'], notPersonalBecause: 'CA keys' },
