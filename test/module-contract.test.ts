@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path, { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ERROR_CATALOGUE, MIGRATIONS, MODULES } from '../src/main/index.ts'
+import { DATA_KEYS, ERROR_CATALOGUE, MIGRATIONS, MODULES } from '../src/main/index.ts'
 import { combineCatalogues } from '../src/platform/index.ts'
 import { openStore, type Store } from '../src/storage/index.ts'
 
@@ -93,6 +93,26 @@ describe('the module contract', () => {
     for (const table of declared)
       for (const column of table.encrypted ?? [])
         expect(columns.get(table.name), `${table.name}.${column}`).toContain(column)
+  })
+
+  it('declares the data key of every column the code seals', () => {
+    // `envelope.encrypt(AGENCY, …)` with a named constant: the constant's value is a declared key.
+    const constants = new Map<string, string>()
+    for (const file of files)
+      for (const [, name, value] of read(file).matchAll(/export const ([A-Z_]+) = '([a-z-]+)'/g))
+        constants.set(name!, value!)
+    const used = new Set<string>()
+    for (const file of files)
+      for (const [, name] of read(file).matchAll(/\.encrypt\(\s*([A-Z_]+),/g))
+        used.add(constants.get(name!) ?? `unresolved ${name}`)
+    expect(used.size).toBeGreaterThanOrEqual(3)
+    expect([...used].filter((key) => !DATA_KEYS.includes(key))).toEqual([])
+    // And a module that seals a column says under which key.
+    for (const module of MODULES)
+      if (module.tables.some((table) => (table.encrypted ?? []).length > 0))
+        // (The registries seal a register's columns under its keeper agency's key, made at seeding.)
+        if (module.name !== 'registries')
+          expect(module.dataKeys.length, module.name).toBeGreaterThan(0)
   })
 
   it('gives every error code the code throws a status in the combined catalogue', () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { p384 } from '@noble/curves/nist.js'
+import { createApp } from '../src/main/index.ts'
 import { signContainer } from '../src/signature/index.ts'
 import { keySigner } from '../src/trust/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
@@ -188,11 +189,43 @@ describe('signing and validating containers', () => {
     // A failed finalize spends the preparation: prepare again.
     expect((await finalize({ id, signatureValue })).json().code).toBe('SIGN_PREPARED_UNKNOWN')
     const again = (await prepare()).json()
-    const done = await finalize({
-      id: again.id,
-      signatureValue: signHash(signing.privateKey, Buffer.from(again.hash, 'base64')),
+    const value = signHash(signing.privateKey, Buffer.from(again.hash, 'base64'))
+    // Someone else's session cannot finish it (nor learn that it exists).
+    const other = await issueCard(t, '49403136526', { given: 'KATI', surname: 'KASK' })
+    const otherLogin = await loginWith(t, other, t.config.publicUrl)
+    const stolen = await t.inject({
+      method: 'POST',
+      url: '/signatures/finalize',
+      headers: { cookie: otherLogin.cookie as string },
+      payload: { id: again.id, signatureValue: value },
     })
+    expect(stolen.statusCode).toBe(404)
+    expect(stolen.json().code).toBe('SIGN_PREPARED_UNKNOWN')
+    // The preparation is in the store, sealed: another node on the same store finishes it (a
+    // restart, or the embassy after a failover), and then it is spent for both.
+    const waiting = await t.app
+      .platform()
+      .store.db.selectFrom('signing_prepared')
+      .selectAll()
+      .execute()
+    expect(waiting).toHaveLength(1)
+    expect(Buffer.from(waiting[0]!.sealed).includes(Buffer.from('Lease'))).toBe(false)
+    const twin = await createApp(t.config, { drainIntervalMs: 0 })
+    let done: Awaited<ReturnType<typeof finalize>>
+    try {
+      await twin.start()
+      done = await twin.server.inject({
+        method: 'POST',
+        url: '/signatures/finalize',
+        headers: { cookie },
+        payload: { id: again.id, signatureValue: value },
+      })
+    } finally {
+      await twin.close()
+    }
     expect(done.statusCode).toBe(200)
+    const replayed = await finalize({ id: again.id, signatureValue: value })
+    expect(replayed.json().code).toBe('SIGN_PREPARED_UNKNOWN')
     expect(done.headers['content-type']).toBe(ASICE)
     const report = (await validate(done.rawPayload)).json().validationReport.validationConclusion
     expect(report.signatures[0].indication).toBe('TOTAL-PASSED')
@@ -218,8 +251,6 @@ describe('signing and validating containers', () => {
     })
     expect(forged.json().code).toBe('SIGNING_CERTIFICATE_NOT_YOURS')
     // Someone else's certificate, or no session: refused.
-    const other = await issueCard(t, '49403136526', { given: 'KATI', surname: 'KASK' })
-    const otherLogin = await loginWith(t, other, t.config.publicUrl)
     expect((await prepare({}, otherLogin.cookie as string)).json().code).toBe(
       'SIGNING_CERTIFICATE_NOT_YOURS',
     )

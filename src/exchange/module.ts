@@ -41,6 +41,8 @@ export const exchangeModule = defineModule<ExchangeNeeds>({
         "evidence of each message: the acting official's code and sealed bodies, read only as the member's own evidence",
     },
   ],
+  // Members' e-seal keys under the trust key (as the CA's); the message log under its own.
+  dataKeys: ['trust', 'exchange'],
   errors: EXCHANGE_ERRORS,
   ledgerKinds: [
     { kind: 'exchange-message', description: "a message's log record, by its commitment" },

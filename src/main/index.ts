@@ -22,4 +22,4 @@ export {
 } from './config.ts'
 export { isStandby, type Platform } from './platform.ts'
 export { commandLineVisit, issueAtDesk } from '../services/eid-desk/index.ts'
-export { MODULES, ERROR_CATALOGUE, MIGRATIONS } from './modules.ts'
+export { MODULES, ERROR_CATALOGUE, MIGRATIONS, DATA_KEYS } from './modules.ts'

@@ -53,3 +53,8 @@ export const ERROR_CATALOGUE: ReadonlyMap<string, HttpStatus> = combineCatalogue
 
 /** The one migration history of the database: every module's migrations, in order. */
 export const MIGRATIONS: MigrationHistory = combineMigrations(MODULES)
+
+/** The envelope's data keys every module's sealed columns use (each made on first start). */
+export const DATA_KEYS: readonly string[] = [
+  ...new Set((MODULES as readonly Module<Platform>[]).flatMap((module) => module.dataKeys)),
+]

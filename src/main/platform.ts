@@ -61,7 +61,6 @@ import type { FastifyRequest } from 'fastify'
 import {
   callerOf,
   createExchangeClient,
-  EXCHANGE_AGENCY,
   openExchangeNode,
   portalCallerOf,
   type ExchangeClient,
@@ -70,11 +69,11 @@ import {
   type MessageRecord,
 } from '../exchange/index.ts'
 import type { Mandates } from '../identity/index.ts'
-import { openPkcs11Token, openPki, POLICY, TRUST_AGENCY, type StatePki } from '../trust/index.ts'
+import { openPkcs11Token, openPki, POLICY, type StatePki } from '../trust/index.ts'
 import { createDataKeyStore, engineOf, openStore, type Store } from '../storage/index.ts'
 import type { Config } from './config.ts'
 import type { Metrics } from './metrics.ts'
-import { MIGRATIONS } from './modules.ts'
+import { DATA_KEYS, MIGRATIONS } from './modules.ts'
 
 export interface Platform {
   readonly store: Store
@@ -164,7 +163,8 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
     const envelope = await openEnvelope(
       config.masterKeys,
       createDataKeyStore(store.db, clock.now),
-      [TRUST_AGENCY, EXCHANGE_AGENCY],
+      // A standby cannot write: its keys come from the primary, replicated with the store.
+      readOnly ? [] : DATA_KEYS,
     )
     const country = await store.db
       .selectFrom('country')

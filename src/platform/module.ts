@@ -6,7 +6,7 @@
  *
  * - its HTTP routes (registered by the root, behind admission and the problem handler);
  * - its migrations and its tables: which hold personal data (read only through the door), which
- *   columns are sealed with the envelope;
+ *   columns are sealed with the envelope, and under which of the envelope's data keys;
  * - its error codes with their HTTP statuses (a catalogue checked by `tsc`: see `errors.ts`);
  * - the ledger entry kinds it writes (through the ledger's recorder, never the outbox directly);
  * - the exchange services it provides and consumes;
@@ -171,6 +171,11 @@ export interface ModuleDefinition<Needs, Slice = undefined, Runtime = undefined>
   readonly close?: (runtime: Runtime) => void | Promise<void>
   readonly migrations?: readonly ModuleMigration[]
   readonly tables?: readonly TableDeclaration[]
+  /**
+   * The envelope's data keys its sealed columns use (by agency name): the platform makes each
+   * one when it first opens the envelope, so the module never meets a missing key.
+   */
+  readonly dataKeys?: readonly string[]
   readonly errors: ErrorCatalogue<string>
   readonly ledgerKinds?: readonly LedgerKindDeclaration[]
   readonly exchange?: ExchangeDeclaration
@@ -195,6 +200,7 @@ export interface Module<Needs> {
   instantiate(settings: ModuleSettings): ModuleInstance<Needs>
   readonly migrations: readonly ModuleMigration[]
   readonly tables: readonly TableDeclaration[]
+  readonly dataKeys: readonly string[]
   readonly errors: ErrorCatalogue<string>
   readonly ledgerKinds: readonly LedgerKindDeclaration[]
   readonly exchange: ExchangeDeclaration
@@ -223,6 +229,7 @@ export function defineModule<Needs, Slice = undefined, Runtime = undefined>(
     summary: definition.summary,
     migrations: definition.migrations ?? [],
     tables: definition.tables ?? [],
+    dataKeys: definition.dataKeys ?? [],
     errors: definition.errors,
     ledgerKinds: definition.ledgerKinds ?? [],
     exchange: definition.exchange ?? {},

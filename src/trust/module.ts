@@ -24,6 +24,8 @@ export const trustModule = defineModule<TrustNeeds>({
     },
     { name: 'letters', notPersonalBecause: 'notices queued for the holder of a certificate' },
   ],
+  // TRUST_AGENCY (pki.ts): the CA keys; the exchange's member keys are sealed under it too.
+  dataKeys: ['trust'],
   errors: TRUST_ERRORS,
   ledgerKinds: [
     {

@@ -7,12 +7,26 @@ import { defineModule } from '../../platform/index.ts'
 import { SIGNATURE_ERRORS } from '../../signature/index.ts'
 import { SIGNING_ERRORS } from './errors.ts'
 import { SIGNING_PAGES } from './pages.ts'
-import { registerSigningRoutes, type SigningNeeds } from './routes.ts'
+import { signingPreparedMigration } from './migrations/0026-signing-prepared.ts'
+import { SIGNING_AGENCY } from './prepared-store.ts'
+import type { SigningNeeds } from './routes.ts'
+import './schema.ts'
 
 export const signingModule = defineModule<SigningNeeds>({
   name: 'signing',
   summary: 'Sign documents with e-ID and validate signed containers (ASiC-E, XAdES)',
-  routes: (app, { platform }) => registerSigningRoutes(app, platform),
+  routes: async (app, { platform }) =>
+    (await import('./routes.ts')).registerSigningRoutes(app, platform),
+  migrations: [{ name: '0026-signing-prepared', migration: signingPreparedMigration }],
+  tables: [
+    {
+      name: 'signing_prepared',
+      encrypted: ['sealed'],
+      notPersonalBecause:
+        "the signer's own signature in progress: read back once, by their session, within five minutes",
+    },
+  ],
+  dataKeys: [SIGNING_AGENCY],
   errors: { ...SIGNATURE_ERRORS, ...SIGNING_ERRORS },
   pages: SIGNING_PAGES,
 })

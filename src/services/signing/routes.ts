@@ -12,7 +12,7 @@
  * key must sign; finalize takes the signature value, adds the state's time-stamp and OCSP
  * answer (B-LT by default) and returns the container. Only the holder's own signing
  * certificate from the state's citizen CA may be used, and a prepared signature lives five
- * minutes, for the session that prepared it.
+ * minutes in the store (`prepared-store.ts`), for the person who prepared it, and is spent once.
  */
 import { randomBytes, X509Certificate } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
@@ -24,10 +24,8 @@ import {
   nextSignatureName,
   prepareSignature,
   writeContainer,
-  type ContainerDocument,
   isSignatureErrorCode,
   SignatureError,
-  type PreparedSignature,
   type SigningServices,
   type ValidationPool,
   type ValidationReport,
@@ -35,10 +33,15 @@ import {
 import { requireSession, type SessionNeeds } from '../../identity/index.ts'
 import { ERRORS, ProblemSchema } from '../../shared/index.ts'
 import type { StatePki } from '../../trust/index.ts'
+import type { Envelope } from '../../crypto/index.ts'
+import type { Store } from '../../storage/index.ts'
 import { SigningError } from './errors.ts'
+import { preparedStore } from './prepared-store.ts'
 
 /** What signing and validating ask of the platform. */
 export interface SigningNeeds extends SessionNeeds {
+  readonly store: Store
+  readonly envelope: Envelope
   readonly pki: StatePki
   readonly signatures: {
     readonly pool: ValidationPool
@@ -139,17 +142,9 @@ const PrepareBody = Type.Object(
   { additionalProperties: false },
 )
 
-interface Pending {
-  readonly prepared: PreparedSignature
-  readonly documents: readonly ContainerDocument[]
-  readonly existing: readonly { name: string; bytes: Buffer }[]
-  readonly personalCode: string
-  readonly until: number
-}
-
 export function registerSigningRoutes(app: FastifyInstance, platform: () => SigningNeeds): void {
   let uploads = 0
-  const pending = new Map<string, Pending>()
+  const prepared = () => preparedStore(platform().store.db, platform().envelope)
 
   void app.register(async (scope) => {
     scope.addContentTypeParser(
@@ -269,15 +264,14 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
           'SIGN_FAILED',
           `the signing certificate is ${held.status} or expired`,
         )
-      if (
-        [...pending.values()].filter(
-          (entry) => entry.personalCode === session.personalCode && entry.until >= now,
-        ).length >= MAX_PREPARED_PER_PERSON
-      )
+      const waiting = await prepared().counts(session.personalCode, clock.now())
+      if (waiting.person >= MAX_PREPARED_PER_PERSON)
         throw new SigningError(
           'SIGNATURES_BUSY',
           'finish or let expire the signatures already prepared',
         )
+      if (waiting.all >= MAX_PREPARED)
+        throw new SigningError('SIGNATURES_BUSY', 'too many signatures are being prepared')
       const { documents, existing } = containerParts(
         body.container === undefined ? undefined : Buffer.from(body.container, 'base64'),
         body.documents?.map((document) => ({
@@ -290,7 +284,7 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
         body.city === undefined && body.countryName === undefined
           ? undefined
           : { city: body.city, countryName: body.countryName }
-      const prepared = prepareSignature({
+      const signature = prepareSignature({
         documents,
         certificate,
         issuer,
@@ -299,19 +293,23 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
         existingIds: existingIds(existing),
         details: { claimedRole: body.claimedRole, productionPlace: place },
       })
-      for (const [id, entry] of pending) if (entry.until < now) pending.delete(id)
-      if (pending.size >= MAX_PREPARED)
-        throw new SigningError('SIGNATURES_BUSY', 'too many signatures are being prepared')
       const id = randomBytes(18).toString('base64url')
-      const until = now + PREPARED_SECONDS * 1000
-      pending.set(id, { prepared, documents, existing, personalCode: session.personalCode, until })
+      const until = new Date(now + PREPARED_SECONDS * 1000)
+      // In the store, not in this process: a restarted node or the embassy finishes it.
+      await prepared().save(
+        id,
+        session.personalCode,
+        until,
+        { prepared: signature, documents, existing },
+        clock.now(),
+      )
       return {
         id,
-        hash: prepared.toBeSigned.toString('base64'),
-        dataToSign: prepared.signedInfo.toString('base64'),
-        hashFunction: prepared.digest === 'sha384' ? 'SHA-384' : 'SHA-256',
-        signatureMethod: prepared.parts.signatureMethod,
-        expiresAt: new Date(until).toISOString(),
+        hash: signature.toBeSigned.toString('base64'),
+        dataToSign: signature.signedInfo.toString('base64'),
+        hashFunction: signature.digest === 'sha384' ? 'SHA-384' : 'SHA-256',
+        signatureMethod: signature.parts.signatureMethod,
+        expiresAt: until.toISOString(),
       }
     },
   )
@@ -336,17 +334,13 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
       const { signatures, clock } = platform()
       const session = await requireSession(request, platform())
       const { id, signatureValue } = request.body as { id: string; signatureValue: string }
-      const entry = pending.get(id)
-      if (
-        entry === undefined ||
-        entry.personalCode !== session.personalCode ||
-        entry.until < clock.now().getTime()
-      )
+      // Taken once: read and deleted in one statement, only by the person who prepared it.
+      const entry = await prepared().take(id, session.personalCode, clock.now())
+      if (entry === undefined)
         throw new SigningError(
           'SIGN_PREPARED_UNKNOWN',
           'no such prepared signature (or it expired)',
         )
-      pending.delete(id)
       const xml = await finalizeSignature(
         entry.prepared,
         Buffer.from(signatureValue, 'base64'),
