@@ -1,8 +1,9 @@
 /**
  * The failover drill: `e-state drill failover` with the control and two synchronous runs (its
  * default twenty in `npm run test:long`), on real PostgreSQL servers, as its own process. Synchronous
- * replication must lose no acknowledged act and apply none twice; the control (asynchronous,
- * replication link paused) must lose acts, or the drill could not see a loss. The command
+ * replication must lose no acknowledged act, apply none twice and keep each one's ledger entry;
+ * the control (asynchronous, replication link paused) must lose acts, or the drill could not
+ * see a loss. The command
  * exits 0 only then, and its last line sums it up.
  */
 import { spawn } from 'node:child_process'
@@ -29,13 +30,16 @@ describe('e-state drill failover', () => {
     expect(Buffer.concat(err).toString()).toBe('')
     const runs = lines.filter((line) => new RegExp(`^run \\d+/${RUNS} synchronous: `).test(line))
     expect(runs).toHaveLength(RUNS)
-    for (const run of runs) expect(run).toMatch(/: \d+ acknowledged, 0 lost, 0 applied twice,/)
+    for (const run of runs)
+      expect(run).toMatch(
+        /: [1-9]\d* acknowledged, 0 lost, 0 applied twice, 0 without their ledger entry,/,
+      )
     expect(lines.find((line) => line.startsWith('control '))).toMatch(
       /: \d+ acknowledged, [1-9]\d* lost, 0 applied twice,/,
     )
     expect(lines.at(-1)).toMatch(
       new RegExp(
-        `^drill: ${RUNS} synchronous runs, 0 acknowledged acts lost \\(\\d+ acknowledged\\), 0 applied twice; control lost [1-9]\\d* of \\d+; .*PASSED$`,
+        `^drill: ${RUNS} synchronous runs, 0 acknowledged acts lost \\(\\d+ acknowledged\\), 0 applied twice, 0 without their ledger entry; control lost [1-9]\\d* of \\d+; .*PASSED$`,
       ),
     )
     expect(code).toBe(0)

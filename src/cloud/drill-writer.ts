@@ -5,10 +5,21 @@
  * errored, lost its connection or had its replication wait cancelled is "outcome unknown" and
  * is retried with the same key once a primary answers again. It finds that primary itself, by
  * asking each known server whether it is one, at the highest generation it has seen.
+ *
+ * An act has the shape of every module's act: its row (`drill_payloads`) and its ledger entry
+ * through the ledger's recorder, in one transaction that declares the writer's generation
+ * (`estate.generation`, as a node's connection does), so the site fence on the ledger's outbox
+ * is on the path too.
  */
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely'
 import pg from 'pg'
+import { ledgerRecorder } from '../ledger/index.ts'
+import type { Schema } from '../storage/index.ts'
 import { commitAct, readSiteGeneration } from './acts.ts'
 import { CloudError } from './errors.ts'
+
+/** The ledger kind of a drill act's entry (throwaway clusters only, never a node's ledger). */
+export const DRILL_ACT_KIND = 'drill-act'
 
 export interface WriterEndpoint {
   readonly host: string
@@ -94,9 +105,18 @@ export function startDrillWriter(
         key,
         generation: highest,
         apply: async (inside) => {
-          await inside.query('INSERT INTO drill_payloads (act_key, writer) VALUES ($1, $2)', [
-            key,
-            id,
+          await inside.query(`SELECT set_config('estate.generation', $1, true)`, [String(highest)])
+          const payload = await inside.query<{ id: string }>(
+            'INSERT INTO drill_payloads (act_key, writer) VALUES ($1, $2) RETURNING id',
+            [key, id],
+          )
+          await ledgerRecorder.record(onConnection(inside), [
+            {
+              kind: DRILL_ACT_KIND,
+              refId: Number(payload.rows[0]?.id),
+              recordedAt: new Date().toISOString(),
+              entry: Buffer.from(JSON.stringify({ kind: DRILL_ACT_KIND, act: key })),
+            },
           ])
         },
       })
@@ -147,4 +167,13 @@ export function startDrillWriter(
       await loop
     },
   }
+}
+
+/** Kysely on the one connection an act runs on, inside its open transaction. */
+export function onConnection(client: pg.ClientBase): Kysely<Schema> {
+  const pool = {
+    connect: async () => Object.assign(client, { release: () => undefined }),
+    end: async () => undefined,
+  } as unknown as PostgresPool
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
 }

@@ -10,6 +10,8 @@
  * - acknowledged acts lost (must be 0),
  * - acts applied twice (must be 0: the payload table has no unique key, only the idempotency
  *   table stands between a retry and a double),
+ * - acknowledged acts whose ledger entry is missing, or whose entry is there more than once
+ *   (must be 0: each act records one through the ledger's recorder, in its transaction),
  * - the promotion's duration and the time from the death to the first acknowledged write.
  *
  * A control run uses asynchronous replication and pauses the replication link (SIGSTOP to the
@@ -23,7 +25,14 @@ import path from 'node:path'
 import { rmSync } from 'node:fs'
 import type { MigrationHistory } from '../storage/index.ts'
 import { CloudError } from './errors.ts'
-import { startDrillWriter, type DrillWriter, type WriterEndpoint } from './drill-writer.ts'
+import { entriesForRows } from '../ledger/index.ts'
+import {
+  DRILL_ACT_KIND,
+  onConnection,
+  startDrillWriter,
+  type DrillWriter,
+  type WriterEndpoint,
+} from './drill-writer.ts'
 import {
   freePort,
   killServer,
@@ -57,6 +66,8 @@ export interface RunReport {
   readonly acknowledged: number
   readonly lost: number
   readonly appliedTwice: number
+  /** Acknowledged acts without their ledger entry, or with it more than once. */
+  readonly ledgerWrong: number
   readonly unknown: number
   readonly unknownUnresolved: number
   readonly promoteMs: number
@@ -71,7 +82,8 @@ export interface DrillReport {
   readonly summary: string
 }
 
-const PAYLOAD_TABLE = 'CREATE TABLE drill_payloads (act_key text NOT NULL, writer integer NOT NULL)'
+const PAYLOAD_TABLE =
+  'CREATE TABLE drill_payloads (id bigserial PRIMARY KEY, act_key text NOT NULL, writer integer NOT NULL)'
 const SETTLE_MS = 5_000
 
 export async function runFailoverDrill(options: DrillOptions): Promise<DrillReport> {
@@ -222,25 +234,43 @@ async function countOutcome(
   mode: RunReport['mode'],
   promoteMs: number,
 ): Promise<RunReport> {
-  const { present, twice } = await withAdmin(embassy, async (client) => {
+  const { present, twice, payloadOf, logged } = await withAdmin(embassy, async (client) => {
     const keys = await client.query<{ act_key: string }>('SELECT act_key FROM cloud_acts')
+    const payloads = await client.query<{ act_key: string; id: string }>(
+      'SELECT act_key, id FROM drill_payloads',
+    )
     const doubles = await client.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM
          (SELECT act_key FROM drill_payloads GROUP BY act_key HAVING count(*) > 1) AS twice`,
     )
+    const ids = payloads.rows.map((row) => Number(row.id))
     return {
       present: new Set(keys.rows.map((row) => row.act_key)),
       twice: Number(doubles.rows[0]?.n ?? 0),
+      payloadOf: new Map(payloads.rows.map((row) => [row.act_key, Number(row.id)])),
+      logged: await entriesForRows(onConnection(client), DRILL_ACT_KIND, 1, Math.max(0, ...ids)),
     }
   })
+  // An acknowledged act's ledger entry commits to its payload row and names its key.
+  const ledgerHolds = (key: string): boolean => {
+    const entry = logged.get(payloadOf.get(key) ?? -1)
+    return (
+      entry !== undefined &&
+      (JSON.parse(Buffer.from(entry).toString('utf8')) as { act?: string }).act === key
+    )
+  }
   let acknowledged = 0
   let lost = 0
+  let ledgerWrong = 0
   let unknown = 0
   let unresolved = 0
   const firstWrites: number[] = []
   for (const { record } of writers) {
     acknowledged += record.acknowledged.size
-    for (const key of record.acknowledged) if (!present.has(key)) lost++
+    for (const key of record.acknowledged) {
+      if (!present.has(key)) lost++
+      else if (!ledgerHolds(key)) ledgerWrong++
+    }
     unknown += record.unknown.size + record.resolvedAsCommitted.size + record.resolvedByRetry.size
     unresolved += record.unknown.size
     if (record.firstAckAfter !== undefined) firstWrites.push(record.firstAckAfter)
@@ -251,6 +281,7 @@ async function countOutcome(
     acknowledged,
     lost,
     appliedTwice: twice,
+    ledgerWrong,
     unknown,
     unknownUnresolved: unresolved,
     promoteMs,
@@ -262,7 +293,8 @@ export function describeRun(report: RunReport): string {
   const kind = report.mode === 'control' ? 'control (asynchronous, link paused)' : 'synchronous'
   return (
     `${report.label} ${kind}: ${report.acknowledged} acknowledged, ${report.lost} lost, ` +
-    `${report.appliedTwice} applied twice, ${report.unknown} outcome unknown ` +
+    `${report.appliedTwice} applied twice, ${report.ledgerWrong} without their ledger entry, ` +
+    `${report.unknown} outcome unknown ` +
     `(${report.unknownUnresolved} unresolved); promote ${report.promoteMs} ms; ` +
     `first write ${report.firstWriteMs === undefined ? 'never' : `${report.firstWriteMs} ms`} after death`
   )
@@ -276,16 +308,19 @@ function summarise(runs: readonly RunReport[], control: RunReport | undefined): 
   const promote = runs.map((run) => run.promoteMs)
   const firstWrite = runs.map((run) => run.firstWriteMs ?? Number.POSITIVE_INFINITY)
   const controlLost = control?.lost ?? 0
+  const ledgerWrong = sum(runs.map((run) => run.ledgerWrong))
   const passed =
     runs.length > 0 &&
     lost === 0 &&
     twice === 0 &&
+    ledgerWrong === 0 &&
     control !== undefined &&
     controlLost > 0 &&
     firstWrite.every(Number.isFinite)
   const summary =
     `drill: ${runs.length} synchronous runs, ${lost} acknowledged acts lost ` +
-    `(${sum(runs.map((run) => run.acknowledged))} acknowledged), ${twice} applied twice; ` +
+    `(${sum(runs.map((run) => run.acknowledged))} acknowledged), ${twice} applied twice, ` +
+    `${ledgerWrong} without their ledger entry; ` +
     `control ${control === undefined ? 'not run' : `lost ${controlLost} of ${control.acknowledged}`}; ` +
     `promote p50 ${percentile(promote, 0.5)} ms max ${Math.max(...promote, 0)} ms; ` +
     `first write after death p50 ${percentile(firstWrite, 0.5)} ms max ${Math.max(...firstWrite, 0)} ms: ` +

@@ -20,5 +20,12 @@ export const cloudModule = defineModule<unknown>({
     { name: 'cloud_site_events', notPersonalBecause: "operators' recorded decisions" },
     { name: 'cloud_acts', notPersonalBecause: 'idempotency keys of acts, by hash' },
   ],
+  ledgerKinds: [
+    {
+      kind: 'drill-act',
+      description:
+        "an act of the failover drill, on the drill's throwaway clusters (never a node's ledger)",
+    },
+  ],
   errors: CLOUD_ERRORS,
 })
