@@ -27,6 +27,9 @@ export async function runStart(args: string[]): Promise<number> {
   const started = performance.now()
   try {
     await app.start()
+    // Every route's schemas compiled before the node says it is ready (a test app compiles
+    // each on first use).
+    app.warmSchemas()
   } catch (error) {
     // A node that cannot start must not stay up listening (a wrong master key, a fenced store).
     await app.close().catch(() => undefined)

@@ -22,6 +22,7 @@ import { scheduleBackups } from '../cloud/index.ts'
 import { createMetrics } from './metrics.ts'
 import { openPlatform, type Platform } from './platform.ts'
 import { installProblemHandlers, problemOf, sendProblem } from './problem.ts'
+import { lazySchemas } from './lazy-schemas.ts'
 import { injectProvider, type InProcessProvider } from '../exchange/index.ts'
 import type { ModuleInstance } from '../platform/index.ts'
 import { registerPortal } from '../portal/index.ts'
@@ -36,6 +37,11 @@ export interface EStateApp {
   readonly isReady: () => boolean
   /** The platform, once started (tests and the CLI reach the domain through it). */
   platform(): Platform
+  /**
+   * Compiles the route schemas not compiled yet (each compiles on its route's first request);
+   * returns how many. A serving node calls it before it says it is ready.
+   */
+  warmSchemas(): number
   close(): Promise<void>
 }
 
@@ -56,8 +62,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let gatewayListener: { close(): Promise<void> } | undefined
   let backups: { close(): Promise<void> } | undefined
   let closing = false
+  const schemas = lazySchemas()
 
   const server: FastifyInstance = Fastify({
+    schemaController: { compilersFactory: schemas.compilersFactory },
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
     requestTimeout: config.http.requestTimeoutMs,
@@ -236,6 +244,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     server,
     isReady: () => platform !== undefined && !closing,
     platform: requirePlatform,
+    warmSchemas: () => schemas.warm(),
     async start() {
       await server.ready()
       const opened = await openPlatform({

@@ -1,0 +1,115 @@
+/**
+ * Route schemas compiled when a route first needs them, not when the app is built.
+ *
+ * Fastify compiles every route's validators (Ajv) and response serializers
+ * (fast-json-stringify) as it registers the route: for this state's few hundred routes about
+ * two thirds of a second of each `createApp`, paid by every command that opens the node and by
+ * every test app, which then call a handful of routes. Here the same compilers Fastify uses, with
+ * the same options, compile each schema on its route's first request instead; `warm()` compiles
+ * whatever is still waiting, which a serving node does right after it listens (so production
+ * answers its first requests as before) and `test/fuzz-routes.test.ts` does to prove every schema
+ * compiles.
+ *
+ * With a compiler factory of its own Fastify treats the validator as custom and leaves header
+ * schemas as given instead of lower-casing their keys; header schemas with capitals are refused
+ * here, at registration, so that difference cannot bite.
+ */
+import AjvCompiler from '@fastify/ajv-compiler'
+import SerializerSelector from '@fastify/fast-json-stringify-compiler'
+import type { FastifyServerOptions } from 'fastify'
+
+type Validate = ((data: unknown, context?: unknown) => unknown) & {
+  errors?: unknown
+  schemaEnv?: unknown
+}
+type Serialize = (data: unknown) => string
+interface RouteSchema {
+  readonly schema: unknown
+  readonly method?: string
+  readonly url?: string
+  readonly httpPart?: string
+}
+
+export interface LazySchemas {
+  readonly compilersFactory: NonNullable<
+    NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']
+  >
+  /** Compiles every schema not compiled yet; returns how many it compiled. */
+  warm(): number
+}
+
+export function lazySchemas(): LazySchemas {
+  const validators = AjvCompiler()
+  const serializers = SerializerSelector()
+  const waiting = new Set<() => void>()
+
+  /** `build` once, on first use or at `warm()`. */
+  const once = <F>(build: () => F): (() => F) => {
+    let built: F | undefined
+    const get = (): F => {
+      if (built === undefined) {
+        built = build()
+        waiting.delete(get)
+      }
+      return built
+    }
+    waiting.add(get)
+    return get
+  }
+
+  return {
+    compilersFactory: {
+      buildValidator: (externalSchemas: unknown, ajvOptions: unknown) => {
+        const compile = (
+          validators as unknown as (
+            external: unknown,
+            options: unknown,
+          ) => (route: RouteSchema) => Validate
+        )(externalSchemas, ajvOptions)
+        return (route: RouteSchema) => {
+          if (route.httpPart === 'headers') refuseCapitalHeaders(route)
+          const compiled = once(() => compile(route))
+          const validate: Validate = (data, context) => {
+            const fn = compiled()
+            // Ajv's functions take the parent as context, so they may coerce a root value.
+            const result = fn(data, context)
+            validate.errors = fn.errors
+            return result
+          }
+          // Fastify passes that context only to a function with this property, as Ajv's have.
+          validate.schemaEnv = true
+          return validate
+        }
+      },
+      buildSerializer: (externalSchemas: unknown, options: unknown) => {
+        const compile = (
+          serializers as unknown as (
+            external: unknown,
+            options: unknown,
+          ) => (route: RouteSchema) => Serialize
+        )(externalSchemas, options)
+        return (route: RouteSchema) => {
+          const compiled = once(() => compile(route))
+          return (data: unknown) => compiled()(data)
+        }
+      },
+    } as unknown as LazySchemas['compilersFactory'],
+    warm() {
+      let count = 0
+      for (const build of [...waiting]) {
+        build()
+        count++
+      }
+      return count
+    },
+  }
+}
+
+function refuseCapitalHeaders(route: RouteSchema): void {
+  const properties = (route.schema as { properties?: Record<string, unknown> } | null)?.properties
+  const capital = Object.keys(properties ?? {}).find((key) => key !== key.toLowerCase())
+  if (capital !== undefined)
+    throw new TypeError(
+      `${route.method} ${route.url}: header schema key "${capital}" must be lower case`,
+    )
+}
