@@ -27,9 +27,10 @@ export async function runStart(args: string[]): Promise<number> {
   const started = performance.now()
   try {
     await app.start()
-    // Every route's schemas compiled before the node says it is ready (a test app compiles
-    // each on first use).
+    // Every route's schemas compiled and the OpenID Connect provider built before the node says
+    // it is ready (a test app or a command builds each on first use).
     app.warmSchemas()
+    await app.platform().oidc.ready()
   } catch (error) {
     // A node that cannot start must not stay up listening (a wrong master key, a fenced store).
     await app.close().catch(() => undefined)

@@ -32,6 +32,8 @@ export interface OidcProvider {
     response: ServerResponse,
     person: { personalCode: string; createdAt?: string; method?: string } | undefined,
   ): Promise<'finished' | 'login-needed'>
+  /** Builds the provider now rather than at the first OpenID Connect request. */
+  ready(): Promise<void>
 }
 
 export async function registerOidcClient(
@@ -76,8 +78,25 @@ export async function registerOidcClient(
     .execute()
 }
 
-export async function createOidcProvider(options: OidcOptions): Promise<OidcProvider> {
-  // Loaded when the node opens, not by every command that imports the identity context.
+/**
+ * The provider, built at its first request (or `ready()`, which a serving node calls before it
+ * says it is ready): loading and configuring oidc-provider is about a fifth of a second that a
+ * command or a test app that never speaks OpenID Connect does not pay.
+ */
+export function createOidcProvider(options: OidcOptions): OidcProvider {
+  let built: Promise<Omit<OidcProvider, 'ready'>> | undefined
+  const provider = () => (built ??= buildOidcProvider(options))
+  return {
+    handle: async (request, response) => (await provider()).handle(request, response),
+    interaction: async (request, response, person) =>
+      (await provider()).interaction(request, response, person),
+    ready: async () => {
+      await provider()
+    },
+  }
+}
+
+async function buildOidcProvider(options: OidcOptions): Promise<Omit<OidcProvider, 'ready'>> {
   const { default: Provider } = await import('oidc-provider')
   const { db, clock } = options
   const now = () => clock.now().getTime()

@@ -300,7 +300,7 @@ export async function openPlatform(options: PlatformOptions): Promise<Platform> 
         origin: new URL(config.publicUrl).origin,
         rpName: country.name,
       }),
-      oidc: await createOidcProvider({
+      oidc: createOidcProvider({
         db: store.db,
         clock,
         issuer: config.publicUrl,
