@@ -29,6 +29,8 @@ interface RouteSchema {
   readonly url?: string
   readonly httpPart?: string
 }
+/** Fastify's compiler factories: shared schemas and options in, a route's compiler out. */
+type Factory<F> = (externalSchemas: unknown, options: unknown) => (route: RouteSchema) => F
 
 export interface LazySchemas {
   readonly compilersFactory: NonNullable<
@@ -39,8 +41,8 @@ export interface LazySchemas {
 }
 
 export function lazySchemas(): LazySchemas {
-  const validators = AjvCompiler()
-  const serializers = SerializerSelector()
+  const validators = AjvCompiler() as unknown as Factory<Validate>
+  const serializers = SerializerSelector() as unknown as Factory<Serialize>
   const waiting = new Set<() => void>()
 
   /** `build` once, on first use or at `warm()`. */
@@ -60,12 +62,7 @@ export function lazySchemas(): LazySchemas {
   return {
     compilersFactory: {
       buildValidator: (externalSchemas: unknown, ajvOptions: unknown) => {
-        const compile = (
-          validators as unknown as (
-            external: unknown,
-            options: unknown,
-          ) => (route: RouteSchema) => Validate
-        )(externalSchemas, ajvOptions)
+        const compile = validators(externalSchemas, ajvOptions)
         return (route: RouteSchema) => {
           if (route.httpPart === 'headers') refuseCapitalHeaders(route)
           const compiled = once(() => compile(route))
@@ -82,12 +79,7 @@ export function lazySchemas(): LazySchemas {
         }
       },
       buildSerializer: (externalSchemas: unknown, options: unknown) => {
-        const compile = (
-          serializers as unknown as (
-            external: unknown,
-            options: unknown,
-          ) => (route: RouteSchema) => Serialize
-        )(externalSchemas, options)
+        const compile = serializers(externalSchemas, options)
         return (route: RouteSchema) => {
           const compiled = once(() => compile(route))
           return (data: unknown) => compiled()(data)
