@@ -16,7 +16,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { basename, extname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { openSoftwareToken } from '../identity/index.ts'
-import { createApp, readConfig } from '../main/index.ts'
+import { openPlatformOnly, readConfig } from '../main/index.ts'
 import {
   createSignatureValidator,
   createTrustList,
@@ -178,14 +178,12 @@ async function signingServices(
     )
     return { services: httpSigningServices(url), issuers, close: async () => {} }
   }
-  const app = await createApp(readConfig(), { drainIntervalMs: 0 })
-  await app.start()
-  const platform = app.platform()
+  const platform = await openPlatformOnly(readConfig(), { drainIntervalMs: 0 })
   const issuers = ['citizen', 'eseal'].flatMap((name) => {
     const authority = platform.pki.authorities.get(name)
     return authority === undefined ? [] : [authority.certificate]
   })
-  return { services: platform.signatures.services, issuers, close: () => app.close() }
+  return { services: platform.signatures.services, issuers, close: () => platform.close() }
 }
 
 export async function runValidate(args: string[]): Promise<number> {
