@@ -226,7 +226,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     module.instantiate(settings),
   )
   for (const instance of instances) await instance.attach(server, requirePlatform)
-  await registerPortal(server, portalOptions(config, requirePlatform))
+  await registerPortal(server, portalOptions(config, requirePlatform, instances))
 
   server.get('/openapi.json', { schema: { hide: true } }, async () => server.swagger())
   // The modules' in-process exchange providers: their own routes, reached by the provider

@@ -7,22 +7,26 @@ import { createHmac } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { cookiesOf, rolesOf, sessionCookie, SESSION_COOKIE } from '../identity/index.ts'
 import { latestPublished } from '../ledger/index.ts'
-import type { Audience, Module } from '../platform/index.ts'
+import type { Audience, ModuleInstance } from '../platform/index.ts'
 import { mountPage, type PortalOptions, type PortalSession } from '../portal/index.ts'
 import type { Config } from './config.ts'
-import { ERROR_CATALOGUE, MODULES } from './modules.ts'
+import { ERROR_CATALOGUE } from './modules.ts'
 import type { Platform } from './platform.ts'
 
-export function portalOptions(config: Config, platform: () => Platform): PortalOptions {
-  const modules: readonly Module<Platform>[] = MODULES
+export function portalOptions(
+  config: Config,
+  platform: () => Platform,
+  instances: readonly ModuleInstance<Platform>[],
+): PortalOptions {
   return {
     environment: config.environment,
     publicUrl: config.publicUrl,
     secret: portalSecret(config),
     errorStatuses: ERROR_CATALOGUE,
     // A development shortcut is not mounted at all in production: its path is a 404 there.
-    pages: modules.flatMap((module) =>
-      module.pages
+    pages: instances.flatMap((instance) =>
+      instance
+        .pages()
         .filter((page) => page.developmentOnly !== true || config.environment === 'development')
         .map((page) => mountPage(page, platform)),
     ),

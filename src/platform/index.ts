@@ -39,6 +39,7 @@ export {
 } from './texts.ts'
 export type {
   Audience,
+  BoundPage,
   FieldError,
   FieldErrorCode,
   FieldRule,

@@ -21,7 +21,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Migration } from 'kysely/migration'
 import type { ErrorCatalogue } from './errors.ts'
-import type { PageDeclaration } from './pages.ts'
+import type { BoundPage, PageDeclaration } from './pages.ts'
 import type { Texts } from './texts.ts'
 
 export type Engine = 'sqlite' | 'postgres'
@@ -180,7 +180,7 @@ export interface ModuleDefinition<Needs, Slice = undefined, Runtime = undefined>
   readonly ledgerKinds?: readonly LedgerKindDeclaration[]
   readonly exchange?: ExchangeDeclaration
   readonly commands?: readonly CommandDeclaration[]
-  readonly pages?: readonly PageDeclaration<Needs>[]
+  readonly pages?: readonly PageDeclaration<Needs, Runtime>[]
   readonly demo?: DemoDeclaration<Needs>
   readonly walkthroughs?: readonly WalkthroughDeclaration[]
   readonly config?: ConfigSlice<Slice>
@@ -205,7 +205,8 @@ export interface Module<Needs> {
   readonly ledgerKinds: readonly LedgerKindDeclaration[]
   readonly exchange: ExchangeDeclaration
   readonly commands: readonly CommandDeclaration[]
-  readonly pages: readonly PageDeclaration<Needs>[]
+  /** The pages as declared, for listing; the instance's `pages()` are the ones to mount. */
+  readonly pages: readonly PageDeclaration<Needs, never>[]
   readonly demo: DemoDeclaration<Needs> | undefined
   readonly walkthroughs: readonly WalkthroughDeclaration[]
   readonly configVariables: readonly ConfigVariable[]
@@ -216,6 +217,8 @@ export interface Module<Needs> {
 export interface ModuleInstance<Needs> {
   /** Registers the routes; `platform` throws NOT_READY until the node has started. */
   attach(app: FastifyInstance, platform: () => Needs): Promise<void>
+  /** The module's pages, each handed this instance's `runtime()`. */
+  pages(): readonly BoundPage<Needs>[]
   /** Runs `open` once the platform is open. */
   start(platform: Needs): Promise<void>
   stop(): Promise<void>
@@ -248,21 +251,25 @@ export function defineModule<Needs, Slice = undefined, Runtime = undefined>(
       )
       const config = (definition.config?.read({ ...settings, env: own }) ?? undefined) as Slice
       let runtime: { value: Runtime } | undefined
+      let platformOf: (() => Needs) | undefined
+      const runtimeOf = (): Runtime => {
+        if (runtime === undefined) {
+          platformOf?.() // NOT_READY while starting
+          throw new TypeError(`module ${definition.name} has not been opened`)
+        }
+        return runtime.value
+      }
       return {
         async attach(app, platform) {
-          await definition.routes?.(app, {
-            platform,
-            config,
-            settings,
-            runtime: () => {
-              if (runtime === undefined) {
-                platform() // NOT_READY while starting
-                throw new TypeError(`module ${definition.name} has not been opened`)
-              }
-              return runtime.value
-            },
-          })
+          platformOf = platform
+          await definition.routes?.(app, { platform, config, settings, runtime: runtimeOf })
         },
+        pages: () =>
+          (definition.pages ?? []).map(({ render, submit, ...page }) => ({
+            ...page,
+            render: render && ((request) => render({ ...request, runtime: runtimeOf })),
+            submit: submit && ((request) => submit({ ...request, runtime: runtimeOf })),
+          })),
         async start(platform) {
           runtime = {
             value: (definition.open === undefined

@@ -9,7 +9,12 @@ import type { Language, Texts } from './texts.ts'
 /** Who may open a page: anyone, a logged-in resident, an official in a role, a desk clerk. */
 export type Audience = 'public' | 'resident' | 'official' | 'clerk'
 
-export interface PageDeclaration<Needs> {
+/**
+ * `Runtime` is what the module's `open` made (its services over ports), handed to the page as
+ * `runtime()`: a page that reads none leaves it `unknown`; `never` where a page is only listed,
+ * not rendered (`Module.pages`).
+ */
+export interface PageDeclaration<Needs, Runtime = unknown> {
   /** The page's path under `/` (for example `/tracker`). */
   readonly path: string
   readonly title: Texts
@@ -27,24 +32,28 @@ export interface PageDeclaration<Needs> {
    */
   readonly templates?: string
   /** Answers the page's view (template name and context) or sends a reply itself. */
-  readonly render?: (page: PageRequest<Needs>) => Promise<PageView | undefined>
+  readonly render?: (page: PageRequest<Needs, Runtime>) => Promise<PageView | undefined>
   /**
    * Handles the page's form, posted to the same path. The shell has refused a cross-site post
    * and checked the CSRF token before this runs, and parsed the form (urlencoded). Answer a view
    * (with its errors, status 400) or a redirect (303, after a successful act).
    */
-  readonly submit?: (page: PageSubmission<Needs>) => Promise<PageView | PageRedirect | undefined>
+  readonly submit?: (
+    page: PageSubmission<Needs, Runtime>,
+  ) => Promise<PageView | PageRedirect | undefined>
 }
 
-export interface PageRequest<Needs> {
+export interface PageRequest<Needs, Runtime = unknown> {
   readonly request: FastifyRequest
   readonly reply: FastifyReply
   readonly language: Language
   readonly platform: () => Needs
+  /** What the module's `open` made; throws `NOT_READY` (503) while the node is starting. */
+  readonly runtime: () => Runtime
 }
 
 /** A posted form: each field as sent (a repeated field is a list). */
-export interface PageSubmission<Needs> extends PageRequest<Needs> {
+export interface PageSubmission<Needs, Runtime = unknown> extends PageRequest<Needs, Runtime> {
   readonly form: Readonly<Record<string, string | readonly string[]>>
   /** Checks the form against the fields' rules, with messages in the page's language. */
   validate<Field extends string>(fields: FormFields<Field>): FormResult<Field>
@@ -133,3 +142,11 @@ export interface PageRedirect {
 
 /** What a page's `submit` answers: a view (with its errors) or a redirect after an act. */
 export type PageOutcome = PageView | PageRedirect
+
+/** A page with its module's `runtime()` bound (`ModuleInstance.pages()`): what the root mounts. */
+export interface BoundPage<Needs> extends Omit<PageDeclaration<Needs>, 'render' | 'submit'> {
+  readonly render?: (page: Omit<PageRequest<Needs>, 'runtime'>) => Promise<PageView | undefined>
+  readonly submit?: (
+    page: Omit<PageSubmission<Needs>, 'runtime'>,
+  ) => Promise<PageOutcome | undefined>
+}

@@ -8,7 +8,7 @@ import type {
   Audience,
   Environment,
   Language,
-  PageDeclaration,
+  BoundPage,
   PageView,
   Texts,
 } from '../platform/index.ts'
@@ -29,7 +29,7 @@ export interface PortalSession {
 /** What a page's render gets from the shell (its platform is bound by `mountPage`). */
 export type PageCall = Pick<PageSubmission<unknown>, 'request' | 'reply' | 'language'>
 /** What a page's submit gets: the parsed form and its checker too. */
-export type SubmitCall = Omit<PageSubmission<unknown>, 'platform'>
+export type SubmitCall = Omit<PageSubmission<unknown>, 'platform' | 'runtime'>
 
 /** A module's page with the platform it runs against (made by `mountPage`). */
 export interface PortalPage {
@@ -110,8 +110,8 @@ export interface PortalKit {
   ): FormResult<Field>
 }
 
-/** A module's page declaration bound to the platform its render and submit read. */
-export function mountPage<Needs>(page: PageDeclaration<Needs>, platform: () => Needs): PortalPage {
+/** A module's page (its runtime bound) bound to the platform its render and submit read. */
+export function mountPage<Needs>(page: BoundPage<Needs>, platform: () => Needs): PortalPage {
   const { render, submit } = page
   return {
     path: page.path,

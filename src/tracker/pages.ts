@@ -6,18 +6,10 @@
 import { join } from 'node:path'
 import { portalCallerOf, type CallerNeeds } from '../exchange/index.ts'
 import { requireSession, type SessionNeeds } from '../identity/index.ts'
-import type { Ledger } from '../ledger/index.ts'
 import type { PageDeclaration, TextCatalogue } from '../platform/index.ts'
-import type { RegistryService } from '../registries/index.ts'
-import type { Store } from '../storage/index.ts'
-import { createTracker } from './tracker.ts'
+import type { Tracker } from './tracker.ts'
 
-export type TrackerPageNeeds = SessionNeeds &
-  CallerNeeds & {
-    readonly registries: RegistryService
-    readonly store: Store
-    readonly ledger: Ledger
-  }
+export type TrackerPageNeeds = SessionNeeds & CallerNeeds
 
 type Key =
   | 'lead'
@@ -109,7 +101,7 @@ function pageAsked(asked: unknown): number {
     : 1
 }
 
-export const TRACKER_PAGES: readonly PageDeclaration<TrackerPageNeeds>[] = [
+export const TRACKER_PAGES: readonly PageDeclaration<TrackerPageNeeds, Tracker>[] = [
   {
     path: '/tracker',
     title: { et: 'Andmejälgija', en: 'Data tracker', ru: 'Трекер данных' },
@@ -121,14 +113,11 @@ export const TRACKER_PAGES: readonly PageDeclaration<TrackerPageNeeds>[] = [
     audience: 'resident',
     listed: true,
     templates: join(import.meta.dirname, 'pages'),
-    async render({ request, language, platform }) {
+    async render({ request, language, platform, runtime }) {
       const session = await requireSession(request, platform())
       let page = pageAsked((request.query as { page?: unknown }).page)
-      const tracker = createTracker({
-        registries: platform().registries,
-        db: platform().store.db,
-        tree: platform().ledger.tree,
-      })
+      // The tracker the module's `open` made, as the routes use it.
+      const tracker = runtime()
       const caller = await portalCallerOf(session.personalCode, platform())
       const usage = () =>
         tracker.usage(caller, `EE${session.personalCode}`, {
