@@ -55,6 +55,7 @@ const LOGGED_IN_PAGES = [
   '/validate',
   '/desk',
   '/desk/eid',
+  '/desk/my-data',
   '/ledger',
   '/trust',
 ]
@@ -116,6 +117,12 @@ describe('the portal with axe-core in Chromium', () => {
       expect(await mari.getAttribute('html', 'lang')).toBe(language)
       await checkHere(mari, `/desk/eid with errors in ${language}`)
     }
+    // The desk showing a resident their data: the person's sections, said of the resident.
+    await open(mari, portal.url, '/desk/my-data?lang=en')
+    await mari.fill('#personalCode', '38001085718')
+    await mari.check('input[name="documentChecked"]')
+    expect(await submitForm(mari)).toBe(200)
+    await checkHere(mari, '/desk/my-data showing a resident')
     expect(problems).toEqual([])
   }, 240_000)
 

@@ -5,7 +5,12 @@
  * acting for that person (once-only: the portal keeps no copy), each read in their tracker.
  * The person is the live session's, never an identity the portal asserts.
  */
-import { portalCallerOf, type CallerNeeds, type ExchangeClient } from '../../exchange/index.ts'
+import {
+  portalCallerOf,
+  RemoteRefusal,
+  type CallerNeeds,
+  type ExchangeClient,
+} from '../../exchange/index.ts'
 import type { Caller } from '../../registries/index.ts'
 
 /** What "my data" asks of the platform. */
@@ -15,30 +20,76 @@ export interface MyDataNeeds extends CallerNeeds {
 
 export interface MyData {
   readonly person: Record<string, unknown>
-  readonly vehicles: readonly Record<string, unknown>[]
-  readonly companies: readonly { readonly registryCode: string; readonly name: string }[]
+  /** Undefined where the reader's agency may not read the vehicle register (at a desk). */
+  readonly vehicles: readonly Record<string, unknown>[] | undefined
+  /** Undefined where they cannot be read: at the desk (see `readResidentData`). */
+  readonly companies:
+    readonly { readonly registryCode: string; readonly name: string }[] | undefined
 }
 
 export const MY_DATA_PURPOSE = 'self-service: the person views their own data (my data)'
+
+/** The act as the desk and the resident's tracker name it. */
+export const SHOW_DATA = 'showing a resident their data'
 
 export async function readMyData(platform: MyDataNeeds, personalCode: string): Promise<MyData> {
   const caller: Caller = {
     ...(await portalCallerOf(personalCode, platform)),
     issue: MY_DATA_PURPOSE,
   }
-  const client = platform.exchangeClient
-  const [person, owned, used, mandates] = await Promise.all([
+  const [records, mandates] = await Promise.all([
+    recordsOf(platform.exchangeClient, caller, personalCode),
+    platform.exchangeClient.callRegister(caller, 'business', 'mandates', {}),
+  ])
+  return { ...records, companies: (mandates.companies ?? []) as MyData['companies'] }
+}
+
+/**
+ * The same for a resident present at a service desk, read as the clerk's agency with the desk's
+ * purpose (`DeskVisit.caller`: "by clerk X … for resident Y present in person"), and only what
+ * that agency's access rights let it read: a register it may not read is left out (the page says
+ * where to ask), never read some other way. Never their company roles: the business register
+ * shows a person's mandates to that person alone.
+ */
+export async function readResidentData(
+  platform: MyDataNeeds,
+  caller: Caller,
+  personalCode: string,
+): Promise<MyData> {
+  return {
+    ...(await recordsOf(platform.exchangeClient, caller, personalCode, true)),
+    companies: undefined,
+  }
+}
+
+async function recordsOf(
+  client: ExchangeClient,
+  caller: Caller,
+  personalCode: string,
+  onlyPermitted = false,
+): Promise<Omit<MyData, 'companies'>> {
+  const unlessDenied = async <T>(read: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read
+    } catch (error) {
+      if (onlyPermitted && error instanceof RemoteRefusal && DENIED.has(error.code))
+        return undefined
+      throw error
+    }
+  }
+  const [person, owned, used] = await Promise.all([
     client.callRegister(caller, 'population', 'read', { query: { content: { personalCode } } }),
-    client.listRegister(caller, 'vehicles', { ownerCode: personalCode }),
-    client.listRegister(caller, 'vehicles', { userCode: personalCode }),
-    client.callRegister(caller, 'business', 'mandates', {}),
+    unlessDenied(client.listRegister(caller, 'vehicles', { ownerCode: personalCode })),
+    unlessDenied(client.listRegister(caller, 'vehicles', { userCode: personalCode })),
   ])
   const vehicles = new Map<string, Record<string, unknown>>()
-  for (const vehicle of [...owned.results, ...used.results])
+  for (const vehicle of [...(owned?.results ?? []), ...(used?.results ?? [])])
     vehicles.set(String(vehicle.vin ?? vehicle.plate), vehicle)
   return {
     person: (person.content ?? {}) as Record<string, unknown>,
-    vehicles: [...vehicles.values()],
-    companies: (mandates.companies ?? []) as MyData['companies'],
+    vehicles: owned === undefined || used === undefined ? undefined : [...vehicles.values()],
   }
 }
+
+/** A gateway's or a register's refusal of the caller's access rights. */
+const DENIED = new Set(['EXCHANGE_AccessDenied', 'ACCESS_DENIED'])

@@ -134,3 +134,76 @@ export const MY_DATA_TEXTS: TextCatalogue<Key> = {
     trackerHint: 'В трекере данных видно, кто и зачем просматривал ваши данные.',
   },
 }
+
+type DeskKey =
+  | 'lead'
+  | 'residentCode'
+  | 'residentHint'
+  | 'documentChecked'
+  | 'show'
+  | 'codeInvalid'
+  | 'mustCheck'
+  | 'shownFor'
+  | 'recorded'
+  | 'another'
+  | 'noVehicles'
+  | 'vehiclesNotHere'
+  | 'companiesSelfService'
+
+/** The desk page's own words (the data's labels are `MY_DATA_TEXTS`). */
+export const MY_DATA_DESK_TEXTS: TextCatalogue<DeskKey> = {
+  et: {
+    lead: 'Tuvasta elanik isikut tõendava dokumendi järgi ja näita talle, mida riigi registrid tema kohta teavad.',
+    residentCode: 'Elaniku isikukood',
+    residentHint: '11 numbrit, näiteks 38001085718',
+    documentChecked: 'Olen elaniku isikut tõendava dokumendi üle kontrollinud',
+    show: 'Näita andmeid',
+    codeInvalid: 'Sisesta kehtiv 11-kohaline isikukood',
+    mustCheck: 'Kontrolli enne andmete näitamist elaniku dokumenti',
+    shownFor: 'Elaniku andmed:',
+    recorded:
+      'Iga lugemine ja see toiming on elaniku andmejälgijas kirjas sinu nimel ja tema heaks.',
+    another: 'Teeninda järgmist elanikku',
+    noVehicles: 'Elaniku nimel ei ole registreeritud ühtegi sõidukit.',
+    vehiclesNotHere:
+      'Sinu asutusel ei ole õigust liiklusregistrit lugeda: sõidukid ja juhiluba näitab Transpordiamet või riigiportaal.',
+    companiesSelfService:
+      'Rolle ettevõtetes näitab äriregister ainult inimesele endale: ta näeb neid riigiportaalis.',
+  },
+  en: {
+    lead: "Identify the resident by their identity document and show them what the state's registers hold about them.",
+    residentCode: "Resident's personal code",
+    residentHint: '11 digits, for example 38001085718',
+    documentChecked: "I have checked the resident's identity document",
+    show: 'Show the data',
+    codeInvalid: 'Enter a valid 11-digit personal code',
+    mustCheck: "Check the resident's document before showing their data",
+    shownFor: 'Data of resident',
+    recorded:
+      "Every read, and this act, is in the resident's data tracker as yours, done for them.",
+    another: 'Serve the next resident',
+    noVehicles: 'No vehicle is registered to the resident.',
+    vehiclesNotHere:
+      'Your agency may not read the vehicle register: the Transport Administration or the state portal shows vehicles and the driving licence.',
+    companiesSelfService:
+      'The business register shows company roles to the person alone: they see them in the state portal.',
+  },
+  ru: {
+    lead: 'Установите личность жителя по документу и покажите ему, что о нём знают государственные регистры.',
+    residentCode: 'Личный код жителя',
+    residentHint: '11 цифр, например 38001085718',
+    documentChecked: 'Я проверил(а) документ, удостоверяющий личность жителя',
+    show: 'Показать данные',
+    codeInvalid: 'Введите действительный 11-значный личный код',
+    mustCheck: 'Проверьте документ жителя, прежде чем показывать данные',
+    shownFor: 'Данные жителя',
+    recorded:
+      'Каждый запрос и это действие отражены в трекере данных жителя от вашего имени и в его интересах.',
+    another: 'Обслужить следующего жителя',
+    noVehicles: 'На жителя не зарегистрировано ни одного транспортного средства.',
+    vehiclesNotHere:
+      'Вашему ведомству не разрешено читать регистр транспорта: транспорт и права показывает Транспортный департамент или госпортал.',
+    companiesSelfService:
+      'Роли в компаниях бизнес-регистр показывает только самому человеку: он видит их на госпортале.',
+  },
+}
