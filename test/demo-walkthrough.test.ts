@@ -1,14 +1,17 @@
 /**
  * `e-state demo e-id` against a node listening on loopback: the walkthrough gets an e-ID at the
  * demo desk, logs in, opens "my data", and finds the clerk's issuance and the page's reads in the
- * tracker, each receipt checked. (That production refuses the demo desk is in portal-hostile.)
+ * tracker, each receipt checked. `e-state demo signing` against the same node: a document
+ * signed remotely with a key that stays in the walkthrough, validated, and the spent prepared
+ * signature refused a second time. (That production refuses the demo desk is in portal-hostile.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EID_WALKTHROUGH } from '../src/services/eid-desk/walkthrough.ts'
+import { SIGNING_WALKTHROUGH } from '../src/services/signing/walkthrough.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
 import { freePort } from './support/net.ts'
 
-describe('the e-ID walkthrough', () => {
+describe('the walkthroughs', () => {
   let t: TestApp
   let url: string
   beforeAll(async () => {
@@ -45,5 +48,19 @@ describe('the e-ID walkthrough', () => {
     await expect(
       EID_WALKTHROUGH.run({ url, args: ['--resident', '38001085719'], say: () => undefined }),
     ).rejects.toThrow(/--resident must be one of the demo residents/)
+  })
+
+  it('signs a document remotely, validates the container and refuses a second finalize', async () => {
+    const lines: string[] = []
+    await SIGNING_WALKTHROUGH.run({
+      url,
+      args: ['--resident', '38001085718'],
+      say: (line) => lines.push(line),
+    })
+    const text = lines.join('\n')
+    expect(text).toMatch(/SHA-384 hash [A-Za-z0-9+/]{16}…/)
+    expect(text).toMatch(/The signed container: \d+ bytes \(application\/vnd\.etsi\.asic-e\+zip\)/)
+    expect(text).toMatch(/TOTAL-PASSED {2}JÕEORG,JAAK-KRISTJAN,38001085718 {2}XAdES_BASELINE_LT/)
+    expect(text).toContain('[SIGN_PREPARED_UNKNOWN]')
   })
 })

@@ -8,3 +8,10 @@ export {
   registerEidDeskRoutes,
   type EidDeskNeeds,
 } from './routes.ts'
+export {
+  demoClient,
+  demoHolder,
+  demoResident,
+  type DemoClient,
+  type DemoHolder,
+} from './demo-client.ts'

@@ -11,6 +11,7 @@ import { signingPreparedMigration } from './migrations/0026-signing-prepared.ts'
 import { SIGNING_AGENCY } from './prepared-store.ts'
 import type { SigningNeeds } from './routes.ts'
 import './schema.ts'
+import { SIGNING_WALKTHROUGH } from './walkthrough.ts'
 
 export const signingModule = defineModule<SigningNeeds>({
   name: 'signing',
@@ -29,4 +30,5 @@ export const signingModule = defineModule<SigningNeeds>({
   dataKeys: [SIGNING_AGENCY],
   errors: { ...SIGNATURE_ERRORS, ...SIGNING_ERRORS },
   pages: SIGNING_PAGES,
+  walkthroughs: [SIGNING_WALKTHROUGH],
 })
