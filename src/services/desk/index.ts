@@ -7,3 +7,4 @@ export {
   type DeskVisit,
 } from './desk.ts'
 export { createDeskModule } from './module.ts'
+export { residentFields, type ResidentField, type ResidentFieldWords } from './fields.ts'

@@ -5,6 +5,7 @@
  * The e-ID walkthrough and the signing one start this way.
  */
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { parseArgs } from 'node:util'
 import { possessionMessage } from '../../identity/index.ts'
 import { DEMO_RESIDENTS } from './demo-desk.ts'
 
@@ -21,6 +22,19 @@ export function demoResident(personalCode: string | undefined): DemoResident {
       `--resident must be one of the demo residents: ${DEMO_RESIDENTS.map((person) => person.personalCode).join(', ')}`,
     )
   return resident
+}
+
+/** A walkthrough's start: `--resident CODE` from its arguments, and a client of the node. */
+export function demoStart(
+  url: string,
+  args: readonly string[],
+): { readonly resident: DemoResident; readonly node: DemoClient } {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { resident: { type: 'string' } },
+    strict: true,
+  })
+  return { resident: demoResident(values.resident), node: demoClient(url) }
 }
 
 export interface DemoHolder {

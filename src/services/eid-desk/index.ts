@@ -12,6 +12,7 @@ export {
   demoClient,
   demoHolder,
   demoResident,
+  demoStart,
   type DemoClient,
   type DemoHolder,
 } from './demo-client.ts'

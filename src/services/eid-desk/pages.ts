@@ -5,8 +5,7 @@
  */
 import { join } from 'node:path'
 import type { Language, PageDeclaration, TextCatalogue } from '../../platform/index.ts'
-import { isPersonalCode } from '../../shared/index.ts'
-import { openDeskVisit } from '../desk/index.ts'
+import { openDeskVisit, residentFields } from '../desk/index.ts'
 import { DEMO_RESIDENTS } from './demo-desk.ts'
 import { ISSUE_EID, issueAtDesk, provenKeys, type EidDeskNeeds } from './routes.ts'
 
@@ -174,19 +173,12 @@ export const EID_DESK_PAGES: readonly PageDeclaration<EidDeskNeeds>[] = [
     async submit({ request, language, platform, validate }) {
       const x = EID_DESK_TEXTS[language]
       const checked = validate({
-        personalCode: {
-          label: both('residentCode'),
-          required: true,
-          maxLength: 11,
-          check: (value) => (isPersonalCode(value) ? undefined : 'PERSONAL_CODE_INVALID'),
-          messages: { PERSONAL_CODE_INVALID: both('codeInvalid') },
-        },
-        documentChecked: {
-          label: both('documentChecked'),
-          required: true,
-          check: (value) => (value === 'yes' ? undefined : 'DOCUMENT_NOT_CHECKED'),
-          messages: { FIELD_REQUIRED: both('mustCheck'), DOCUMENT_NOT_CHECKED: both('mustCheck') },
-        },
+        ...residentFields({
+          residentCode: both('residentCode'),
+          documentChecked: both('documentChecked'),
+          codeInvalid: both('codeInvalid'),
+          mustCheck: both('mustCheck'),
+        }),
         keyRequest: {
           label: both('keyRequest'),
           required: true,

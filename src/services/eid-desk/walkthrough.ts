@@ -6,10 +6,9 @@
  * the data tracker the issuance by the clerk and the reads the page made, each with its ledger
  * receipt checked here against the log's and the witnesses' keys.
  */
-import { parseArgs } from 'node:util'
 import { parseCosignerVerifierKey, parseVerifierKey, verifyReceipt } from '../../ledger/index.ts'
 import type { WalkthroughDeclaration, WalkthroughTarget } from '../../platform/index.ts'
-import { demoClient, demoHolder, demoResident } from './demo-client.ts'
+import { demoHolder, demoStart } from './demo-client.ts'
 
 /** How long the walkthrough waits for the ledger to cover the reads with a checkpoint. */
 const RECEIPT_PATIENCE_MS = 30_000
@@ -32,13 +31,7 @@ interface Usage {
 }
 
 async function walkThrough({ url, say, args }: WalkthroughTarget): Promise<void> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { resident: { type: 'string' } },
-    strict: true,
-  })
-  const resident = demoResident(values.resident)
-  const node = demoClient(url)
+  const { resident, node } = demoStart(url, args)
   const name = `${resident.firstName} ${resident.lastName} (${resident.personalCode})`
 
   const { session } = await demoHolder(node, url, resident, say)

@@ -6,8 +6,7 @@
 import { join } from 'node:path'
 import { requireSession, type SessionNeeds } from '../../identity/index.ts'
 import type { Language, PageDeclaration, Texts } from '../../platform/index.ts'
-import { isPersonalCode } from '../../shared/index.ts'
-import { openDeskVisit, recordDeskAct, type DeskNeeds } from '../desk/index.ts'
+import { openDeskVisit, recordDeskAct, residentFields, type DeskNeeds } from '../desk/index.ts'
 import {
   readMyData,
   readResidentData,
@@ -62,21 +61,14 @@ export const MY_DATA_PAGES: readonly PageDeclaration<MyDataPageNeeds>[] = [
     },
     async submit({ request, language, platform, validate }) {
       const d = MY_DATA_DESK_TEXTS[language]
-      const checked = validate({
-        personalCode: {
-          label: both('residentCode'),
-          required: true,
-          maxLength: 11,
-          check: (value) => (isPersonalCode(value) ? undefined : 'PERSONAL_CODE_INVALID'),
-          messages: { PERSONAL_CODE_INVALID: both('codeInvalid') },
-        },
-        documentChecked: {
-          label: both('documentChecked'),
-          required: true,
-          check: (value) => (value === 'yes' ? undefined : 'DOCUMENT_NOT_CHECKED'),
-          messages: { FIELD_REQUIRED: both('mustCheck'), DOCUMENT_NOT_CHECKED: both('mustCheck') },
-        },
-      })
+      const checked = validate(
+        residentFields({
+          residentCode: both('residentCode'),
+          documentChecked: both('documentChecked'),
+          codeInvalid: both('codeInvalid'),
+          mustCheck: both('mustCheck'),
+        }),
+      )
       if (!checked.ok)
         return {
           template: 'my-data/desk.njk',

@@ -7,10 +7,9 @@
  * checks it; and the spent prepared signature cannot be finished twice.
  */
 import type { KeyObject } from 'node:crypto'
-import { parseArgs } from 'node:util'
 import { p384 } from '@noble/curves/nist.js'
 import type { WalkthroughDeclaration, WalkthroughTarget } from '../../platform/index.ts'
-import { demoClient, demoHolder, demoResident } from '../eid-desk/index.ts'
+import { demoHolder, demoStart } from '../eid-desk/index.ts'
 
 const ASICE = 'application/vnd.etsi.asic-e+zip'
 
@@ -32,13 +31,7 @@ interface Conclusion {
 }
 
 async function walkThrough({ url, say, args }: WalkthroughTarget): Promise<void> {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { resident: { type: 'string' } },
-    strict: true,
-  })
-  const resident = demoResident(values.resident)
-  const node = demoClient(url)
+  const { resident, node } = demoStart(url, args)
   const holder = await demoHolder(node, url, resident, say)
 
   const text = `Articles of association of Kask OÜ, signed by ${resident.firstName} ${resident.lastName}\n`
