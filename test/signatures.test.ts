@@ -12,6 +12,7 @@ import { zipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { p384 } from '@noble/curves/nist.js'
 import { createApp } from '../src/main/index.ts'
+import { preparedStore } from '../src/services/signing/prepared-store.ts'
 import { signContainer } from '../src/signature/index.ts'
 import { keySigner } from '../src/trust/index.ts'
 import { startTestApp, type TestApp } from './support/app.ts'
@@ -209,7 +210,10 @@ describe('signing and validating containers', () => {
       .selectAll()
       .execute()
     expect(waiting).toHaveLength(1)
-    expect(Buffer.from(waiting[0]!.sealed).includes(Buffer.from('Lease'))).toBe(false)
+    // Sealed: neither the document (nor its base64, as the row's JSON holds it) nor the JSON's
+    // own words are in the stored bytes.
+    for (const plain of ['Lease', document.content.replace(/=+$/, ''), 'documents'])
+      expect(Buffer.from(waiting[0]!.sealed).includes(Buffer.from(plain)), plain).toBe(false)
     const twin = await createApp(t.config, { drainIntervalMs: 0 })
     let done: Awaited<ReturnType<typeof finalize>>
     try {
@@ -255,6 +259,18 @@ describe('signing and validating containers', () => {
       'SIGNING_CERTIFICATE_NOT_YOURS',
     )
     expect((await prepare({}, '')).statusCode).toBe(401)
+
+    // Six prepares at once: three may wait per person, counted and saved in one transaction, so
+    // exactly three pass however they interleave.
+    const burst = await Promise.all(Array.from({ length: 6 }, () => prepare()))
+    expect(burst.map((reply) => reply.statusCode).sort()).toEqual([200, 200, 200, 429, 429, 429])
+    expect(new Set(burst.filter((r) => r.statusCode === 429).map((r) => r.json().code))).toEqual(
+      new Set(['SIGNATURES_BUSY']),
+    )
+    // Past their five minutes they are deleted (every minute on a primary, and at each prepare).
+    const store = preparedStore(t.app.platform().store, t.app.platform().envelope)
+    expect(await store.prune(new Date(Date.now() + 10 * 60_000))).toBe(3)
+    expect((await prepare()).statusCode).toBe(200)
   }, 60_000)
 
   it('validates a 55 MB container over HTTP, and refuses one above its 64 MB limit', async () => {

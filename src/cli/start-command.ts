@@ -8,7 +8,9 @@ export async function runStart(args: string[]): Promise<number> {
     return 2
   }
   const config = readConfig()
-  const app = await createApp(config)
+  // Every route's schemas compiled and the OpenID Connect provider built before the node is
+  // ready (a test app or a command builds each on first use).
+  const app = await createApp(config, { warm: true })
   await app.server.listen({ host: config.host, port: config.port })
   const address = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`
   // Plain words for the person at the terminal (the JSON lines are for the operator's logs).
@@ -27,10 +29,6 @@ export async function runStart(args: string[]): Promise<number> {
   const started = performance.now()
   try {
     await app.start()
-    // Every route's schemas compiled and the OpenID Connect provider built before the node says
-    // it is ready (a test app or a command builds each on first use).
-    app.warmSchemas()
-    await app.platform().oidc.ready()
   } catch (error) {
     // A node that cannot start must not stay up listening (a wrong master key, a fenced store).
     await app.close().catch(() => undefined)

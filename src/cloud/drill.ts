@@ -10,8 +10,9 @@
  * - acknowledged acts lost (must be 0),
  * - acts applied twice (must be 0: the payload table has no unique key, only the idempotency
  *   table stands between a retry and a double),
- * - acknowledged acts whose ledger entry is missing, or whose entry is there more than once
- *   (must be 0: each act records one through the ledger's recorder, in its transaction),
+ * - acknowledged acts whose ledger entry is missing or is not theirs (must be 0: each act records
+ *   one through the ledger's recorder, in its transaction; an act applied twice shows as a
+ *   second payload row, counted above),
  * - the promotion's duration and the time from the death to the first acknowledged write.
  *
  * A control run uses asynchronous replication and pauses the replication link (SIGSTOP to the
@@ -66,7 +67,7 @@ export interface RunReport {
   readonly acknowledged: number
   readonly lost: number
   readonly appliedTwice: number
-  /** Acknowledged acts without their ledger entry, or with it more than once. */
+  /** Acknowledged acts whose ledger entry is missing or names another act. */
   readonly ledgerWrong: number
   readonly unknown: number
   readonly unknownUnresolved: number
@@ -248,7 +249,12 @@ async function countOutcome(
       present: new Set(keys.rows.map((row) => row.act_key)),
       twice: Number(doubles.rows[0]?.n ?? 0),
       payloadOf: new Map(payloads.rows.map((row) => [row.act_key, Number(row.id)])),
-      logged: await entriesForRows(onConnection(client), DRILL_ACT_KIND, 1, Math.max(0, ...ids)),
+      logged: await entriesForRows(
+        onConnection(client),
+        DRILL_ACT_KIND,
+        1,
+        ids.reduce((highest, id) => Math.max(highest, id), 0),
+      ),
     }
   })
   // An acknowledged act's ledger entry commits to its payload row and names its key.

@@ -23,16 +23,30 @@ import { tilesForSize, parseTilePath } from './tiles.ts'
 usePostgresCluster()
 
 const SIZE = 70_000
-const ENTRIES = Array.from({ length: SIZE }, (_, n) => Buffer.from(`entry ${n}`))
-const LEAVES = ENTRIES.map((entry) => hashLeaf(entry))
-
+/**
+ * The entries, their leaves and the in-memory tree's answers (each a pass over up to 70,000
+ * leaves), made once for both engines and let go when the file ends: with `isolate: false` a
+ * module-level array would stay in the worker for the rest of the run.
+ */
+let data: { entries: Buffer[]; leaves: Buffer[] } | undefined
 let reference: ReturnType<typeof computeReference> | undefined
-/** The in-memory tree's answers (each a pass over up to 70,000 leaves), made once per file. */
+afterAll(() => {
+  data = undefined
+  reference = undefined
+})
+function fixture(): { entries: Buffer[]; leaves: Buffer[] } {
+  if (data === undefined) {
+    const entries = Array.from({ length: SIZE }, (_, n) => Buffer.from(`entry ${n}`))
+    data = { entries, leaves: entries.map((entry) => hashLeaf(entry)) }
+  }
+  return data
+}
 function referenceProofs(): ReturnType<typeof computeReference> {
   return (reference ??= computeReference())
 }
 
 function computeReference() {
+  const leaves = fixture().leaves
   const inclusion = [
     [0, 1],
     [0, SIZE],
@@ -43,7 +57,7 @@ function computeReference() {
     [SIZE - 1, SIZE],
     [12_345, 40_000],
     [69_000, 69_999],
-  ].map(([index, size]) => ({ index, size, proof: inclusionProof(LEAVES, index, size) }))
+  ].map(([index, size]) => ({ index, size, proof: inclusionProof(leaves, index, size) }))
   const consistency = [
     [1, SIZE],
     [256, 65_536],
@@ -51,10 +65,10 @@ function computeReference() {
     [65_536, SIZE],
     [7, 8],
     [SIZE, SIZE],
-  ].map(([from, to]) => ({ from, to, proof: consistencyProof(LEAVES, from, to) }))
+  ].map(([from, to]) => ({ from, to, proof: consistencyProof(leaves, from, to) }))
   const roots = [1, 255, 256, 65_536, SIZE].map((size) => ({
     size,
-    hash: rootHash(LEAVES, 0, size),
+    hash: rootHash(leaves, 0, size),
   }))
   return { inclusion, consistency, roots }
 }
@@ -62,8 +76,6 @@ function computeReference() {
 describe.each(ENGINES)('the stored tree on %s', (engine) => {
   let store: Store
   let cleanup: () => Promise<void>
-  const entries = ENTRIES
-  const leaves = LEAVES
   beforeAll(async () => {
     const location = await freshLocation(engine)
     cleanup = location.cleanup
@@ -80,7 +92,9 @@ describe.each(ENGINES)('the stored tree on %s', (engine) => {
     // In order, in batches of a thousand concurrent appends.
     for (let start = 0; start < SIZE; start += 1000)
       await Promise.all(
-        entries.slice(start, start + 1000).map((entry) => ledger.append('t', entry)),
+        fixture()
+          .entries.slice(start, start + 1000)
+          .map((entry) => ledger.append('t', entry)),
       )
     await ledger.stop()
   }, 120_000)
@@ -98,7 +112,7 @@ describe.each(ENGINES)('the stored tree on %s', (engine) => {
       .execute()
     expect(rows.filter((row) => row.level === 1)).toHaveLength(Math.floor(SIZE / 256))
     expect(rows.filter((row) => row.level === 2)).toHaveLength(1)
-    expect(Buffer.from(rows[rows.length - 1].hash)).toEqual(rootHash(leaves, 0, 65_536))
+    expect(Buffer.from(rows[rows.length - 1].hash)).toEqual(rootHash(fixture().leaves, 0, 65_536))
   })
 
   it('proves inclusion and consistency exactly as the in-memory tree does', async () => {
@@ -117,6 +131,7 @@ describe.each(ENGINES)('the stored tree on %s', (engine) => {
   it('serves every tile of a size byte for byte as the in-memory tiles', async () => {
     const tree = createTreeReader(store.db, { cachedTiles: 16 })
     const size = 66_000
+    const { leaves, entries } = fixture()
     const expected = tilesForSize(leaves, entries, size)
     // Every hash tile, and a sample of the entry bundles.
     const sample = expected.filter(

@@ -39,7 +39,7 @@ export interface EStateApp {
   platform(): Platform
   /**
    * Compiles the route schemas not compiled yet (each compiles on its route's first request);
-   * returns how many. A serving node calls it before it says it is ready.
+   * returns how many. `start()` does it before the app is ready when `warm` is set.
    */
   warmSchemas(): number
   close(): Promise<void>
@@ -50,6 +50,11 @@ export interface AppOptions {
   readonly logger?: Logger
   /** Interval of the ledger outbox drain; 0 leaves it to the caller (fail-closed tests). */
   readonly drainIntervalMs?: number
+  /**
+   * Compile every route's schemas and build the OpenID Connect provider in `start()`, before the
+   * app is ready (a serving node); otherwise each is built on first use (tests, commands).
+   */
+  readonly warm?: boolean
 }
 
 const X_ROAD_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -257,6 +262,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       })
       try {
         for (const instance of instances) await instance.start(opened)
+        if (options.warm === true) {
+          schemas.warm()
+          await opened.oidc.ready()
+        }
       } catch (error) {
         await opened.close()
         throw error

@@ -117,5 +117,17 @@ describe('route schemas compiled on first use', () => {
     )
     await expect(app.ready()).rejects.toThrow(/X-Token.*lower case/)
     await app.close()
+    // Also where a plain look at `properties` would miss it: `required`, and deeper.
+    for (const headers of [
+      { type: 'object', required: ['X-Token'] },
+      { allOf: [{ type: 'object', properties: { 'X-Token': { type: 'string' } } }] },
+    ]) {
+      const other = Fastify({
+        schemaController: { compilersFactory: lazySchemas().compilersFactory },
+      })
+      other.get('/h', { schema: { headers } }, async () => 'ok')
+      await expect(other.ready()).rejects.toThrow(/X-Token.*lower case/)
+      await other.close()
+    }
   })
 })

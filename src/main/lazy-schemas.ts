@@ -6,13 +6,15 @@
  * two thirds of a second of each `createApp`, paid by every command that opens the node and by
  * every test app, which then call a handful of routes. Here the same compilers Fastify uses, with
  * the same options, compile each schema on its route's first request instead; `warm()` compiles
- * whatever is still waiting, which a serving node does right after it listens (so production
- * answers its first requests as before) and `test/fuzz-routes.test.ts` does to prove every schema
- * compiles.
+ * whatever is still waiting, which a serving node does before it is ready (`createApp`'s `warm`,
+ * so production answers its first requests as before, and a schema that does not compile stops
+ * the start) and `test/fuzz-routes.test.ts` does to prove every schema compiles. An app that is
+ * not warmed meets such a schema at its route's first request instead (a 500).
  *
  * With a compiler factory of its own Fastify treats the validator as custom and leaves header
- * schemas as given instead of lower-casing their keys; header schemas with capitals are refused
- * here, at registration, so that difference cannot bite.
+ * schemas as given instead of lower-casing their keys; a header schema that names a header with
+ * capitals anywhere (a property, a `required` entry, at any depth) is refused here, at
+ * registration, so that difference cannot bite.
  */
 import AjvCompiler from '@fastify/ajv-compiler'
 import SerializerSelector from '@fastify/fast-json-stringify-compiler'
@@ -98,10 +100,33 @@ export function lazySchemas(): LazySchemas {
 }
 
 function refuseCapitalHeaders(route: RouteSchema): void {
-  const properties = (route.schema as { properties?: Record<string, unknown> } | null)?.properties
-  const capital = Object.keys(properties ?? {}).find((key) => key !== key.toLowerCase())
+  const capital = capitalName(route.schema)
   if (capital !== undefined)
     throw new TypeError(
       `${route.method} ${route.url}: header schema key "${capital}" must be lower case`,
     )
+}
+
+/** A header name with capitals among the schema's properties or `required`, at any depth. */
+function capitalName(schema: unknown): string | undefined {
+  if (Array.isArray(schema)) {
+    for (const item of schema) {
+      const found = capitalName(item)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  if (typeof schema !== 'object' || schema === null) return undefined
+  const { properties, required } = schema as { properties?: unknown; required?: unknown }
+  const names = [
+    ...(typeof properties === 'object' && properties !== null ? Object.keys(properties) : []),
+    ...(Array.isArray(required) ? required.filter((name) => typeof name === 'string') : []),
+  ]
+  const capital = names.find((name) => name !== name.toLowerCase())
+  if (capital !== undefined) return capital
+  for (const value of Object.values(schema)) {
+    const found = capitalName(value)
+    if (found !== undefined) return found
+  }
+  return undefined
 }

@@ -47,8 +47,8 @@ export async function readMyData(platform: MyDataNeeds, personalCode: string): P
 /**
  * The same for a resident present at a service desk, read as the clerk's agency with the desk's
  * purpose (`DeskVisit.caller`: "by clerk X … for resident Y present in person"), and only what
- * that agency's access rights let it read: a register it may not read is left out (the page says
- * where to ask), never read some other way. Never their company roles: the business register
+ * that agency's access rights let it read: a register its agency has no access right to (the
+ * gateway's `AccessDenied`) is left out (the page says where to ask), never read some other way. Never their company roles: the business register
  * shows a person's mandates to that person alone.
  */
 export async function readResidentData(
@@ -68,6 +68,7 @@ async function recordsOf(
   personalCode: string,
   onlyPermitted = false,
 ): Promise<Omit<MyData, 'companies'>> {
+  // A register the agency has no right to is left out; any other failure fails the page.
   const unlessDenied = async <T>(read: Promise<T>): Promise<T | undefined> => {
     try {
       return await read
@@ -91,5 +92,5 @@ async function recordsOf(
   }
 }
 
-/** A gateway's or a register's refusal of the caller's access rights. */
-const DENIED = new Set(['EXCHANGE_AccessDenied', 'ACCESS_DENIED'])
+/** The gateway's refusal: the caller's agency has no access right to that register's service. */
+const DENIED = new Set(['EXCHANGE_AccessDenied'])

@@ -77,8 +77,14 @@ export const MY_DATA_PAGES: readonly PageDeclaration<MyDataPageNeeds>[] = [
         }
       const resident = checked.values.personalCode
       const visit = await openDeskVisit(request, platform(), { resident, act: SHOW_DATA })
-      const data = await readResidentData(platform(), visit.caller, resident)
-      await recordDeskAct(platform(), visit)
+      let data: MyData
+      try {
+        data = await readResidentData(platform(), visit.caller, resident)
+      } finally {
+        // Whatever was read for the act is in the resident's tracker; so is the act, even when a
+        // read failed part way.
+        await recordDeskAct(platform(), visit)
+      }
       return {
         template: 'my-data/desk.njk',
         context: {

@@ -8,14 +8,21 @@ import { SIGNATURE_ERRORS } from '../../signature/index.ts'
 import { SIGNING_ERRORS } from './errors.ts'
 import { SIGNING_PAGES } from './pages.ts'
 import { signingPreparedMigration } from './migrations/0026-signing-prepared.ts'
-import { SIGNING_AGENCY } from './prepared-store.ts'
+import { prunePeriodically, SIGNING_AGENCY } from './prepared-store.ts'
 import type { SigningNeeds } from './routes.ts'
 import './schema.ts'
 import { SIGNING_WALKTHROUGH } from './walkthrough.ts'
 
-export const signingModule = defineModule<SigningNeeds>({
+export const signingModule = defineModule<
+  SigningNeeds & { readonly readOnly: boolean },
+  undefined,
+  { stop(): void }
+>({
   name: 'signing',
   summary: 'Sign documents with e-ID and validate signed containers (ASiC-E, XAdES)',
+  // Expired prepared signatures deleted every minute (a primary's node only).
+  open: (platform) => prunePeriodically(platform),
+  close: (pruning) => pruning.stop(),
   routes: async (app, { platform }) =>
     (await import('./routes.ts')).registerSigningRoutes(app, platform),
   migrations: [{ name: '0026-signing-prepared', migration: signingPreparedMigration }],

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Envelope } from '../../crypto/index.ts'
 import type { ContainerDocument, PreparedSignature } from '../../signature/index.ts'
-import type { Schema } from '../../storage/index.ts'
+import { sql } from 'kysely'
+import type { Schema, Store } from '../../storage/index.ts'
 
 /** The envelope's data key for the signing service's sealed rows. */
 export const SIGNING_AGENCY = 'signing'
@@ -43,56 +44,92 @@ function deserialize(text: string): PendingSignature {
   ) as PendingSignature
 }
 
+/** How many may wait: for one person, and in all. */
+export interface PreparedLimits {
+  readonly perPerson: number
+  readonly total: number
+}
+
 export interface PreparedStore {
   /** How many signatures this person has waiting, and how many wait in all (live ones). */
   counts(personalCode: string, now: Date): Promise<{ person: number; all: number }>
+  /**
+   * Saves it unless the limits are reached, counted and inserted in one transaction that
+   * prepares wait for in turn (many prepares at once cannot all pass the count): `'saved'`, or
+   * which limit was full.
+   */
   save(
     id: string,
     personalCode: string,
     expiresAt: Date,
     pending: PendingSignature,
     now: Date,
-  ): Promise<void>
+    limits: PreparedLimits,
+  ): Promise<'saved' | 'person' | 'all'>
+  /** Deletes what expired (and can never be finished); returns how many. */
+  prune(now: Date): Promise<number>
   /** The person's live prepared signature, removed as it is read; undefined if none. */
   take(id: string, personalCode: string, now: Date): Promise<PendingSignature | undefined>
 }
 
-export function preparedStore(db: Kysely<Schema>, envelope: Envelope): PreparedStore {
+/** The transaction lock every save takes on PostgreSQL (SQLite's one writer serializes them). */
+const SAVE_LOCK = 0x5349474e // "SIGN"
+
+async function countsIn(db: Kysely<Schema>, personalCode: string, now: Date) {
+  // Expired rows go first: they can never be finished.
+  await db.deleteFrom('signing_prepared').where('expires_at', '<', now.toISOString()).execute()
+  const rows = await db
+    .selectFrom('signing_prepared')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('all'),
+      eb.fn
+        .sum<number | string | null>(
+          eb.case().when('personal_code', '=', personalCode).then(1).else(0).end(),
+        )
+        .as('person'),
+    ])
+    .executeTakeFirstOrThrow()
+  return { person: Number(rows.person ?? 0), all: Number(rows.all) }
+}
+
+export function preparedStore(store: Store, envelope: Envelope): PreparedStore {
+  const { db } = store
   return {
-    async counts(personalCode, now) {
-      const at = now.toISOString()
-      // Expired rows go first: they can never be finished.
-      await db.deleteFrom('signing_prepared').where('expires_at', '<', at).execute()
-      const rows = await db
-        .selectFrom('signing_prepared')
-        .select((eb) => [
-          eb.fn.countAll<number | string>().as('all'),
-          eb.fn
-            .sum<number | string | null>(
-              eb.case().when('personal_code', '=', personalCode).then(1).else(0).end(),
-            )
-            .as('person'),
-        ])
-        .executeTakeFirstOrThrow()
-      return { person: Number(rows.person ?? 0), all: Number(rows.all) }
+    counts: (personalCode, now) => countsIn(db, personalCode, now),
+
+    async save(id, personalCode, expiresAt, pending, now, limits) {
+      const idHash = hashOf(id)
+      const sealed = envelope.encrypt(
+        SIGNING_AGENCY,
+        serialize(pending),
+        context(idHash, personalCode),
+      )
+      return db.transaction().execute(async (trx) => {
+        if (store.engine === 'postgres')
+          await sql`SELECT pg_advisory_xact_lock(${SAVE_LOCK}::bigint)`.execute(trx)
+        const waiting = await countsIn(trx, personalCode, now)
+        if (waiting.person >= limits.perPerson) return 'person' as const
+        if (waiting.all >= limits.total) return 'all' as const
+        await trx
+          .insertInto('signing_prepared')
+          .values({
+            id_hash: idHash,
+            personal_code: personalCode,
+            expires_at: expiresAt.toISOString(),
+            sealed,
+            created_at: now.toISOString(),
+          })
+          .execute()
+        return 'saved' as const
+      })
     },
 
-    async save(id, personalCode, expiresAt, pending, now) {
-      const idHash = hashOf(id)
-      await db
-        .insertInto('signing_prepared')
-        .values({
-          id_hash: idHash,
-          personal_code: personalCode,
-          expires_at: expiresAt.toISOString(),
-          sealed: envelope.encrypt(
-            SIGNING_AGENCY,
-            serialize(pending),
-            context(idHash, personalCode),
-          ),
-          created_at: now.toISOString(),
-        })
-        .execute()
+    async prune(now) {
+      const gone = await db
+        .deleteFrom('signing_prepared')
+        .where('expires_at', '<', now.toISOString())
+        .executeTakeFirst()
+      return Number(gone.numDeletedRows)
     },
 
     async take(id, personalCode, now) {
@@ -108,4 +145,29 @@ export function preparedStore(db: Kysely<Schema>, envelope: Envelope): PreparedS
       return deserialize(envelope.decryptText(row.sealed, context(idHash, personalCode)))
     },
   }
+}
+
+/**
+ * Deletes expired prepared signatures every minute on a primary, so an abandoned one (its
+ * documents sealed in it) does not outlive its five minutes by more than one; a standby's node
+ * writes nothing. A failed round is left to the next one (and to the next prepare, which prunes
+ * too).
+ */
+export function prunePeriodically(
+  platform: {
+    readonly store: Store
+    readonly envelope: Envelope
+    readonly clock: { now(): Date }
+    readonly readOnly: boolean
+  },
+  everyMs = 60_000,
+): { stop(): void } {
+  if (platform.readOnly) return { stop: () => undefined }
+  const prepared = preparedStore(platform.store, platform.envelope)
+  const timer = setInterval(
+    () => void prepared.prune(platform.clock.now()).catch(() => undefined),
+    everyMs,
+  )
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
 }

@@ -142,9 +142,16 @@ const PrepareBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** A full limit: the person's own prepared signatures, or all of them. */
+function busy(full: 'person' | 'all'): SigningError {
+  return full === 'person'
+    ? new SigningError('SIGNATURES_BUSY', 'finish or let expire the signatures already prepared')
+    : new SigningError('SIGNATURES_BUSY', 'too many signatures are being prepared')
+}
+
 export function registerSigningRoutes(app: FastifyInstance, platform: () => SigningNeeds): void {
   let uploads = 0
-  const prepared = () => preparedStore(platform().store.db, platform().envelope)
+  const prepared = () => preparedStore(platform().store, platform().envelope)
 
   void app.register(async (scope) => {
     scope.addContentTypeParser(
@@ -264,14 +271,10 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
           'SIGN_FAILED',
           `the signing certificate is ${held.status} or expired`,
         )
+      // Refused early here when full (before any work), and for certain by the save below.
       const waiting = await prepared().counts(session.personalCode, clock.now())
-      if (waiting.person >= MAX_PREPARED_PER_PERSON)
-        throw new SigningError(
-          'SIGNATURES_BUSY',
-          'finish or let expire the signatures already prepared',
-        )
-      if (waiting.all >= MAX_PREPARED)
-        throw new SigningError('SIGNATURES_BUSY', 'too many signatures are being prepared')
+      if (waiting.person >= MAX_PREPARED_PER_PERSON) throw busy('person')
+      if (waiting.all >= MAX_PREPARED) throw busy('all')
       const { documents, existing } = containerParts(
         body.container === undefined ? undefined : Buffer.from(body.container, 'base64'),
         body.documents?.map((document) => ({
@@ -296,13 +299,15 @@ export function registerSigningRoutes(app: FastifyInstance, platform: () => Sign
       const id = randomBytes(18).toString('base64url')
       const until = new Date(now + PREPARED_SECONDS * 1000)
       // In the store, not in this process: a restarted node or the embassy finishes it.
-      await prepared().save(
+      const saved = await prepared().save(
         id,
         session.personalCode,
         until,
         { prepared: signature, documents, existing },
         clock.now(),
+        { perPerson: MAX_PREPARED_PER_PERSON, total: MAX_PREPARED },
       )
+      if (saved !== 'saved') throw busy(saved)
       return {
         id,
         hash: signature.toBeSigned.toString('base64'),
