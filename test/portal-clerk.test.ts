@@ -5,6 +5,7 @@
  * summary linking to the field and the field's own message; with it checked and a key request
  * made by Ivan's "card" (node:crypto here), the e-ID is issued — and Ivan's data tracker shows
  * the act and the population register's read, each naming the clerk and "present in person".
+ * Then, with the keyboard alone, the desk's other act: Ivan's data shown to him at the desk.
  */
 import { generateKeyPairSync, sign } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,6 +16,7 @@ import {
   getDemoEid,
   loginWithEid,
   open,
+  pressUntilFocused,
   publishUntil,
   scriptProblems,
   startBrowserPortal,
@@ -138,6 +140,32 @@ describe('a clerk at the service desk in Chromium', () => {
       'service-desk: e-ID issuance',
     ])
     for (const record of records) expect(record.official).toBe(`${MARI.given} ${MARI.surname}`)
+
+    // The desk's other act, with the keyboard alone: Tab to it from the desk, type Ivan's code,
+    // Space ticks the document, Enter shows his data.
+    await open(page, portal.url, '/desk')
+    await pressUntilFocused(
+      page,
+      'Tab',
+      (f) => f.href === '/desk/my-data' && f.inMain,
+      'the desk act "Show a resident their data"',
+    )
+    await Promise.all([page.waitForURL('**/desk/my-data'), page.keyboard.press('Enter')])
+    await pressUntilFocused(page, 'Tab', (f) => f.id === 'personalCode', 'the code field')
+    await page.keyboard.type(IVAN.personalCode)
+    await pressUntilFocused(page, 'Tab', (f) => f.id === 'documentChecked', 'the checkbox')
+    await page.keyboard.press('Space')
+    await Promise.all([
+      page.waitForURL('**/desk/my-data'),
+      page.waitForResponse((reply) => reply.request().method() === 'POST'),
+      pressUntilFocused(page, 'Tab', (f) => f.tag === 'button', 'the button').then(() =>
+        page.keyboard.press('Enter'),
+      ),
+    ])
+    await page.waitForLoadState()
+    expect(await page.textContent('h1')).toBe(`Data of resident ${IVAN.personalCode}`)
+    expect(await page.textContent('main')).toContain('Ivan Ivanov')
+    await expectAccessible(page, "a resident's data at the desk")
     expect(problems).toEqual([])
   }, 240_000)
 })
