@@ -33,6 +33,7 @@ export {
   DEFAULT_LANGUAGE,
   LANGUAGES,
   isLanguage,
+  textsOf,
   type Language,
   type TextCatalogue,
   type Texts,

@@ -17,3 +17,8 @@ export type TextCatalogue<Key extends string> = Readonly<
 export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value)
 }
+
+/** One key of a catalogue in every language (a field's label or message, say). */
+export function textsOf<Key extends string>(catalogue: TextCatalogue<Key>, key: Key): Texts {
+  return { et: catalogue.et[key], en: catalogue.en[key], ru: catalogue.ru[key] }
+}

@@ -4,7 +4,12 @@
  * the demo desk of development (`/dev/desk`).
  */
 import { join } from 'node:path'
-import type { Language, PageDeclaration, TextCatalogue } from '../../platform/index.ts'
+import {
+  textsOf,
+  type Language,
+  type PageDeclaration,
+  type TextCatalogue,
+} from '../../platform/index.ts'
 import { openDeskVisit, residentFields } from '../desk/index.ts'
 import { DEMO_RESIDENTS } from './demo-desk.ts'
 import { ISSUE_EID, issueAtDesk, provenKeys, type EidDeskNeeds } from './routes.ts'
@@ -136,11 +141,7 @@ export const EID_DESK_TEXTS: TextCatalogue<Key> = {
   },
 }
 
-const both = (key: Key) => ({
-  et: EID_DESK_TEXTS.et[key],
-  en: EID_DESK_TEXTS.en[key],
-  ru: EID_DESK_TEXTS.ru[key],
-})
+const both = (key: Key) => textsOf(EID_DESK_TEXTS, key)
 
 export const EID_DESK_PAGES: readonly PageDeclaration<EidDeskNeeds>[] = [
   {

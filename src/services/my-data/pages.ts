@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { requireSession, type SessionNeeds } from '../../identity/index.ts'
-import type { Language, PageDeclaration, Texts } from '../../platform/index.ts'
+import { textsOf, type Language, type PageDeclaration, type Texts } from '../../platform/index.ts'
 import { openDeskVisit, recordDeskAct, residentFields, type DeskNeeds } from '../desk/index.ts'
 import {
   readMyData,
@@ -20,11 +20,8 @@ export type MyDataPageNeeds = MyDataNeeds & SessionNeeds & DeskNeeds
 
 const TEMPLATES = join(import.meta.dirname, 'pages')
 
-const both = (key: keyof (typeof MY_DATA_DESK_TEXTS)['en']): Texts => ({
-  et: MY_DATA_DESK_TEXTS.et[key],
-  en: MY_DATA_DESK_TEXTS.en[key],
-  ru: MY_DATA_DESK_TEXTS.ru[key],
-})
+const both = (key: keyof (typeof MY_DATA_DESK_TEXTS)['en']): Texts =>
+  textsOf(MY_DATA_DESK_TEXTS, key)
 
 export const MY_DATA_PAGES: readonly PageDeclaration<MyDataPageNeeds>[] = [
   {
