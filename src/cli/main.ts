@@ -119,7 +119,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(helpText(await moduleCommands()))
+    process.stdout.write(await fullHelp())
     return name === undefined ? 2 : 0
   }
   if (name === '--version') {
@@ -130,9 +130,7 @@ export async function runCli(argv: string[]): Promise<number> {
     ? COMMANDS[name]
     : (await moduleCommands()).get(name)
   if (command === undefined) {
-    process.stderr.write(
-      `e-state: unknown command "${name}"\n\n${helpText(await moduleCommands())}`,
-    )
+    process.stderr.write(`e-state: unknown command "${name}"\n\n${await fullHelp()}`)
     return 2
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -157,6 +155,17 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/** The whole help: the platform's and the modules' commands, and the modules' variables. */
+async function fullHelp(): Promise<string> {
+  const { MODULES } = await import('../main/index.ts')
+  return helpText(
+    await moduleCommands(),
+    MODULES.flatMap((module) =>
+      module.configVariables.map((variable) => ({ module: module.name, ...variable })),
+    ),
+  )
+}
+
 /**
  * The commands the modules declare (`commands` in their module), loaded only when a name is
  * not one of the platform's own: the common commands do not pay for loading every module.
@@ -174,13 +183,42 @@ async function moduleCommands(): Promise<ReadonlyMap<string, Command>> {
   return commands
 }
 
-function helpText(modules: ReadonlyMap<string, Command>): string {
+/** A module's configuration variable, as `e-state --help` lists it. */
+export interface HelpVariable {
+  readonly module: string
+  readonly name: string
+  readonly description: string
+  readonly default?: string
+  readonly secret?: boolean
+}
+
+export function helpText(
+  modules: ReadonlyMap<string, Command>,
+  variables: readonly HelpVariable[] = [],
+): string {
   const all = { ...COMMANDS, ...Object.fromEntries(modules) }
   const width = Math.max(...Object.keys(all).map((name) => name.length))
   const lines = Object.entries(all).map(
     ([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`,
   )
-  return `e-state: a small country in the cloud\n\nusage: e-state <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "e-state <command> --help" for a command's options. Configuration comes from the environment (see README).\n`
+  // A secret's default is never shown (it would be a development key).
+  const settings = variables.map(
+    (variable) =>
+      `  ${variable.name}  ${variable.description} (${variable.module}${
+        variable.secret === true
+          ? '; secret'
+          : variable.default === undefined
+            ? ''
+            : `; default ${variable.default}`
+      })`,
+  )
+  return (
+    `e-state: a small country in the cloud\n\nusage: e-state <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    (settings.length === 0
+      ? ''
+      : `the modules' settings (environment):\n${settings.join('\n')}\n\n`) +
+    'Run "e-state <command> --help" for a command\'s options. Configuration comes from the environment (see README).\n'
+  )
 }
 
 export { parseArgs }
