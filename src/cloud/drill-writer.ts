@@ -169,11 +169,18 @@ export function startDrillWriter(
   }
 }
 
-/** Kysely on the one connection an act runs on, inside its open transaction. */
+const onConnections = new WeakMap<pg.ClientBase, Kysely<Schema>>()
+
+/** Kysely on the one connection an act runs on, inside its open transaction (one per connection). */
 export function onConnection(client: pg.ClientBase): Kysely<Schema> {
-  const pool = {
-    connect: async () => Object.assign(client, { release: () => undefined }),
-    end: async () => undefined,
-  } as unknown as PostgresPool
-  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
+  let db = onConnections.get(client)
+  if (db === undefined) {
+    const pool = {
+      connect: async () => Object.assign(client, { release: () => undefined }),
+      end: async () => undefined,
+    } as unknown as PostgresPool
+    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
+    onConnections.set(client, db)
+  }
+  return db
 }

@@ -174,12 +174,7 @@ export const EID_DESK_PAGES: readonly PageDeclaration<EidDeskNeeds>[] = [
     async submit({ request, language, platform, validate }) {
       const x = EID_DESK_TEXTS[language]
       const checked = validate({
-        ...residentFields({
-          residentCode: both('residentCode'),
-          documentChecked: both('documentChecked'),
-          codeInvalid: both('codeInvalid'),
-          mustCheck: both('mustCheck'),
-        }),
+        ...residentFields(EID_DESK_TEXTS),
         keyRequest: {
           label: both('keyRequest'),
           required: true,

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { requireSession, type SessionNeeds } from '../../identity/index.ts'
-import { textsOf, type Language, type PageDeclaration, type Texts } from '../../platform/index.ts'
+import type { Language, PageDeclaration } from '../../platform/index.ts'
 import { openDeskVisit, recordDeskAct, residentFields, type DeskNeeds } from '../desk/index.ts'
 import {
   readMyData,
@@ -19,9 +19,6 @@ import { MY_DATA_DESK_TEXTS, MY_DATA_TEXTS } from './texts.ts'
 export type MyDataPageNeeds = MyDataNeeds & SessionNeeds & DeskNeeds
 
 const TEMPLATES = join(import.meta.dirname, 'pages')
-
-const both = (key: keyof (typeof MY_DATA_DESK_TEXTS)['en']): Texts =>
-  textsOf(MY_DATA_DESK_TEXTS, key)
 
 export const MY_DATA_PAGES: readonly PageDeclaration<MyDataPageNeeds>[] = [
   {
@@ -58,14 +55,7 @@ export const MY_DATA_PAGES: readonly PageDeclaration<MyDataPageNeeds>[] = [
     },
     async submit({ request, language, platform, validate }) {
       const d = MY_DATA_DESK_TEXTS[language]
-      const checked = validate(
-        residentFields({
-          residentCode: both('residentCode'),
-          documentChecked: both('documentChecked'),
-          codeInvalid: both('codeInvalid'),
-          mustCheck: both('mustCheck'),
-        }),
-      )
+      const checked = validate(residentFields(MY_DATA_DESK_TEXTS))
       if (!checked.ok)
         return {
           template: 'my-data/desk.njk',

@@ -6,10 +6,9 @@
  * that reads it, so two finalize calls (two processes, or a replay) cannot both succeed.
  */
 import { createHash } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Envelope } from '../../crypto/index.ts'
 import type { ContainerDocument, PreparedSignature } from '../../signature/index.ts'
-import { sql } from 'kysely'
 import type { Schema, Store } from '../../storage/index.ts'
 
 /** The envelope's data key for the signing service's sealed rows. */
@@ -51,12 +50,12 @@ export interface PreparedLimits {
 }
 
 export interface PreparedStore {
-  /** How many signatures this person has waiting, and how many wait in all (live ones). */
+  /** How many live signatures this person has waiting, and how many wait in all. */
   counts(personalCode: string, now: Date): Promise<{ person: number; all: number }>
   /**
    * Saves it unless the limits are reached, counted and inserted in one transaction that
-   * prepares wait for in turn (many prepares at once cannot all pass the count): `'saved'`, or
-   * which limit was full.
+   * prepares wait for in turn (many prepares at once cannot all pass the count), expired rows
+   * deleted first: `'saved'`, or which limit was full.
    */
   save(
     id: string,
@@ -75,11 +74,19 @@ export interface PreparedStore {
 /** The transaction lock every save takes on PostgreSQL (SQLite's one writer serializes them). */
 const SAVE_LOCK = 0x5349474e // "SIGN"
 
+/** Deletes the rows that expired: they can never be finished. */
+async function deleteExpired(db: Kysely<Schema>, now: Date): Promise<number> {
+  const gone = await db
+    .deleteFrom('signing_prepared')
+    .where('expires_at', '<', now.toISOString())
+    .executeTakeFirst()
+  return Number(gone.numDeletedRows)
+}
+
 async function countsIn(db: Kysely<Schema>, personalCode: string, now: Date) {
-  // Expired rows go first: they can never be finished.
-  await db.deleteFrom('signing_prepared').where('expires_at', '<', now.toISOString()).execute()
   const rows = await db
     .selectFrom('signing_prepared')
+    .where('expires_at', '>=', now.toISOString())
     .select((eb) => [
       eb.fn.countAll<number | string>().as('all'),
       eb.fn
@@ -107,6 +114,7 @@ export function preparedStore(store: Store, envelope: Envelope): PreparedStore {
       return db.transaction().execute(async (trx) => {
         if (store.engine === 'postgres')
           await sql`SELECT pg_advisory_xact_lock(${SAVE_LOCK}::bigint)`.execute(trx)
+        await deleteExpired(trx, now)
         const waiting = await countsIn(trx, personalCode, now)
         if (waiting.person >= limits.perPerson) return 'person' as const
         if (waiting.all >= limits.total) return 'all' as const
@@ -124,13 +132,7 @@ export function preparedStore(store: Store, envelope: Envelope): PreparedStore {
       })
     },
 
-    async prune(now) {
-      const gone = await db
-        .deleteFrom('signing_prepared')
-        .where('expires_at', '<', now.toISOString())
-        .executeTakeFirst()
-      return Number(gone.numDeletedRows)
-    },
+    prune: (now) => deleteExpired(db, now),
 
     async take(id, personalCode, now) {
       const idHash = hashOf(id)
